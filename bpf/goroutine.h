@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goroutine: what the BPF side of the tracer and its loader share — the event
+ * record, the goroutine state values, and the go1.17 hardcoded default.
+ *
+ * Fixed-width types only and no pointers (the g pointer travels as a number),
+ * so the layout is the same in the BPF object and in user space.
+ */
+#ifndef GOTRACER_GOROUTINE_H
+#define GOTRACER_GOROUTINE_H
+
+#include <linux/types.h>
+
+/*
+ * The go1.17 hardcoded default, the original bpftime example's values: goid at
+ * offset 0x98 (152) of runtime.g, arguments of runtime.casgstatus(gp, oldval,
+ * newval) in the register ABI (gp in RAX, oldval in RBX, newval in RCX). Used when
+ * no profile is given; it stays a tested default. goid is at 152 in go1.12-1.22
+ * and go1.25+, but at 160 in go1.23-1.24: a profile fixes that.
+ */
+#define GOROUTINE_DEFAULT_GOID_OFFSET 0x98
+#define GOROUTINE_DEFAULT_ABI GOROUTINE_ABI_REGISTER
+
+enum goroutine_abi {
+	GOROUTINE_ABI_REGISTER = 0, /* amd64 go1.17+, arm64 go1.18+ */
+	GOROUTINE_ABI_STACK = 1,    /* earlier: arguments at 8(SP), 16(SP), 20(SP) */
+};
+
+/* runtime/runtime2.go's _G* values, under the names the tracer prints. */
+enum goroutine_state {
+	GOROUTINE_IDLE = 0,
+	GOROUTINE_RUNNABLE = 1,
+	GOROUTINE_RUNNING = 2,
+	GOROUTINE_SYSCALL = 3,
+	GOROUTINE_WAITING = 4,
+	GOROUTINE_MORIBUND_UNUSED = 5,
+	GOROUTINE_DEAD = 6,
+	GOROUTINE_ENQUEUE_UNUSED = 7,
+	GOROUTINE_COPYSTACK = 8,
+	GOROUTINE_PREEMPTED = 9,
+	GOROUTINE_LEAKED = 10,	  /* go1.26+ _Gleaked */
+	GOROUTINE_DEADEXTRA = 11, /* go1.26+ _Gdeadextra */
+};
+
+struct goroutine_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 goid;
+	__u64 gp; /* address of the runtime.g, to key a goroutine before its goid is known */
+	__u32 pid; /* thread id */
+	__u32 tgid; /* process id */
+	__u32 old_state;
+	__u32 new_state;
+	__u32 cpu;
+	__u32 flags; /* GOROUTINE_EV_* */
+};
+
+/* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
+#define GOROUTINE_EV_GOID_UNREADABLE 0x1
+
+/* Index into the BPF counters array. */
+enum goroutine_counter {
+	GOROUTINE_CNT_EVENTS = 0, /* probe hits that produced an event */
+	GOROUTINE_CNT_LOST = 1,	  /* events dropped because the ring buffer was full */
+	GOROUTINE_CNT_MAX,
+};
+
+#endif /* GOTRACER_GOROUTINE_H */

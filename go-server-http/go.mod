@@ -1,0 +1,3 @@
+module go-server-http
+
+go 1.16

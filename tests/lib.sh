@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# lib.sh: what the shell tests share: failing with a message, the BPF
+# privilege gate (loud, and a failure under CI), starting the bundled server on
+# a free loopback port, plain HTTP requests, and the tracer in the background.
+# Sourced by tests/*.sh; $BUILD and $SRC come from CTest.
+set -euo pipefail
+
+: "${SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${BUILD:=$SRC/build}"
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/gotracer-$TEST_NAME.XXXXXX")
+_pids=()
+
+_cleanup() {
+	local p
+	for p in "${_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if [ "${KEEP_WORK:-}" = 1 ]; then echo "work dir kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap _cleanup EXIT
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	exit 1
+}
+
+pass() {
+	echo "PASS [$TEST_NAME]: $*"
+}
+
+# Skip code CTest recognises (SKIP_RETURN_CODE); used only outside CI.
+SKIP=77
+
+# Tests that load BPF need root or CAP_BPF+CAP_PERFMON. Never a silent skip: a
+# loud line, and a failure under CI, where BPF must work.
+require_bpf() {
+	local capeff
+	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+	# CAP_PERFMON is bit 38, CAP_BPF bit 39 (both needed), or CAP_SYS_ADMIN bit 21.
+	if (((0x$capeff >> 38 & 3) == 3)) || (((0x$capeff >> 21) & 1)); then
+		return 0
+	fi
+	echo "!!! [$TEST_NAME] cannot load BPF: not root and no CAP_BPF+CAP_PERFMON !!!" >&2
+	if [ "${CI:-}" = true ]; then
+		fail "BPF is required under CI"
+	fi
+	exit $SKIP
+}
+
+# start_server [ARGS...]: the bundled server on a kernel-chosen loopback port;
+# sets SERVER_PID and SERVER_ADDR.
+start_server() {
+	local bin=${SERVER_BIN:-$SRC/go-server-http/main} out="$WORK/server.out"
+	[ -x "$bin" ] || fail "$bin missing: build first"
+	"$bin" --addr 127.0.0.1:0 "$@" >"$out" 2>&1 &
+	SERVER_PID=$!
+	_pids+=("$SERVER_PID")
+	local _
+	for _ in $(seq 100); do
+		SERVER_ADDR=$(sed -n 's/^Listening on //p' "$out")
+		[ -n "$SERVER_ADDR" ] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$out" >&2
+	fail "server did not start"
+}
+
+# http_get ADDR: one request on its own connection; prints the body.
+http_get() {
+	local host=${1%:*} port=${1##*:} body
+	exec {fd}<>"/dev/tcp/$host/$port"
+	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&"$fd"
+	body=$(sed '1,/^\r*$/d' <&"$fd")
+	exec {fd}<&-
+	printf '%s\n' "$body"
+}
+
+# start_tracer OUT ERR ARGS...: build/goroutine in the background; waits until
+# its header line is out (the uprobe is attached by then). Sets TRACER_PID.
+start_tracer() {
+	local out=$1 err=$2
+	shift 2
+	"$BUILD/goroutine" "$@" >"$out" 2>"$err" &
+	TRACER_PID=$!
+	_pids+=("$TRACER_PID")
+	local _
+	for _ in $(seq 200); do
+		[ -s "$out" ] && return 0
+		if ! kill -0 "$TRACER_PID" 2>/dev/null; then
+			cat "$err" >&2
+			fail "tracer exited before attaching"
+		fi
+		sleep 0.05
+	done
+	fail "tracer did not attach within 10 s"
+}
+
+# stop_tracer: SIGINT, then wait; fails if the tracer does not exit 0.
+stop_tracer() {
+	kill -INT "$TRACER_PID"
+	local rc=0
+	wait "$TRACER_PID" || rc=$?
+	[ "$rc" -eq 0 ] || fail "tracer exited with status $rc"
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * format: the tracer's human-readable table (see format.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "format.h"
+
+static const char *const state_names[] = {
+	[GOROUTINE_IDLE] = "IDLE",
+	[GOROUTINE_RUNNABLE] = "RUNNABLE",
+	[GOROUTINE_RUNNING] = "RUNNING",
+	[GOROUTINE_SYSCALL] = "SYSCALL",
+	[GOROUTINE_WAITING] = "WAITING",
+	[GOROUTINE_MORIBUND_UNUSED] = "MORIBUND_UNUSED",
+	[GOROUTINE_DEAD] = "DEAD",
+	[GOROUTINE_ENQUEUE_UNUSED] = "ENQUEUE_UNUSED",
+	[GOROUTINE_COPYSTACK] = "COPYSTACK",
+	[GOROUTINE_PREEMPTED] = "PREEMPTED",
+	[GOROUTINE_LEAKED] = "LEAKED",
+	[GOROUTINE_DEADEXTRA] = "DEADEXTRA",
+};
+
+const char *format__state_name(uint32_t state)
+{
+	if (state < sizeof(state_names) / sizeof(state_names[0]))
+		return state_names[state];
+	return NULL;
+}
+
+const char *format__state(uint32_t state, char *buf, size_t len)
+{
+	const char *name = format__state_name(state);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%" PRIu32, state);
+	return buf;
+}
+
+void format__clock_init(struct format_clock *c)
+{
+	struct timespec mono, real;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	c->mono_to_real_ns = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000LL +
+			     (real.tv_nsec - mono.tv_nsec);
+	c->cached_sec = -1;
+	c->cached_hms[0] = 0;
+}
+
+void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t len)
+{
+	int64_t real = (int64_t)mono_ns + c->mono_to_real_ns;
+	time_t sec = real / 1000000000LL;
+
+	if (sec != c->cached_sec) {
+		struct tm tm;
+
+		localtime_r(&sec, &tm);
+		strftime(c->cached_hms, sizeof(c->cached_hms), "%H:%M:%S", &tm);
+		c->cached_sec = sec;
+	}
+	snprintf(buf, len, "%s.%06" PRId64, c->cached_hms, (int64_t)((real % 1000000000LL) / 1000));
+}
+
+#define ROW_FMT "%-15s %-9s %8s %7s %7s %-9s %3s"
+
+int format__header(char *buf, size_t len)
+{
+	return snprintf(buf, len, ROW_FMT, "TIME", "STATE", "GOID", "PID", "TGID", "OLD", "CPU");
+}
+
+int format__event(struct format_clock *c, const struct goroutine_event *e, char *buf, size_t len)
+{
+	char ts[32], goid[24], pid[12], tgid[12], cpu[12], newb[12], oldb[12];
+
+	format__time(c, e->ts_ns, ts, sizeof(ts));
+	if (e->flags & GOROUTINE_EV_GOID_UNREADABLE)
+		snprintf(goid, sizeof(goid), "?");
+	else
+		snprintf(goid, sizeof(goid), "%" PRIu64, (uint64_t)e->goid);
+	snprintf(pid, sizeof(pid), "%" PRIu32, (uint32_t)e->pid);
+	snprintf(tgid, sizeof(tgid), "%" PRIu32, (uint32_t)e->tgid);
+	snprintf(cpu, sizeof(cpu), "%" PRIu32, (uint32_t)e->cpu);
+	return snprintf(buf, len, ROW_FMT, ts, format__state(e->new_state, newb, sizeof(newb)),
+			goid, pid, tgid, format__state(e->old_state, oldb, sizeof(oldb)), cpu);
+}

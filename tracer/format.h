@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * format: turning goroutine events into the tracer's text output.
+ *
+ * Wall-clock time is derived from the BPF monotonic timestamp with an offset
+ * taken once at start, and the broken-down time is recomputed only when the
+ * second changes: a localtime() per event would re-read /etc/localtime.
+ */
+#ifndef GOTRACER_FORMAT_H
+#define GOTRACER_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "goroutine.h"
+
+struct format_clock {
+	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC time to get CLOCK_REALTIME */
+	time_t cached_sec;
+	char cached_hms[16]; /* "HH:MM:SS" of cached_sec */
+};
+
+/* Name of a goroutine state, or NULL for a value this tracer does not know. */
+const char *format__state_name(uint32_t state);
+/* The name, or the decimal value in buf when unknown. */
+const char *format__state(uint32_t state, char *buf, size_t len);
+
+void format__clock_init(struct format_clock *c);
+/* "HH:MM:SS.uuuuuu" local time of a monotonic timestamp. */
+void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t len);
+
+/* The table's header row and one data row (no trailing newline added by callers). */
+int format__header(char *buf, size_t len);
+int format__event(struct format_clock *c, const struct goroutine_event *e, char *buf, size_t len);
+
+#endif /* GOTRACER_FORMAT_H */
