@@ -381,8 +381,10 @@ static int find_note(const struct elfbuf *e, const char *owner, uint32_t type, c
 
 			if (12 + name_al + descsz > size - pos)
 				break;
-			if (namesz == ownlen && rd__le32(n + 8) == type &&
-			    !memcmp(n + 12, owner, ownlen)) {
+			/* Go pads its owner name: "Go\0\0" with namesz 4. */
+			if (namesz >= ownlen && namesz <= name_al && rd__le32(n + 8) == type &&
+			    !memcmp(n + 12, owner, ownlen) &&
+			    (namesz == ownlen || !n[12 + namesz - 1])) {
 				*desc = n + 12 + name_al;
 				*desclen = descsz;
 				return 0;

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * profile: what the resolver found out about one Go binary, and its JSON form.
+ *
+ * The profile is the contract between the two tools: `gooffsets` fills it and
+ * writes it as JSON; `goroutine` reads the JSON back (or gets it filled
+ * in-process) and writes its values into BPF global data. Every value records
+ * its source (dwarf, typedesc, table, pclntab, symtab, default) so a user can
+ * tell a fact from a guess.
+ */
+#ifndef GOTRACER_PROFILE_H
+#define GOTRACER_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROFILE_SCHEMA_VERSION 1
+#define PROFILE_MAX_WAITREASONS 64
+#define PROFILE_MAX_GSTATUS 16
+#define PROFILE_MAX_WARNINGS 8
+#define PROFILE_NAME_LEN 40
+
+enum profile_source {
+	PROFILE_SRC_NONE = 0,
+	PROFILE_SRC_DWARF,
+	PROFILE_SRC_TYPEDESC, /* the Go runtime's own type descriptors */
+	PROFILE_SRC_TABLE,    /* offsets/ per-Go-version table */
+	PROFILE_SRC_DEFAULT,  /* the go1.17 hardcoded default */
+	PROFILE_SRC_PCLNTAB,
+	PROFILE_SRC_SYMTAB,
+	PROFILE_SRC_BINARY, /* read from the binary's data (e.g. runtime.waitReasonStrings) */
+};
+
+enum profile_abi {
+	PROFILE_ABI_REGISTER = 0,
+	PROFILE_ABI_STACK = 1,
+};
+
+/* How the Go version was found (debug/buildinfo's order, then fallbacks). */
+enum profile_version_source {
+	PROFILE_VER_NONE = 0,
+	PROFILE_VER_BUILDINFO_SECTION,	/* .go.buildinfo */
+	PROFILE_VER_BUILDINFO_SEGMENT,	/* first writable non-exec PT_LOAD */
+	PROFILE_VER_BUILDVERSION_SYMBOL, /* runtime.buildVersion via .symtab */
+	PROFILE_VER_BUILDVERSION_SCAN,	/* a Go string header pointing at "go1.N..." */
+};
+
+struct profile_offset {
+	int64_t value; /* bytes into runtime.g; -1 when the field does not exist */
+	enum profile_source source;
+	uint32_t size; /* field size in bytes when known, else 0 */
+};
+
+struct profile_func {
+	uint64_t address; /* virtual address of the entry */
+	uint64_t file_offset;
+	uint64_t end;
+	enum profile_source source;
+};
+
+struct profile {
+	char path[4096];
+	char build_id[128]; /* GNU build id as hex, else the Go build id */
+	bool build_id_is_gnu;
+	char go_version[48]; /* "go1.21.13"; "" when unknown */
+	enum profile_version_source go_version_source;
+	char arch[16]; /* "x86_64", "aarch64" */
+	bool pie, is_static, stripped, has_dwarf;
+	enum profile_abi abi;
+
+	struct profile_offset g_goid, g_atomicstatus, g_waitreason, g_parent_goid, g_m;
+
+	struct profile_func casgstatus;
+
+	/* pclntab header version: 12, 116, 118 or 120. */
+	int pclntab_version;
+	uint64_t text_start;
+
+	/*
+	 * Before go1.24 casgstatus(newg, _Gdead, _Grunnable) runs before newg.goid
+	 * is set, so the goid read there is stale.
+	 */
+	bool goid_at_creation;
+	char gstatus[PROFILE_MAX_GSTATUS][PROFILE_NAME_LEN];
+	int n_gstatus;
+	char waitreasons[PROFILE_MAX_WAITREASONS][PROFILE_NAME_LEN];
+	int n_waitreasons;
+	enum profile_source waitreasons_source;
+
+	char warnings[PROFILE_MAX_WARNINGS][200];
+	int n_warnings;
+};
+
+/* Name of a source or version source as written in the JSON. */
+const char *profile__source_name(enum profile_source s);
+const char *profile__version_source_name(enum profile_version_source s);
+
+/* Add a warning (kept in the profile, also written to the JSON). */
+void profile__add_warning(struct profile *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The profile as JSON text (malloc'd, ends with a newline): 0 or -ENOMEM. */
+int profile__to_json(const struct profile *p, char **json);
+/*
+ * Parse and validate JSON text into p: 0 or -ERRORS__PROFILE (with a reason in
+ * why, which is always set on failure).
+ */
+int profile__from_json(const char *buf, size_t len, struct profile *p, char *why, size_t whylen);
+
+#endif /* GOTRACER_PROFILE_H */

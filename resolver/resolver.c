@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * resolver: combine every source a Go binary offers into a profile (see
+ * resolver.h).
+ *
+ * Addresses come from pclntab (present in every Go binary, stripped or not),
+ * with the text base taken from moduledata because the pclntab header's own
+ * textStart is wrong for externally linked binaries and zero from go1.26;
+ * .symtab, when present, cross-checks them. runtime.g offsets come from DWARF,
+ * else from the runtime's type descriptors, else from the offsets/ table;
+ * all that answer are compared.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buildinfo.h"
+#include "dwarfg.h"
+#include "elfbuf.h"
+#include "errors.h"
+#include "gotypes.h"
+#include "goversion.h"
+#include "log.h"
+#include "moduledata.h"
+#include "offtable.h"
+#include "pclntab.h"
+#include "profile.h"
+#include "resolver.h"
+
+#define PROBED_FUNC "runtime.casgstatus"
+
+/* One runtime.g field as each source saw it (-1: that source did not answer). */
+struct candidates {
+	const char *name; /* the field's name in runtime.g */
+	int64_t dwarf, typedesc, table;
+	uint64_t dwarf_size, typedesc_size;
+};
+
+struct ctx {
+	const struct elfbuf *e;
+	struct profile *p;
+	struct goversion ver;
+	bool ver_known;
+	struct pclntab *tab;
+	struct moduledata md;
+	bool md_found;
+	struct moduledata_relocs *relocs;
+};
+
+static void binary_facts(struct ctx *c)
+{
+	const struct elfbuf *e = c->e;
+	struct profile *p = c->p;
+
+	switch (elfbuf__machine(e)) {
+	case EM_X86_64:
+		strcpy(p->arch, "x86_64");
+		break;
+	case EM_AARCH64:
+		strcpy(p->arch, "aarch64");
+		break;
+	default:
+		snprintf(p->arch, sizeof(p->arch), "em%u", elfbuf__machine(e));
+	}
+	p->pie = elfbuf__type(e) == ET_DYN;
+	p->is_static = !elfbuf__has_interp(e);
+	p->stripped = !elfbuf__has_symtab(e);
+	p->has_dwarf = elfbuf__section_by_name(e, ".debug_info") ||
+		       elfbuf__section_by_name(e, ".zdebug_info");
+	if (!elfbuf__gnu_build_id(e, p->build_id, sizeof(p->build_id)))
+		p->build_id_is_gnu = true;
+	else if (elfbuf__go_build_id(e, p->build_id, sizeof(p->build_id)))
+		p->build_id[0] = 0;
+}
+
+static void go_version(struct ctx *c)
+{
+	struct buildinfo *bi = calloc(1, sizeof(*bi));
+	static const enum profile_version_source how[] = {
+		[BUILDINFO_SECTION] = PROFILE_VER_BUILDINFO_SECTION,
+		[BUILDINFO_SEGMENT] = PROFILE_VER_BUILDINFO_SEGMENT,
+		[BUILDINFO_BUILDVERSION_SYMBOL] = PROFILE_VER_BUILDVERSION_SYMBOL,
+		[BUILDINFO_BUILDVERSION_SCAN] = PROFILE_VER_BUILDVERSION_SCAN,
+	};
+
+	if (!bi)
+		return;
+	if (!buildinfo__read(c->e, bi) && (size_t)bi->method < sizeof(how) / sizeof(how[0]) &&
+	    strlen(bi->version) < sizeof(c->p->go_version)) {
+		strcpy(c->p->go_version, bi->version);
+		c->p->go_version_source = how[bi->method];
+		c->ver_known = !goversion__parse(bi->version, &c->ver);
+	}
+	free(bi);
+}
+
+/* pclntab, moduledata and the probed function's address. */
+static int functions(struct ctx *c, char *what, size_t whatlen)
+{
+	struct profile *p = c->p;
+	struct pclntab_loc loc;
+	struct pclntab_func f;
+	uint64_t sym, off;
+	int err;
+
+	err = pclntab__locate(c->e, &loc);
+	if (err) {
+		if (err == -ERRORS__NOT_GO)
+			snprintf(what, whatlen, "not a Go executable (no Go pclntab found)");
+		else
+			snprintf(what, whatlen, "Go pclntab: %s", errors__str(err));
+		return err;
+	}
+	c->md_found = !moduledata__find(c->e, &loc, loc.version, &c->md);
+	if (!c->md_found)
+		log__info("moduledata not found; using the pclntab header's text start");
+	err = pclntab__new(loc.data, loc.size, c->md_found ? c->md.text : 0, &c->tab);
+	if (err) {
+		snprintf(what, whatlen, "pclntab: %s", errors__str(err));
+		return err;
+	}
+	p->pclntab_version = loc.version == PCLNTAB_VER_12    ? 12 :
+			     loc.version == PCLNTAB_VER_116   ? 116 :
+			     loc.version == PCLNTAB_VER_118   ? 118 :
+								 120;
+	p->text_start = pclntab__text_start(c->tab);
+
+	err = pclntab__find_func(c->tab, PROBED_FUNC, &f);
+	if (err) {
+		snprintf(what, whatlen, "%s not found in pclntab", PROBED_FUNC);
+		return -ERRORS__NO_SYMBOL;
+	}
+	p->casgstatus.address = f.entry;
+	p->casgstatus.end = f.end;
+	p->casgstatus.source = PROFILE_SRC_PCLNTAB;
+	if (!elfbuf__symbol(c->e, PROBED_FUNC, &sym, NULL) && sym != f.entry) {
+		/* The linker's symbol table is the ground truth when it exists. */
+		profile__add_warning(p, "%s: pclntab says 0x%" PRIx64 ", .symtab says 0x%" PRIx64
+					"; using .symtab",
+				     PROBED_FUNC, f.entry, sym);
+		p->casgstatus.end = sym + (f.end - f.entry);
+		p->casgstatus.address = sym;
+		p->casgstatus.source = PROFILE_SRC_SYMTAB;
+	}
+	err = elfbuf__vaddr_to_offset(c->e, p->casgstatus.address, &off);
+	if (err) {
+		snprintf(what, whatlen, "%s at 0x%" PRIx64 " is not in a loaded segment of the file",
+			 PROBED_FUNC, p->casgstatus.address);
+		return -ERRORS__CORRUPT;
+	}
+	p->casgstatus.file_offset = off;
+	return 0;
+}
+
+/*
+ * Register ABI (ABIInternal) binaries have runtime.spillArgs (amd64 go1.17+,
+ * arm64 go1.18+): a fact of the binary, not a guess from its version.
+ */
+static void abi(struct ctx *c)
+{
+	struct pclntab_func f;
+	bool reg = !pclntab__find_func(c->tab, "runtime.spillArgs", &f);
+
+	c->p->abi = reg ? PROFILE_ABI_REGISTER : PROFILE_ABI_STACK;
+	if (c->ver_known && !strcmp(c->p->arch, "x86_64") &&
+	    goversion__at_least(&c->ver, 1, 17) != reg)
+		profile__add_warning(c->p, "%s ABI, unexpected for %s", reg ? "register" : "stack",
+				     c->p->go_version);
+}
+
+static void pick(struct ctx *c, struct candidates *k, struct profile_offset *out)
+{
+	out->value = -1;
+	out->source = PROFILE_SRC_NONE;
+	out->size = 0;
+	if (k->dwarf >= 0) {
+		out->value = k->dwarf;
+		out->source = PROFILE_SRC_DWARF;
+		out->size = k->dwarf_size;
+	} else if (k->typedesc >= 0) {
+		out->value = k->typedesc;
+		out->source = PROFILE_SRC_TYPEDESC;
+		out->size = k->typedesc_size;
+	} else if (k->table >= 0) {
+		out->value = k->table;
+		out->source = PROFILE_SRC_TABLE;
+	}
+	if (out->value < 0)
+		return;
+	if (k->typedesc >= 0 && k->typedesc != out->value)
+		profile__add_warning(c->p, "g.%s: %s says %" PRId64 ", type descriptors say %" PRId64
+					   "; using %s",
+				     k->name, profile__source_name(out->source), out->value,
+				     k->typedesc, profile__source_name(out->source));
+	if (k->table >= 0 && k->table != out->value)
+		profile__add_warning(c->p, "g.%s: %s says %" PRId64 ", the %s table says %" PRId64
+					   "; using %s",
+				     k->name, profile__source_name(out->source), out->value,
+				     c->p->go_version, k->table, profile__source_name(out->source));
+}
+
+static void g_offsets(struct ctx *c)
+{
+	struct candidates k[] = {
+		{ "goid" }, { "atomicstatus" }, { "waitreason" }, { "parentGoid" }, { "m" },
+	};
+	struct dwarfg_fields d;
+	struct gotypes_struct *gs = NULL;
+	struct offtable_g t;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		k[i].dwarf = k[i].typedesc = k[i].table = -1;
+
+	if (c->p->has_dwarf) {
+		err = dwarfg__read(c->e, &d);
+		if (!err) {
+			k[0].dwarf = d.goid;
+			k[0].dwarf_size = d.goid_size;
+			k[1].dwarf = d.atomicstatus;
+			k[1].dwarf_size = d.atomicstatus_size;
+			k[2].dwarf = d.waitreason;
+			k[2].dwarf_size = d.waitreason_size;
+			k[3].dwarf = d.parent_goid;
+			k[3].dwarf_size = d.parent_goid_size;
+			k[4].dwarf = d.m;
+			k[4].dwarf_size = 8;
+		} else {
+			profile__add_warning(c->p, "DWARF: %s", errors__str(err));
+		}
+	}
+	if (c->md_found && c->md.types < c->md.etypes) {
+		err = gotypes__find_struct(c->e, c->md.types, c->md.etypes,
+					   c->ver_known ? c->ver.minor : 0, "runtime.g", &gs);
+		if (!err) {
+			for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+				struct gotypes_field f;
+
+				if (!gotypes__field(gs, k[i].name, &f)) {
+					k[i].typedesc = f.offset;
+					k[i].typedesc_size = f.size;
+				}
+			}
+			gotypes__delete(gs);
+		} else {
+			log__info("runtime.g type descriptor: %s", errors__str(err));
+		}
+	}
+	if (c->ver_known && !offtable__g(&c->ver, &t)) {
+		k[0].table = t.goid;
+		k[1].table = t.atomicstatus;
+		k[2].table = t.waitreason;
+		k[3].table = t.parent_goid;
+		k[4].table = t.m;
+	}
+	pick(c, &k[0], &c->p->g_goid);
+	pick(c, &k[1], &c->p->g_atomicstatus);
+	pick(c, &k[2], &c->p->g_waitreason);
+	pick(c, &k[3], &c->p->g_parent_goid);
+	pick(c, &k[4], &c->p->g_m);
+}
+
+/* runtime.waitReasonStrings, a [N]string array, when the symbol table names it. */
+static int waitreasons_from_binary(struct ctx *c)
+{
+	struct profile *p = c->p;
+	uint64_t addr, size, i, n;
+
+	if (elfbuf__symbol(c->e, "runtime.waitReasonStrings", &addr, &size) || size % 16)
+		return -ENOENT;
+	n = size / 16;
+	if (n == 0 || n > PROFILE_MAX_WAITREASONS)
+		return -ENOENT;
+	if (!c->relocs && moduledata__relocs_new(c->e, &c->relocs))
+		c->relocs = NULL;
+	for (i = 0; i < n; i++) {
+		uint64_t ptr, len;
+		const uint8_t *s;
+
+		if (moduledata__read_ptr(c->e, c->relocs, addr + 16 * i, 8, &ptr) ||
+		    moduledata__read_ptr(c->e, c->relocs, addr + 16 * i + 8, 8, &len))
+			return -ERRORS__CORRUPT;
+		if (len >= PROFILE_NAME_LEN)
+			return -ERRORS__CORRUPT;
+		s = len ? elfbuf__at_vaddr(c->e, ptr, len, NULL) : (const uint8_t *)"";
+		if (!s)
+			return -ERRORS__CORRUPT;
+		memcpy(p->waitreasons[i], s, len);
+		p->waitreasons[i][len] = 0;
+	}
+	p->n_waitreasons = n;
+	p->waitreasons_source = PROFILE_SRC_BINARY;
+	return 0;
+}
+
+static void semantics(struct ctx *c)
+{
+	struct profile *p = c->p;
+	int i, max;
+
+	/*
+	 * newproc1 assigns newg.goid before casgstatus(newg, _Gdead, _Grunnable)
+	 * only from go1.24 (offsets/README.md); before, the goid read there is
+	 * stale.
+	 */
+	p->goid_at_creation = c->ver_known && goversion__at_least(&c->ver, 1, 24);
+	if (!c->ver_known)
+		return;
+	for (i = 0; i < PROFILE_MAX_GSTATUS; i++)
+		if (offtable__gstatus_name(&c->ver, i, p->gstatus[i], PROFILE_NAME_LEN))
+			break;
+	p->n_gstatus = i;
+	if (!waitreasons_from_binary(c))
+		return;
+	p->n_waitreasons = 0;
+	max = offtable__waitreason_max(&c->ver);
+	if (max < 0 || max >= PROFILE_MAX_WAITREASONS)
+		return;
+	for (i = 0; i <= max; i++)
+		if (offtable__waitreason_name(&c->ver, i, p->waitreasons[i], PROFILE_NAME_LEN))
+			p->waitreasons[i][0] = 0;
+	p->n_waitreasons = max + 1;
+	p->waitreasons_source = PROFILE_SRC_TABLE;
+}
+
+int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *p, char *what,
+		      size_t whatlen)
+{
+	struct ctx c = { .e = e, .p = p };
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	what[0] = 0;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	binary_facts(&c);
+	go_version(&c);
+	err = functions(&c, what, whatlen);
+	if (err)
+		goto out;
+	abi(&c);
+	g_offsets(&c);
+	semantics(&c);
+	if (p->g_goid.value < 0) {
+		snprintf(what, whatlen,
+			 "goid offset not resolved: no DWARF, no runtime.g type descriptor, and "
+			 "%s%s is not in the offsets table",
+			 p->go_version[0] ? "Go version " : "an unknown Go version",
+			 p->go_version);
+		err = -ERRORS__NO_FIELD;
+	}
+out:
+	pclntab__delete(c.tab);
+	moduledata__relocs_delete(c.relocs);
+	return err;
+}
+
+int resolver__resolve_path(const char *path, struct profile *p, char *what, size_t whatlen)
+{
+	struct elfbuf *e;
+	int err;
+
+	err = elfbuf__open_path(path, &e);
+	if (err) {
+		memset(p, 0, sizeof(*p));
+		snprintf(what, whatlen, "%s", errors__str(err));
+		return err;
+	}
+	err = resolver__resolve(e, path, p, what, whatlen);
+	elfbuf__delete(e);
+	return err;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# gooffsets-fixtures: the resolver against independent oracles on every real
+# fixture: Go programs built with each Debian toolchain in each mode, and the
+# prebuilt stripped esbuild binaries from npm.
+#   offsets   pahole -C runtime.g on the DWARF twin (same toolchain, same program)
+#   address   nm on the binary, or on its DWARF twin for stripped builds (same
+#             layout: -s -w drops symbols, not code)
+#   file off  the PT_LOAD program header holding that address (readelf)
+#   version   the toolchain's VERSION file; npm-fixtures.tsv for esbuild
+#   ABI       register from go1.17 on amd64, stack before
+# A fixture that is missing (not fetched or not built) is named, and fails.
+source "$(dirname "$0")/lib.sh"
+CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
+GOOFFSETS="$BUILD/gooffsets"
+mapfile -t MINORS < <(sed -n 's/^DEFAULT_MINORS=(\(.*\))/\1/p' "$SRC/scripts/fetch-go-toolchains.sh" | tr ' ' '\n')
+MODES=(dwarf stripped static pie extld)
+PROGS=(go-server-http)
+for d in "$SRC"/tests/fixtures/go/*/; do
+	[ -f "$d/main.go" ] && PROGS+=("$(basename "$d")")
+done
+
+missing=()
+bad=0
+checked=0
+note() { echo "  $*"; }
+mismatch() {
+	echo "MISMATCH $*" >&2
+	bad=$((bad + 1))
+}
+
+# pahole_field BINARY FIELD: offset of FIELD in runtime.g, or "-".
+pahole_fields() {
+	pahole -C runtime.g "$1" 2>/dev/null | gawk '
+		/;[[:space:]]*\/\*/ { match($0, /([A-Za-z_0-9]+);[[:space:]]*\/\*[[:space:]]*([0-9]+)/, m)
+			if (m[1] != "") off[m[1]] = m[2] }
+		END { for (f in want) printf "%s=%s\n", f, (f in off) ? off[f] : "-" }
+		BEGIN { want["goid"]; want["atomicstatus"]; want["waitreason"]; want["parentGoid"]; want["m"] }'
+}
+
+file_offset() { # BINARY VADDR(decimal)
+	readelf -lW "$1" | gawk -v a="$2" '$1 == "LOAD" { off = strtonum($2); va = strtonum($3)
+		fs = strtonum($5); if (a >= va && a < va + fs) printf "0x%x\n", a - va + off }'
+}
+
+check_profile() { # JSON NAME
+	local j=$1 name=$2
+	jq -e . "$j" >/dev/null || { mismatch "$name: invalid JSON"; return 1; }
+}
+
+for minor in "${MINORS[@]}"; do
+	dir="$CACHE/fixtures/go$minor"
+	goroot="$CACHE/go/$minor/usr/lib/go-$minor"
+	if [ ! -f "$goroot/VERSION" ]; then
+		missing+=("Go $minor toolchain ($goroot)")
+		continue
+	fi
+	want_ver=$(head -n 1 "$goroot/VERSION")
+	for prog in "${PROGS[@]}"; do
+		twin="$dir/$prog-dwarf"
+		if [ ! -f "$twin" ]; then
+			missing+=("$twin")
+			continue
+		fi
+		pahole_fields "$twin" | sort >"$WORK/want"
+		grep -q "^goid=[0-9]" "$WORK/want" || { mismatch "$twin: pahole found no runtime.g"; continue; }
+		for mode in "${MODES[@]}"; do
+			bin="$dir/$prog-$mode"
+			if [ ! -f "$bin" ]; then
+				missing+=("$bin")
+				continue
+			fi
+			j="$WORK/p.json"
+			if ! "$GOOFFSETS" "$bin" >"$j" 2>"$WORK/err"; then
+				mismatch "$bin: gooffsets failed: $(cat "$WORK/err")"
+				continue
+			fi
+			checked=$((checked + 1))
+			[ -s "$WORK/err" ] && mismatch "$bin: warnings: $(cat "$WORK/err")"
+			jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
+				"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
+				"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+			diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+				mismatch "$bin: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
+			ver=$(jq -r .binary.go_version "$j")
+			[ "$ver" = "$want_ver" ] || mismatch "$bin: go_version $ver, toolchain says $want_ver"
+			[ "$(jq -r .abi "$j")" = register ] || mismatch "$bin: ABI $(jq -r .abi "$j"), want register"
+			symsrc="$bin"
+			[ "$mode" = stripped ] && symsrc="$twin"
+			addr=$(nm "$symsrc" | gawk '$3 == "runtime.casgstatus" { print strtonum("0x" $1) }')
+			got=$(jq -r '.symbols["runtime.casgstatus"].address' "$j")
+			[ "$((got))" = "$addr" ] || mismatch "$bin: casgstatus at $got, nm says $(printf 0x%x "$addr")"
+			fo=$(file_offset "$bin" "$addr")
+			[ "$(jq -r '.symbols["runtime.casgstatus"].file_offset' "$j")" = "$fo" ] ||
+				mismatch "$bin: file offset $(jq -r '.symbols["runtime.casgstatus"].file_offset' "$j"), want $fo"
+			note "$(basename "$dir")/$prog-$mode: $ver goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j")) casgstatus=$got"
+		done
+	done
+done
+
+# npm: esbuild releases built by someone else's toolchain, stripped and static.
+while IFS=$'\t' read -r pkg version go_version abi _; do
+	case $pkg in '' | '#'* | package) continue ;; esac
+	bin="$CACHE/npm/${pkg#@esbuild/}-$version/package/bin/esbuild"
+	[ "${pkg#@}" != "$pkg" ] && bin="$CACHE/npm/esbuild-linux-x64-$version/package/bin/esbuild"
+	if [ ! -f "$bin" ]; then
+		missing+=("npm $pkg@$version ($bin)")
+		continue
+	fi
+	j="$WORK/p.json"
+	if ! "$GOOFFSETS" "$bin" >"$j" 2>"$WORK/err"; then
+		mismatch "$bin: gooffsets failed: $(cat "$WORK/err")"
+		continue
+	fi
+	checked=$((checked + 1))
+	[ "$(jq -r .binary.go_version "$j")" = "$go_version" ] ||
+		mismatch "$pkg@$version: go_version $(jq -r .binary.go_version "$j"), want $go_version"
+	[ "$(jq -r .abi "$j")" = "$abi" ] || mismatch "$pkg@$version: ABI $(jq -r .abi "$j"), want $abi"
+	# Expected offsets for that Go version: the DWARF-checked fixture of the same minor when
+	# there is one, else the goid the offsets table documents (see offsets/README.md).
+	minor=$(echo "$go_version" | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/')
+	twin="$CACHE/fixtures/go$minor/hello-dwarf"
+	if [ -f "$twin" ]; then
+		pahole_fields "$twin" | sort >"$WORK/want"
+		jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
+			"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
+			"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+		diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+			mismatch "$pkg@$version: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
+	fi
+	note "npm $pkg@$version: $go_version ($(jq -r .binary.go_version_source "$j")) $(jq -r .abi "$j") goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j"))"
+done <"$SRC/tests/fixtures/npm-fixtures.tsv"
+
+if [ ${#missing[@]} -gt 0 ]; then
+	printf 'MISSING fixture: %s\n' "${missing[@]}" >&2
+	echo "(run scripts/fixtures.sh; it needs Debian's archive and the npm registry)" >&2
+fi
+[ "$bad" -eq 0 ] || fail "$bad mismatches in $checked binaries"
+[ ${#missing[@]} -eq 0 ] || fail "${#missing[@]} fixtures missing (named above); $checked checked"
+pass "$checked binaries resolved and matched pahole, nm, readelf and their Go version"
