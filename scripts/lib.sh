@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# scripts/lib.sh - helpers sourced by the fixture scripts (not executable).
+# Everything downloaded or built lives under cache_root, never in the clone,
+# so a fresh checkout stays small and several clones share one cache.
+
+# Where every fetched toolchain, built fixture and npm binary goes.
+cache_root() {
+	printf '%s\n' "${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}"
+}
+
+# Top of the repository, derived from this file so callers may run from anywhere.
+repo_root() {
+	(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+}
+
+# One line on stderr, prefixed with the script name, so CI logs say who spoke.
+info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+warn() { printf '%s: warning: %s\n' "${0##*/}" "$*" >&2; }
+die() {
+	printf '%s: error: %s\n' "${0##*/}" "$*" >&2
+	exit 1
+}
+
+# Only print when GOTRACER_VERBOSE is set: warm runs must stay quiet.
+debug() { if [[ -n "${GOTRACER_VERBOSE:-}" ]]; then info "$@"; fi; }
+
+need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || die "missing command '$c'"
+	done
+}
+
+# Hash of stdin; stamps compare these instead of timestamps so a touched but
+# unchanged file does not trigger a rebuild.
+hash_stdin() { sha256sum | cut -d' ' -f1; }
+
+# Write a file atomically so an interrupted run never leaves a half stamp.
+write_atomic() { # path content
+	local tmp="$1.tmp.$$"
+	printf '%s\n' "$2" >"$tmp" && mv -f "$tmp" "$1"
+}
+
+# Age in seconds of a file's mtime, or a huge number if it does not exist.
+file_age() {
+	local m
+	if m=$(stat -c %Y "$1" 2>/dev/null); then
+		echo $(($(date +%s) - m))
+	else
+		echo 999999999
+	fi
+}
