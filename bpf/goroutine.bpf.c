@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goroutine.bpf.c: a uprobe on runtime.casgstatus(gp, oldval, newval) that
- * records every goroutine state switch of the traced Go program.
+ * records every goroutine state switch of the traced Go program, and one on
+ * runtime.newproc that remembers which goroutine is creating one.
  *
- * Where the arguments are and where goid lives in runtime.g differ between Go
+ * Where the arguments are and where fields live in runtime.g differ between Go
  * versions, so they are read-only globals the loader sets before load (from a
- * profile, or the go1.17 default in goroutine.h); the verifier then sees them as
- * constants.
+ * profile, or the go1.17 default in goroutine.h); the verifier then sees them
+ * as constants and drops the branches that do not apply. Only entry probes:
+ * a uretprobe on Go code breaks when the runtime moves the goroutine's stack.
  */
 #include <linux/bpf.h>
 #include <linux/ptrace.h>
@@ -16,13 +18,15 @@
 #include "goroutine.h"
 
 const volatile __u32 goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET;
+const volatile __s32 waitreason_offset = -1;
+const volatile __s32 parent_goid_offset = -1; /* g.parentGoid, go1.21+ */
 const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
 /* Only events of this process (0: all); the attach is pid-filtered too. */
 const volatile __u32 target_tgid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4 * 1024 * 1024);
+	__uint(max_entries, 8 * 1024 * 1024);
 } events SEC(".maps");
 
 struct {
@@ -32,6 +36,34 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Thread id -> goid of the goroutine inside runtime.newproc on that thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} creator SEC(".maps");
+
+/*
+ * Go's register ABI: the first integer arguments in AX, BX, CX on amd64 (X0-X2
+ * on arm64), and the current g in R14 (R28 on arm64).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define GO_PARM1(x) ((x)->rax)
+#define GO_PARM2(x) ((x)->rbx)
+#define GO_PARM3(x) ((x)->rcx)
+#define GO_G(x) ((x)->r14)
+#define GO_SP(x) ((x)->rsp)
+#elif defined(__TARGET_ARCH_arm64)
+#define GO_PARM1(x) PT_REGS_PARM1(x)
+#define GO_PARM2(x) PT_REGS_PARM2(x)
+#define GO_PARM3(x) PT_REGS_PARM3(x)
+#define GO_G(x) (((const struct user_pt_regs *)(x))->regs[28])
+#define GO_SP(x) PT_REGS_SP(x)
+#else
+#error "unsupported architecture"
+#endif
+
 static __always_inline void count(__u32 idx)
 {
 	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
@@ -40,13 +72,12 @@ static __always_inline void count(__u32 idx)
 		(*c)++;
 }
 
-/* Go's register ABI on amd64 passes the first integer arguments in AX, BX, CX. */
 static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldval, __u32 *newval)
 {
 	if (abi == GOROUTINE_ABI_REGISTER) {
-		*gp = ctx->rax;
-		*oldval = ctx->rbx;
-		*newval = ctx->rcx;
+		*gp = GO_PARM1(ctx);
+		*oldval = GO_PARM2(ctx);
+		*newval = GO_PARM3(ctx);
 		return 0;
 	}
 	/* Stack ABI: at function entry 0(SP) is the return address. */
@@ -54,7 +85,7 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 		__u64 gp;
 		__u32 oldval, newval;
 	} args;
-	if (bpf_probe_read_user(&args, sizeof(args), (void *)(ctx->rsp + 8)))
+	if (bpf_probe_read_user(&args, sizeof(args), (void *)(GO_SP(ctx) + 8)))
 		return -1;
 	*gp = args.gp;
 	*oldval = args.oldval;
@@ -62,18 +93,12 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(casgstatus)
+static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
 	struct goroutine_event *e;
-	__u32 oldval, newval;
-	__u64 gp;
 
-	if (target_tgid && (pid_tgid >> 32) != target_tgid)
-		return 0;
-	if (read_args(ctx, &gp, &oldval, &newval))
-		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(GOROUTINE_CNT_LOST);
@@ -82,17 +107,97 @@ int BPF_KPROBE(casgstatus)
 	e->ts_ns = bpf_ktime_get_ns();
 	e->gp = gp;
 	e->flags = 0;
+	e->parent_goid = 0;
+	e->waitreason = 0;
+	e->pad = 0;
 	if (bpf_probe_read_user(&e->goid, sizeof(e->goid), (void *)(gp + goid_offset))) {
 		e->goid = 0;
 		e->flags |= GOROUTINE_EV_GOID_UNREADABLE;
 	}
-	e->pid = (__u32)pid_tgid;
+	if (waitreason_offset >= 0 && (newval & ~0x1000) == GOROUTINE_WAITING &&
+	    !bpf_probe_read_user(&e->waitreason, 1, (void *)(gp + waitreason_offset)))
+		e->flags |= GOROUTINE_EV_WAITREASON;
+	/* A goroutine is created by casgstatus(newg, _Gdead, _Grunnable) in newproc1. */
+	if (oldval == GOROUTINE_DEAD && newval == GOROUTINE_RUNNABLE) {
+		if (parent_goid_offset >= 0) {
+			if (!bpf_probe_read_user(&e->parent_goid, sizeof(e->parent_goid),
+						 (void *)(gp + parent_goid_offset)))
+				e->flags |= GOROUTINE_EV_PARENT;
+		} else if (abi == GOROUTINE_ABI_REGISTER) {
+			__u64 *parent = bpf_map_lookup_elem(&creator, &tid);
+
+			if (parent) {
+				e->parent_goid = *parent;
+				e->flags |= GOROUTINE_EV_PARENT;
+				bpf_map_delete_elem(&creator, &tid);
+			}
+		}
+	}
+	e->pid = tid;
 	e->tgid = pid_tgid >> 32;
 	e->old_state = oldval;
 	e->new_state = newval;
 	e->cpu = bpf_get_smp_processor_id();
 	bpf_ringbuf_submit(e, 0);
 	count(GOROUTINE_CNT_EVENTS);
+	return 0;
+}
+
+static __always_inline int other_process(void)
+{
+	return target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(casgstatus)
+{
+	__u32 oldval, newval;
+	__u64 gp;
+
+	if (other_process() || read_args(ctx, &gp, &oldval, &newval))
+		return 0;
+	return record(ctx, gp, oldval, newval);
+}
+
+/*
+ * go1.26+ reentersyscall and exitsyscall switch the current goroutine (g in
+ * R14) between _Grunning and _Gsyscall with a raw CAS, bypassing casgstatus;
+ * their entries are where the switch is decided. Register ABI only, like
+ * every release that has them.
+ */
+SEC("uprobe")
+int BPF_KPROBE(entersyscall)
+{
+	if (other_process() || abi != GOROUTINE_ABI_REGISTER)
+		return 0;
+	return record(ctx, GO_G(ctx), GOROUTINE_RUNNING, GOROUTINE_SYSCALL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(exitsyscall)
+{
+	if (other_process() || abi != GOROUTINE_ABI_REGISTER)
+		return 0;
+	return record(ctx, GO_G(ctx), GOROUTINE_SYSCALL, GOROUTINE_RUNNING);
+}
+
+/*
+ * runtime.newproc runs on the goroutine that executes the go statement; it
+ * switches to the system stack for newproc1, on the same thread, which then
+ * makes the new goroutine runnable. Used only before go1.21, where g has no
+ * parentGoid field, and only with the register ABI, where g is in a register.
+ */
+SEC("uprobe")
+int BPF_KPROBE(newproc)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 goid;
+
+	if (other_process() || abi != GOROUTINE_ABI_REGISTER || parent_goid_offset >= 0)
+		return 0;
+	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(GO_G(ctx) + goid_offset)))
+		return 0;
+	bpf_map_update_elem(&creator, &tid, &goid, BPF_ANY);
 	return 0;
 }
 

@@ -45,17 +45,22 @@ enum goroutine_state {
 struct goroutine_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
 	__u64 goid;
-	__u64 gp; /* address of the runtime.g, to key a goroutine before its goid is known */
-	__u32 pid; /* thread id */
-	__u32 tgid; /* process id */
+	__u64 gp; /* address of the runtime.g: identifies a goroutine before its goid is set */
+	__u64 parent_goid; /* valid with GOROUTINE_EV_PARENT */
+	__u32 pid;	   /* thread id */
+	__u32 tgid;	   /* process id */
 	__u32 old_state;
 	__u32 new_state;
-	__u32 cpu;
-	__u32 flags; /* GOROUTINE_EV_* */
+	__u16 cpu;
+	__u8 waitreason; /* g.waitreason, valid with GOROUTINE_EV_WAITREASON */
+	__u8 flags;	 /* GOROUTINE_EV_* */
+	__u32 pad;
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
 #define GOROUTINE_EV_GOID_UNREADABLE 0x1
+#define GOROUTINE_EV_WAITREASON 0x2
+#define GOROUTINE_EV_PARENT 0x4
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {

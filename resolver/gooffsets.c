@@ -72,13 +72,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/*
+ * Library warnings are held until the outcome is known: a failure is one line,
+ * a success shows them. With -v everything is shown at once.
+ */
+static char held[8][256];
+static int nheld;
+
 static void log_fn(enum log__level level, const char *fmt, va_list ap)
 {
-	if (level > LOG__WARN && !env.verbose)
-		return;
-	fprintf(stderr, "gooffsets: %s", level == LOG__WARN ? "warning: " : "");
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (env.verbose) {
+		fputs("gooffsets: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else if (level == LOG__WARN && nheld < 8) {
+		vsnprintf(held[nheld++], sizeof(held[0]), fmt, ap);
+	}
 }
 
 int main(int argc, char **argv)
@@ -109,6 +118,8 @@ int main(int argc, char **argv)
 		free(p);
 		return 1;
 	}
+	for (i = 0; i < nheld; i++)
+		fprintf(stderr, "gooffsets: warning: %s: %s\n", binary, held[i]);
 	for (i = 0; i < p->n_warnings; i++)
 		fprintf(stderr, "gooffsets: warning: %s: %s\n", binary, p->warnings[i]);
 	err = profile__to_json(p, &json);

@@ -617,7 +617,7 @@ int pclntab__locate(const struct elfbuf *e, struct pclntab_loc *loc)
 	if (!err)
 		return 0;
 	if (err != -ENOENT)
-		log__warn("pclntab: named section unusable (%s), scanning", errors__str(err));
+		log__info("pclntab: named section unusable (%s), scanning", errors__str(err));
 	/*
 	 * No usable named section: stripped of section headers, or an external PIE
 	 * link that put the table inside .data.rel.ro. Read-only data first; code

@@ -40,6 +40,13 @@ static const char *const version_source_names[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+const char *const profile__func_names[PROFILE_FUNC_MAX] = {
+	[PROFILE_FUNC_CASGSTATUS] = "runtime.casgstatus",
+	[PROFILE_FUNC_NEWPROC] = "runtime.newproc",
+	[PROFILE_FUNC_REENTERSYSCALL] = "runtime.reentersyscall",
+	[PROFILE_FUNC_EXITSYSCALL] = "runtime.exitsyscall",
+};
+
 const char *profile__source_name(enum profile_source s)
 {
 	return (unsigned int)s < ARRAY_SIZE(source_names) ? source_names[s] : "none";
@@ -119,11 +126,17 @@ int profile__to_json(const struct profile *p, char **json)
 	add_offset(offs, "g_m", &p->g_m);
 
 	syms = cJSON_AddObjectToObject(root, "symbols");
-	f = cJSON_AddObjectToObject(syms, "runtime.casgstatus");
-	add_hex(f, "address", p->casgstatus.address);
-	add_hex(f, "file_offset", p->casgstatus.file_offset);
-	add_hex(f, "end", p->casgstatus.end);
-	cJSON_AddStringToObject(f, "source", profile__source_name(p->casgstatus.source));
+	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
+		const struct profile_func *pf = &p->funcs[i];
+
+		if (!pf->address)
+			continue;
+		f = cJSON_AddObjectToObject(syms, profile__func_names[i]);
+		add_hex(f, "address", pf->address);
+		add_hex(f, "file_offset", pf->file_offset);
+		add_hex(f, "end", pf->end);
+		cJSON_AddStringToObject(f, "source", profile__source_name(pf->source));
+	}
 
 	pcln = cJSON_AddObjectToObject(root, "pclntab");
 	cJSON_AddNumberToObject(pcln, "version", p->pclntab_version);
@@ -131,6 +144,7 @@ int profile__to_json(const struct profile *p, char **json)
 
 	sem = cJSON_AddObjectToObject(root, "semantics");
 	cJSON_AddBoolToObject(sem, "goid_at_creation", p->goid_at_creation);
+	cJSON_AddBoolToObject(sem, "syscall_bypasses_casgstatus", p->syscall_bypasses_casgstatus);
 	arr = cJSON_AddArrayToObject(sem, "gstatus");
 	for (i = 0; arr && i < p->n_gstatus; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(p->gstatus[i]));
@@ -295,10 +309,32 @@ static void get_names(struct reader *r, const cJSON *sem, const char *key, char 
 	}
 }
 
+/* One optional function of symbols: address, file offset and end, validated. */
+static void get_func(struct reader *r, const cJSON *syms, const char *name, struct profile_func *pf)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(syms, name), *n;
+	char path[64];
+
+	if (!f)
+		return;
+	snprintf(path, sizeof(path), "symbols.%s", name);
+	if (!cJSON_IsObject(f))
+		return bad(r, "%s: not an object", path);
+	get_hex(r, f, path, "address", &pf->address);
+	get_hex(r, f, path, "file_offset", &pf->file_offset);
+	get_hex(r, f, path, "end", &pf->end);
+	if (!r->failed && pf->end <= pf->address)
+		return bad(r, "%s: end 0x%" PRIx64 " is not after address 0x%" PRIx64, path, pf->end,
+			   pf->address);
+	n = cJSON_GetObjectItemCaseSensitive(f, "source");
+	pf->source = n ? source_of(r, n, path) : PROFILE_SRC_NONE;
+}
+
 int profile__from_json(const char *buf, size_t len, struct profile *p, char *why, size_t whylen)
 {
 	struct reader r = { .why = why, .whylen = whylen };
-	const cJSON *root, *n, *bin, *offs, *syms, *f, *sem;
+	int i;
+	const cJSON *root, *n, *bin, *offs, *syms, *sem;
 	char abi[16] = "";
 
 	memset(p, 0, sizeof(*p));
@@ -353,27 +389,23 @@ int profile__from_json(const char *buf, size_t len, struct profile *p, char *why
 	get_offset(&r, offs, "g_m", false, &p->g_m);
 
 	syms = get(&r, root, "", "symbols");
+	if (syms && !cJSON_IsObject(syms))
+		bad(&r, "symbols: not an object");
 	if (r.failed)
 		goto out;
-	f = get(&r, syms, "symbols", "runtime.casgstatus");
-	if (f && !cJSON_IsObject(f))
-		bad(&r, "symbols.runtime.casgstatus: not an object");
-	if (r.failed)
+	if (!cJSON_GetObjectItemCaseSensitive(syms, profile__func_names[PROFILE_FUNC_CASGSTATUS])) {
+		bad(&r, "missing key symbols.%s", profile__func_names[PROFILE_FUNC_CASGSTATUS]);
 		goto out;
-	get_hex(&r, f, "symbols.runtime.casgstatus", "address", &p->casgstatus.address);
-	get_hex(&r, f, "symbols.runtime.casgstatus", "file_offset", &p->casgstatus.file_offset);
-	get_hex(&r, f, "symbols.runtime.casgstatus", "end", &p->casgstatus.end);
-	if (!r.failed && p->casgstatus.end <= p->casgstatus.address)
-		bad(&r, "symbols.runtime.casgstatus: end 0x%" PRIx64 " is not after address 0x%" PRIx64,
-		    p->casgstatus.end, p->casgstatus.address);
-	n = cJSON_GetObjectItemCaseSensitive(f, "source");
-	if (n)
-		p->casgstatus.source = source_of(&r, n, "symbols.runtime.casgstatus");
+	}
+	for (i = 0; i < PROFILE_FUNC_MAX && !r.failed; i++)
+		get_func(&r, syms, profile__func_names[i], &p->funcs[i]);
 
 	sem = cJSON_GetObjectItemCaseSensitive(root, "semantics");
 	if (sem && cJSON_IsObject(sem)) {
 		n = cJSON_GetObjectItemCaseSensitive(sem, "goid_at_creation");
 		p->goid_at_creation = cJSON_IsTrue(n);
+		n = cJSON_GetObjectItemCaseSensitive(sem, "syscall_bypasses_casgstatus");
+		p->syscall_bypasses_casgstatus = cJSON_IsTrue(n);
 		get_names(&r, sem, "gstatus", p->gstatus, PROFILE_MAX_GSTATUS, &p->n_gstatus);
 		get_names(&r, sem, "waitreasons", p->waitreasons, PROFILE_MAX_WAITREASONS,
 			  &p->n_waitreasons);

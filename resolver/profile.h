@@ -52,6 +52,19 @@ struct profile_offset {
 	uint32_t size; /* field size in bytes when known, else 0 */
 };
 
+/* The runtime functions the tracer probes (entry probes only). */
+enum profile_func_id {
+	PROFILE_FUNC_CASGSTATUS, /* every goroutine state switch, but see below */
+	PROFILE_FUNC_NEWPROC,	 /* the creating goroutine, for parent goids before go1.21 */
+	/* go1.26+ switch _Grunning <-> _Gsyscall with a raw CAS in these two: */
+	PROFILE_FUNC_REENTERSYSCALL,
+	PROFILE_FUNC_EXITSYSCALL,
+	PROFILE_FUNC_MAX,
+};
+
+/* "runtime.casgstatus", ... */
+extern const char *const profile__func_names[PROFILE_FUNC_MAX];
+
 struct profile_func {
 	uint64_t address; /* virtual address of the entry */
 	uint64_t file_offset;
@@ -71,7 +84,8 @@ struct profile {
 
 	struct profile_offset g_goid, g_atomicstatus, g_waitreason, g_parent_goid, g_m;
 
-	struct profile_func casgstatus;
+	/* Probed functions; address 0 when absent (only casgstatus is required). */
+	struct profile_func funcs[PROFILE_FUNC_MAX];
 
 	/* pclntab header version: 12, 116, 118 or 120. */
 	int pclntab_version;
@@ -82,6 +96,8 @@ struct profile {
 	 * is set, so the goid read there is stale.
 	 */
 	bool goid_at_creation;
+	/* go1.26+: syscall enter/exit bypass casgstatus (probe the two functions above). */
+	bool syscall_bypasses_casgstatus;
 	char gstatus[PROFILE_MAX_GSTATUS][PROFILE_NAME_LEN];
 	int n_gstatus;
 	char waitreasons[PROFILE_MAX_WAITREASONS][PROFILE_NAME_LEN];

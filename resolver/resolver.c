@@ -104,7 +104,7 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 	struct pclntab_loc loc;
 	struct pclntab_func f;
 	uint64_t sym, off;
-	int err;
+	int err, i;
 
 	err = pclntab__locate(c->e, &loc);
 	if (err) {
@@ -133,25 +133,34 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 		snprintf(what, whatlen, "%s not found in pclntab", PROBED_FUNC);
 		return -ERRORS__NO_SYMBOL;
 	}
-	p->casgstatus.address = f.entry;
-	p->casgstatus.end = f.end;
-	p->casgstatus.source = PROFILE_SRC_PCLNTAB;
-	if (!elfbuf__symbol(c->e, PROBED_FUNC, &sym, NULL) && sym != f.entry) {
-		/* The linker's symbol table is the ground truth when it exists. */
-		profile__add_warning(p, "%s: pclntab says 0x%" PRIx64 ", .symtab says 0x%" PRIx64
-					"; using .symtab",
-				     PROBED_FUNC, f.entry, sym);
-		p->casgstatus.end = sym + (f.end - f.entry);
-		p->casgstatus.address = sym;
-		p->casgstatus.source = PROFILE_SRC_SYMTAB;
+	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
+		struct profile_func *pf = &p->funcs[i];
+
+		if (pclntab__find_func(c->tab, profile__func_names[i], &f))
+			continue;
+		pf->address = f.entry;
+		pf->end = f.end;
+		pf->source = PROFILE_SRC_PCLNTAB;
+		if (!elfbuf__symbol(c->e, profile__func_names[i], &sym, NULL) && sym != f.entry) {
+			/* The linker's symbol table is the ground truth when it exists. */
+			profile__add_warning(p, "%s: pclntab says 0x%" PRIx64 ", .symtab says 0x%" PRIx64 "; using .symtab",
+					     profile__func_names[i], f.entry, sym);
+			pf->end = sym + (f.end - f.entry);
+			pf->address = sym;
+			pf->source = PROFILE_SRC_SYMTAB;
+		}
+		if (elfbuf__vaddr_to_offset(c->e, pf->address, &off)) {
+			if (i == PROFILE_FUNC_CASGSTATUS) {
+				snprintf(what, whatlen,
+					 "%s at 0x%" PRIx64 " is not in a loaded segment of the file",
+					 PROBED_FUNC, pf->address);
+				return -ERRORS__CORRUPT;
+			}
+			memset(pf, 0, sizeof(*pf));
+			continue;
+		}
+		pf->file_offset = off;
 	}
-	err = elfbuf__vaddr_to_offset(c->e, p->casgstatus.address, &off);
-	if (err) {
-		snprintf(what, whatlen, "%s at 0x%" PRIx64 " is not in a loaded segment of the file",
-			 PROBED_FUNC, p->casgstatus.address);
-		return -ERRORS__CORRUPT;
-	}
-	p->casgstatus.file_offset = off;
 	return 0;
 }
 
@@ -308,6 +317,11 @@ static void semantics(struct ctx *c)
 	 * stale.
 	 */
 	p->goid_at_creation = c->ver_known && goversion__at_least(&c->ver, 1, 24);
+	/*
+	 * From go1.26 reentersyscall and exitsyscall switch _Grunning <-> _Gsyscall
+	 * with a raw CAS, so casgstatus never sees SYSCALL there.
+	 */
+	p->syscall_bypasses_casgstatus = c->ver_known && goversion__at_least(&c->ver, 1, 26);
 	if (!c->ver_known)
 		return;
 	for (i = 0; i < PROFILE_MAX_GSTATUS; i++)
@@ -355,6 +369,43 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 out:
 	pclntab__delete(c.tab);
 	moduledata__relocs_delete(c.relocs);
+	return err;
+}
+
+int resolver__identify(const struct elfbuf *e, const char *path, struct profile *p)
+{
+	struct ctx c = { .e = e, .p = p };
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	binary_facts(&c);
+	go_version(&c);
+	return 0;
+}
+
+int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f)
+{
+	struct pclntab_loc loc;
+	struct pclntab *tab = NULL;
+	struct pclntab_func pf;
+	struct moduledata md;
+	int err;
+
+	err = pclntab__locate(e, &loc);
+	if (err)
+		return err;
+	err = pclntab__new(loc.data, loc.size,
+			   moduledata__find(e, &loc, loc.version, &md) ? 0 : md.text, &tab);
+	if (err)
+		return err;
+	err = pclntab__find_func(tab, name, &pf);
+	if (!err) {
+		f->address = pf.entry;
+		f->end = pf.end;
+		f->source = PROFILE_SRC_PCLNTAB;
+		err = elfbuf__vaddr_to_offset(e, pf.entry, &f->file_offset);
+	}
+	pclntab__delete(tab);
 	return err;
 }
 

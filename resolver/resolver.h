@@ -27,4 +27,17 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 /* Same, for a file: maps it, resolves, unmaps. */
 int resolver__resolve_path(const char *path, struct profile *p, char *what, size_t whatlen);
 
+/*
+ * Only the identity of the binary: path, build id, Go version, arch and build
+ * flags (what a profile is matched against). Cheap: no pclntab, no DWARF.
+ */
+int resolver__identify(const struct elfbuf *e, const char *path, struct profile *p);
+
+/*
+ * Look name up in e's own pclntab: 0 and its entry/end/file offset in f, or a
+ * negative code. The tracer uses it to refuse probe addresses that are not
+ * the function's entry in the binary it attaches to.
+ */
+int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f);
+
 #endif /* GOTRACER_RESOLVER_H */

@@ -80,7 +80,7 @@ http_get() {
 }
 
 # start_tracer OUT ERR ARGS...: build/goroutine in the background; waits until
-# its header line is out (the uprobe is attached by then). Sets TRACER_PID.
+# it says it is tracing (the uprobes are attached by then). Sets TRACER_PID.
 start_tracer() {
 	local out=$1 err=$2
 	shift 2
@@ -89,7 +89,7 @@ start_tracer() {
 	_pids+=("$TRACER_PID")
 	local _
 	for _ in $(seq 200); do
-		[ -s "$out" ] && return 0
+		grep -q '^goroutine: tracing ' "$err" && return 0
 		if ! kill -0 "$TRACER_PID" 2>/dev/null; then
 			cat "$err" >&2
 			fail "tracer exited before attaching"
@@ -105,4 +105,15 @@ stop_tracer() {
 	local rc=0
 	wait "$TRACER_PID" || rc=$?
 	[ "$rc" -eq 0 ] || fail "tracer exited with status $rc"
+}
+
+# jq over JSON lines without pipes (a reader that stops early would SIGPIPE jq
+# and, with pipefail, fail the test): the first object matching COND, or "".
+jq_first() { # FILE COND
+	jq -c -s "map(select($2)) | .[0] // empty" "$1"
+}
+
+# True when any object of the JSON lines FILE matches COND.
+jq_any() { # FILE COND
+	jq -e -s "any(.[]; $2)" "$1" >/dev/null
 }

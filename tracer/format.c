@@ -66,25 +66,8 @@ void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t le
 	snprintf(buf, len, "%s.%06" PRId64, c->cached_hms, (int64_t)((real % 1000000000LL) / 1000));
 }
 
-#define ROW_FMT "%-15s %-9s %8s %7s %7s %-9s %3s"
-
 int format__header(char *buf, size_t len)
 {
-	return snprintf(buf, len, ROW_FMT, "TIME", "STATE", "GOID", "PID", "TGID", "OLD", "CPU");
-}
-
-int format__event(struct format_clock *c, const struct goroutine_event *e, char *buf, size_t len)
-{
-	char ts[32], goid[24], pid[12], tgid[12], cpu[12], newb[12], oldb[12];
-
-	format__time(c, e->ts_ns, ts, sizeof(ts));
-	if (e->flags & GOROUTINE_EV_GOID_UNREADABLE)
-		snprintf(goid, sizeof(goid), "?");
-	else
-		snprintf(goid, sizeof(goid), "%" PRIu64, (uint64_t)e->goid);
-	snprintf(pid, sizeof(pid), "%" PRIu32, (uint32_t)e->pid);
-	snprintf(tgid, sizeof(tgid), "%" PRIu32, (uint32_t)e->tgid);
-	snprintf(cpu, sizeof(cpu), "%" PRIu32, (uint32_t)e->cpu);
-	return snprintf(buf, len, ROW_FMT, ts, format__state(e->new_state, newb, sizeof(newb)),
-			goid, pid, tgid, format__state(e->old_state, oldb, sizeof(oldb)), cpu);
+	return snprintf(buf, len, FORMAT_HEADER, "TIME", "STATE", "GOID", "PID", "TGID", "OLD", "CPU",
+			"PARENT", "REASON");
 }

@@ -30,8 +30,15 @@ void format__clock_init(struct format_clock *c);
 /* "HH:MM:SS.uuuuuu" local time of a monotonic timestamp. */
 void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t len);
 
-/* The table's header row and one data row (no trailing newline added by callers). */
+/*
+ * The table: the original example's columns first (TIME, STATE, GOID, PID,
+ * TGID), then the old state, CPU, parent goid and wait reason; under 100
+ * columns for every state and wait-reason name Go has.
+ */
+#define FORMAT_ROW "%-15s %-9s %8s %7u %7u %-9s %3u %7s%s%s"
+#define FORMAT_HEADER "%-15s %-9s %8s %7s %7s %-9s %3s %7s %s"
+
+/* The header row, without newline. */
 int format__header(char *buf, size_t len);
-int format__event(struct format_clock *c, const struct goroutine_event *e, char *buf, size_t len);
 
 #endif /* GOTRACER_FORMAT_H */

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goroutine: trace every goroutine state switch of a Go program with a uprobe
- * on runtime.casgstatus (libbpf, kernel uprobes).
+ * goroutine: trace every goroutine state switch of a Go program from outside,
+ * with a uprobe on runtime.casgstatus (libbpf, kernel uprobes).
  *
- * Loader order as in libbpf-tools: open, write the read-only globals (goid
- * offset, ABI, pid filter), load, attach, then poll the ring buffer until
+ * What the probe must know about the binary (offsets in runtime.g, the ABI,
+ * the function's file offset) comes from a profile: read with --profile,
+ * resolved here from the binary by the resolver library, or the go1.17
+ * hardcoded default with --default. Loader order as in libbpf-tools: open,
+ * write the read-only globals, load, attach, then poll the ring buffer until
  * SIGINT/SIGTERM, the duration, or the traced process ends.
  */
+#define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,37 +34,73 @@
 #include "format.h"
 #include "goroutine.h"
 #include "goroutine.skel.h"
+#include "log.h"
+#include "output.h"
+#include "profile.h"
+#include "resolver.h"
 
 #define DEFAULT_BINARY "./go-server-http/main"
 #define PROBED_FUNC "runtime.casgstatus"
+#define LOST_REPORT_NS (2 * 1000000000ULL)
 
 static struct env {
 	const char *binary;
+	const char *profile;
+	const char *output;
 	pid_t pid;
 	long duration;
+	int64_t goid;
+	const char *state;
+	bool use_default;
+	bool force;
+	bool json;
 	bool verbose;
+	char **cmd; /* -- CMD ARGS... */
 } env = {
-	.binary = NULL,
+	.goid = -1,
 };
 
-const char *argp_program_version = "goroutine 0.1";
+const char *argp_program_version = "goroutine 0.2";
 static const char doc[] =
 	"Trace goroutine state switches of a Go program from outside, with a uprobe on\n"
-	"runtime.casgstatus.\n"
+	"runtime.casgstatus. Needs root, or CAP_BPF and CAP_PERFMON.\n"
 	"\n"
-	"USAGE: goroutine [--binary PATH] [-p PID] [-d SECONDS] [-v]\n"
+	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | -- CMD [ARGS...]]\n"
 	"\n"
 	"EXAMPLES:\n"
-	"    goroutine                         # trace ./go-server-http/main (every process)\n"
-	"    goroutine --binary /usr/bin/app   # trace every process running /usr/bin/app\n"
-	"    goroutine -p 1234                 # trace only process 1234\n"
-	"    goroutine -p 1234 -d 10           # ... for 10 seconds\n";
+	"    goroutine                           # every process of ./go-server-http/main\n"
+	"    goroutine --binary /usr/bin/app     # every process running /usr/bin/app\n"
+	"    goroutine -p 1234 -d 10             # process 1234 only, for 10 seconds\n"
+	"    goroutine --json -o ev.json -p 1234 # JSON lines into ev.json\n"
+	"    goroutine --state WAITING -p 1234   # only switches to WAITING\n"
+	"    goroutine -- ./app --flag           # start ./app, trace it from its first\n"
+	"                                        # instruction, exit with its status\n"
+	"    gooffsets app > app.json && goroutine --profile app.json -p 1234\n"
+	"\n"
+	"Without --profile the binary is resolved on the spot (DWARF, type descriptors,\n"
+	"pclntab); --default uses the go1.17 hardcoded values instead.";
+
+enum {
+	OPT_PROFILE = 0x100,
+	OPT_DEFAULT,
+	OPT_FORCE,
+	OPT_GOID,
+	OPT_STATE,
+	OPT_JSON,
+};
 
 static const struct argp_option opts[] = {
-	{ "binary", 'b', "PATH", 0, "Go binary to trace (default " DEFAULT_BINARY ")", 0 },
-	{ "pid", 'p', "PID", 0, "Trace only this process (its binary is /proc/PID/exe)", 0 },
+	{ "binary", 'b', "PATH", 0, "Trace every process running PATH (default " DEFAULT_BINARY ")", 0 },
+	{ "pid", 'p', "PID", 0, "Trace only process PID", 0 },
+	{ "profile", OPT_PROFILE, "FILE", 0, "Offsets and addresses from a gooffsets profile", 0 },
+	{ "default", OPT_DEFAULT, NULL, 0, "Use the go1.17 hardcoded default (goid at 152, register ABI)", 0 },
+	{ "force", OPT_FORCE, NULL, 0, "Use a profile made for another build of the binary", 0 },
+	{ "json", OPT_JSON, NULL, 0, "JSON lines instead of the table", 0 },
+	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 0 },
+	{ "goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0 },
+	{ "state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf debug output", 0 },
+	{ "verbose", 'v', NULL, 0, "Show what was resolved, and libbpf's debug output", 0 },
 	{},
 };
 
@@ -83,14 +126,41 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'p':
 		env.pid = parse_long(arg, "PID", 1, INT_MAX, state);
 		break;
+	case OPT_PROFILE:
+		env.profile = arg;
+		break;
+	case OPT_DEFAULT:
+		env.use_default = true;
+		break;
+	case OPT_FORCE:
+		env.force = true;
+		break;
+	case OPT_JSON:
+		env.json = true;
+		break;
+	case 'o':
+		env.output = arg;
+		break;
+	case OPT_GOID:
+		env.goid = parse_long(arg, "goid", 0, LONG_MAX, state);
+		break;
+	case OPT_STATE:
+		env.state = arg;
+		break;
 	case 'd':
-		env.duration = parse_long(arg, "duration", 1, LONG_MAX / 1000, state);
+		env.duration = parse_long(arg, "duration", 1, LONG_MAX / 1000000000L, state);
 		break;
 	case 'v':
 		env.verbose = true;
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument: %s", arg);
+	case ARGP_KEY_ARGS:
+		env.cmd = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (!!env.cmd + !!env.pid + !!env.binary > 1)
+			argp_error(state, "give one of --binary, -p and a command");
+		if (env.use_default && env.profile)
+			argp_error(state, "--default and --profile exclude each other");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -107,57 +177,179 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *format, va
 	return vfprintf(stderr, format, args);
 }
 
-static volatile sig_atomic_t exiting;
+/* Resolver messages only with -v: a failure is reported in one line anyway. */
+static void resolver_log(enum log__level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!env.verbose)
+		return;
+	fputs("goroutine: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static volatile sig_atomic_t exiting, exit_signal;
 
 static void sig_handler(int sig)
 {
-	(void)sig;
 	exiting = 1;
+	exit_signal = sig;
 }
 
-struct output {
-	struct format_clock clock;
-	FILE *out;
-};
-
-static int handle_event(void *ctx, void *data, size_t size)
+static uint64_t now_ns(void)
 {
-	struct output *o = ctx;
-	char line[160];
+	struct timespec ts;
 
-	if (size < sizeof(struct goroutine_event))
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* PATH look-up as execvp does it, so the probed file is the one that runs. */
+static int find_command(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(name, '/')) {
+		snprintf(out, len, "%s", name);
+		return access(out, X_OK) ? -errno : 0;
+	}
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(end - p), end == p ? "." : p, name);
+		if (!access(out, X_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Fill prof for the target e: from the profile file, by resolving e, or the
+ * go1.17 default. Returns 0, or 1 after printing one line.
+ */
+static int load_profile(const struct elfbuf *e, const char *path, struct profile *prof)
+{
+	struct profile *id;
+	char why[256] = "";
+	struct stat st;
+	char *buf;
+	FILE *f;
+	int err;
+
+	if (env.use_default) {
+		memset(prof, 0, sizeof(*prof));
+		snprintf(prof->path, sizeof(prof->path), "%s", path);
+		prof->g_goid.value = GOROUTINE_DEFAULT_GOID_OFFSET;
+		prof->g_goid.source = PROFILE_SRC_DEFAULT;
+		prof->abi = GOROUTINE_DEFAULT_ABI == GOROUTINE_ABI_REGISTER ? PROFILE_ABI_REGISTER :
+									     PROFILE_ABI_STACK;
+		prof->g_waitreason.value = prof->g_parent_goid.value = prof->g_m.value = -1;
+		prof->g_atomicstatus.value = -1;
 		return 0;
-	format__event(&o->clock, data, line, sizeof(line));
-	fputs(line, o->out);
-	fputc('\n', o->out);
+	}
+	if (!env.profile) {
+		err = resolver__resolve(e, path, prof, why, sizeof(why));
+		if (err) {
+			fprintf(stderr, "goroutine: %s: %s (--default uses the go1.17 defaults)\n", path,
+				why[0] ? why : errors__str(err));
+			return 1;
+		}
+		return 0;
+	}
+	f = fopen(env.profile, "r");
+	if (!f || fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (1 << 20)) {
+		fprintf(stderr, "goroutine: %s: %s\n", env.profile,
+			!f ? strerror(errno) : "not a regular file of at most 1 MiB");
+		if (f)
+			fclose(f);
+		return 1;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf || fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+		fprintf(stderr, "goroutine: %s: cannot read\n", env.profile);
+		free(buf);
+		fclose(f);
+		return 1;
+	}
+	fclose(f);
+	err = profile__from_json(buf, st.st_size, prof, why, sizeof(why));
+	free(buf);
+	if (err) {
+		fprintf(stderr, "goroutine: %s: %s: %s\n", env.profile, errors__str(err), why);
+		return 1;
+	}
+	/* A profile is for one build: refuse another's unless told otherwise. */
+	id = calloc(1, sizeof(*id));
+	if (!id)
+		return 1;
+	resolver__identify(e, path, id);
+	if (prof->build_id[0] && id->build_id[0] ? strcmp(prof->build_id, id->build_id) :
+						     strcmp(prof->go_version, id->go_version)) {
+		bool by_id = prof->build_id[0] && id->build_id[0];
+
+		fprintf(stderr, "goroutine: %s: %s was made for %s %s, the binary has %s%s\n",
+			env.profile, env.force ? "warning: profile" : "profile does not match:",
+			by_id ? "build id" : "Go version",
+			by_id ? prof->build_id : prof->go_version,
+			by_id ? id->build_id : id->go_version,
+			env.force ? " (--force)" : " (--force to use it anyway)");
+		if (!env.force) {
+			free(id);
+			return 1;
+		}
+	}
+	free(id);
 	return 0;
 }
 
-/* The file offset of runtime.casgstatus in the binary: what a uprobe attaches at. */
-static int resolve_probe(const char *path, uint64_t *offset)
+/*
+ * The probe address must be the function's entry in the binary we attach to,
+ * whatever the profile says: a uprobe in the middle of an instruction would
+ * crash the traced program.
+ */
+static int check_func(const struct elfbuf *e, const char *path, const char *name,
+		      struct profile_func *f, bool required)
 {
-	struct elfbuf *e;
-	uint64_t vaddr;
+	struct profile_func own;
 	int err;
 
-	err = elfbuf__open_path(path, &e);
+	err = resolver__find_func(e, name, &own);
 	if (err) {
-		fprintf(stderr, "goroutine: %s: %s\n", path, errors__str(err));
-		return err;
+		if (required)
+			fprintf(stderr, "goroutine: %s: %s not found: %s\n", path, name,
+				errors__str(err));
+		return required ? 1 : -1;
 	}
-	err = elfbuf__symbol(e, PROBED_FUNC, &vaddr, NULL);
-	if (err) {
-		fprintf(stderr, "goroutine: %s: %s not found (not a Go program, or stripped)\n",
-			path, PROBED_FUNC);
-		goto out;
+	if (f->address && (f->address != own.address || f->file_offset != own.file_offset)) {
+		if (!env.force) {
+			fprintf(stderr,
+				"goroutine: %s: the profile's %s (0x%" PRIx64 ") is not its entry in "
+				"this binary (0x%" PRIx64 "); refusing to probe\n",
+				path, name, f->address, own.address);
+			return 1;
+		}
+		fprintf(stderr, "goroutine: warning: %s: probing %s at the binary's own 0x%" PRIx64 "\n",
+			path, name, own.address);
 	}
-	err = elfbuf__vaddr_to_offset(e, vaddr, offset);
-	if (err)
-		fprintf(stderr, "goroutine: %s: %s at 0x%" PRIx64 " is outside the file\n", path,
-			PROBED_FUNC, vaddr);
-out:
-	elfbuf__delete(e);
-	return err;
+	*f = own;
+	return 0;
+}
+
+/* Which probes this binary needs, besides casgstatus. */
+static bool wanted(const struct profile *p, enum profile_func_id f)
+{
+	switch (f) {
+	case PROFILE_FUNC_CASGSTATUS:
+		return true;
+	case PROFILE_FUNC_NEWPROC:
+		/* Parent goids before go1.21 (no g.parentGoid): register ABI only. */
+		return p->g_parent_goid.value < 0 && p->abi == PROFILE_ABI_REGISTER &&
+		       !env.use_default;
+	case PROFILE_FUNC_REENTERSYSCALL:
+	case PROFILE_FUNC_EXITSYSCALL:
+		return p->syscall_bypasses_casgstatus && p->abi == PROFILE_ABI_REGISTER;
+	default:
+		return false;
+	}
 }
 
 static uint64_t read_counter(struct goroutine_bpf *skel, uint32_t idx)
@@ -179,51 +371,168 @@ static uint64_t read_counter(struct goroutine_bpf *skel, uint32_t idx)
 	return sum;
 }
 
-static bool process_gone(pid_t pid)
+static int handle_event(void *ctx, void *data, size_t size)
 {
-	return pid && kill(pid, 0) && errno == ESRCH;
+	if (size < sizeof(struct goroutine_event))
+		return 0;
+	return output__event(ctx, data);
+}
+
+/* Fork the command, stopped before exec until the probes are attached. */
+static pid_t spawn(char **argv, int *go_fd)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		char c;
+
+		close(fds[1]);
+		/* EOF without a byte: the tracer gave up, do not run untraced. */
+		if (read(fds[0], &c, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "goroutine: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return pid;
+}
+
+static struct bpf_link *attach(struct bpf_program *prog, pid_t pid, const char *path,
+			       const struct profile_func *f, const char *name)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct bpf_link *link;
+
+	uopts.retprobe = false; /* never a uretprobe on Go code: Go moves stacks */
+	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, f->file_offset, &uopts);
+	if (!link)
+		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s\n", path, name,
+			strerror(errno));
+	return link;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+	struct output_opts oo = { .out = stdout };
 	struct goroutine_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
-	struct output out = { .out = stdout };
-	char exe[64], header[160];
-	const char *binary;
-	uint64_t offset, deadline = 0;
-	struct timespec now;
-	int err;
+	struct output *out = NULL;
+	struct profile *prof = NULL;
+	struct elfbuf *e = NULL;
+	char path[PATH_MAX], header[160];
+	uint64_t deadline = 0, next_report, lost_seen = 0, lost;
+	pid_t child = 0, target;
+	int go_fd = -1, status = 0, rc = 1, err, i;
+	bool child_done = false;
 
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 1;
 	libbpf_set_print(libbpf_print_fn);
+	log__set_fn(resolver_log);
 
-	if (env.pid && !env.binary) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)env.pid);
-		binary = exe;
+	if (env.cmd) {
+		err = find_command(env.cmd[0], path, sizeof(path));
+		if (err) {
+			fprintf(stderr, "goroutine: %s: %s\n", env.cmd[0], strerror(-err));
+			return 1;
+		}
+	} else if (env.pid) {
+		/* The kernel follows this link into the process's own mount namespace. */
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)env.pid);
+		if (kill(env.pid, 0) && errno == ESRCH) {
+			fprintf(stderr, "goroutine: no process with PID %d\n", (int)env.pid);
+			return 1;
+		}
 	} else {
-		binary = env.binary ? env.binary : DEFAULT_BINARY;
+		snprintf(path, sizeof(path), "%s", env.binary ? env.binary : DEFAULT_BINARY);
 	}
-	if (env.pid && kill(env.pid, 0) && errno == ESRCH) {
-		fprintf(stderr, "goroutine: no process with PID %d\n", (int)env.pid);
+	err = elfbuf__open_path(path, &e);
+	if (err) {
+		fprintf(stderr, "goroutine: %s: %s\n", path, errors__str(err));
 		return 1;
 	}
-	if (resolve_probe(binary, &offset))
-		return 1;
+	prof = calloc(1, sizeof(*prof));
+	if (!prof || load_profile(e, path, prof))
+		goto cleanup;
+	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
+		if (!wanted(prof, i)) {
+			prof->funcs[i].address = 0;
+			continue;
+		}
+		err = check_func(e, path, profile__func_names[i], &prof->funcs[i],
+				 i == PROFILE_FUNC_CASGSTATUS);
+		if (err > 0)
+			goto cleanup;
+		if (err < 0)
+			prof->funcs[i].address = 0;
+	}
+	if (env.state) {
+		oo.state = output__state_value(env.state, prof);
+		if (oo.state < 0) {
+			fprintf(stderr, "goroutine: unknown state %s\n", env.state);
+			goto cleanup;
+		}
+	} else {
+		oo.state = -1;
+	}
+	if (env.output) {
+		oo.out = fopen(env.output, "w");
+		if (!oo.out) {
+			fprintf(stderr, "goroutine: %s: %s\n", env.output, strerror(errno));
+			goto cleanup;
+		}
+	}
+	/* One write per poll, not per line: events come in bursts. */
+	setvbuf(oo.out, NULL, _IOFBF, 1 << 20);
+	oo.json = env.json;
+	oo.goid = env.goid;
+	oo.goid_at_creation = prof->goid_at_creation;
+	oo.names = prof;
+
+	if (env.cmd) {
+		child = spawn(env.cmd, &go_fd);
+		if (child < 0) {
+			fprintf(stderr, "goroutine: cannot start %s: %s\n", env.cmd[0], strerror(errno));
+			goto cleanup;
+		}
+	}
+	target = child ? child : env.pid;
 
 	skel = goroutine_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "goroutine: cannot open BPF object: %s\n", strerror(errno));
-		return 1;
+		goto cleanup;
 	}
-	/* No profile yet: the go1.17 hardcoded default (goroutine.h). */
-	skel->rodata->goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET;
-	skel->rodata->abi = GOROUTINE_DEFAULT_ABI;
-	skel->rodata->target_tgid = env.pid;
+	struct bpf_program **progs[PROFILE_FUNC_MAX] = {
+		[PROFILE_FUNC_CASGSTATUS] = &skel->progs.casgstatus,
+		[PROFILE_FUNC_NEWPROC] = &skel->progs.newproc,
+		[PROFILE_FUNC_REENTERSYSCALL] = &skel->progs.entersyscall,
+		[PROFILE_FUNC_EXITSYSCALL] = &skel->progs.exitsyscall,
+	};
+	struct bpf_link **links[PROFILE_FUNC_MAX] = {
+		[PROFILE_FUNC_CASGSTATUS] = &skel->links.casgstatus,
+		[PROFILE_FUNC_NEWPROC] = &skel->links.newproc,
+		[PROFILE_FUNC_REENTERSYSCALL] = &skel->links.entersyscall,
+		[PROFILE_FUNC_EXITSYSCALL] = &skel->links.exitsyscall,
+	};
+	skel->rodata->goid_offset = prof->g_goid.value;
+	skel->rodata->waitreason_offset = prof->g_waitreason.value;
+	skel->rodata->parent_goid_offset = prof->g_parent_goid.value;
+	skel->rodata->abi = prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK :
+							      GOROUTINE_ABI_REGISTER;
+	skel->rodata->target_tgid = target;
+	for (i = 0; i < PROFILE_FUNC_MAX; i++)
+		if (!prof->funcs[i].address)
+			bpf_program__set_autoload(*progs[i], false);
 
 	err = goroutine_bpf__load(skel);
 	if (err) {
@@ -231,73 +540,107 @@ int main(int argc, char **argv)
 			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
 		goto cleanup;
 	}
-
-	uopts.retprobe = false; /* never a uretprobe on Go code: Go moves stacks */
-	skel->links.casgstatus = bpf_program__attach_uprobe_opts(
-		skel->progs.casgstatus, env.pid ? env.pid : -1, binary, offset, &uopts);
-	if (!skel->links.casgstatus) {
-		err = -errno;
-		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s\n", binary,
-			PROBED_FUNC, strerror(-err));
-		goto cleanup;
+	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
+		if (!prof->funcs[i].address)
+			continue;
+		*links[i] = attach(*progs[i], target, path, &prof->funcs[i], profile__func_names[i]);
+		if (!*links[i])
+			goto cleanup;
 	}
 
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &out, NULL);
+	out = output__new(&oo);
+	rb = out ? ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, out, NULL) : NULL;
 	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(-err));
+		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
-	format__clock_init(&out.clock);
-	if (env.duration) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		deadline = now.tv_sec + env.duration;
-	}
+	if (env.duration)
+		deadline = now_ns() + env.duration * 1000000000ULL;
 	if (env.verbose) {
 		struct bpf_prog_info info = {};
 		__u32 info_len = sizeof(info);
 
 		bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.casgstatus), &info, &info_len);
 		fprintf(stderr,
-			"goroutine: %s: %s at file offset 0x%" PRIx64
-			", goid offset %u (go1.17 default), %s ABI, BPF prog id %u\n",
-			binary, PROBED_FUNC, offset, skel->rodata->goid_offset,
+			"goroutine: %s: %s, %s at file offset 0x%" PRIx64 ", goid at %u (%s), "
+			"%s ABI, BPF prog id %u\n",
+			path, prof->go_version[0] ? prof->go_version : "Go version unknown",
+			PROBED_FUNC, prof->funcs[PROFILE_FUNC_CASGSTATUS].file_offset,
+			skel->rodata->goid_offset,
+			profile__source_name(prof->g_goid.source),
 			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
 	}
-	format__header(header, sizeof(header));
-	printf("%s\n", header);
-	fflush(stdout);
+	if (!env.json) {
+		format__header(header, sizeof(header));
+		fprintf(oo.out, "%s\n", header);
+	}
+	fflush(oo.out);
+	fprintf(stderr, "goroutine: tracing %s%s; Ctrl-C to stop\n", path,
+		env.use_default ? " with the go1.17 default" : "");
+	if (child) {
+		/* Attached: let the command run. */
+		if (write(go_fd, "g", 1) != 1)
+			fprintf(stderr, "goroutine: cannot start %s\n", env.cmd[0]);
+		close(go_fd);
+		go_fd = -1;
+	}
 
+	next_report = now_ns() + LOST_REPORT_NS;
+	rc = 0;
 	while (!exiting) {
 		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR) {
-			err = 0;
-			break;
-		}
-		if (err < 0) {
+		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "goroutine: polling the ring buffer: %s\n", strerror(-err));
+			rc = 1;
 			break;
 		}
-		err = 0;
-		fflush(stdout);
-		if (process_gone(env.pid))
+		fflush(oo.out);
+		if (child && waitpid(child, &status, WNOHANG) == child) {
+			child_done = true;
 			break;
-		if (deadline) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if ((uint64_t)now.tv_sec >= deadline)
-				break;
 		}
+		if (env.pid && kill(env.pid, 0) && errno == ESRCH)
+			break;
+		if (now_ns() >= next_report) {
+			lost = read_counter(skel, GOROUTINE_CNT_LOST);
+			if (lost > lost_seen)
+				fprintf(stderr,
+					"goroutine: %" PRIu64 " events lost in the last %llu s "
+					"(ring buffer full)\n",
+					lost - lost_seen, LOST_REPORT_NS / 1000000000ULL);
+			lost_seen = lost;
+			next_report = now_ns() + LOST_REPORT_NS;
+		}
+		if (deadline && now_ns() >= deadline)
+			break;
 	}
 	/* Drain what is left so the final counts match what was printed. */
 	ring_buffer__consume(rb);
-	fflush(stdout);
-	fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n",
-		read_counter(skel, GOROUTINE_CNT_EVENTS), read_counter(skel, GOROUTINE_CNT_LOST));
 
 cleanup:
+	if (out) {
+		output__delete(out);
+		fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n",
+			read_counter(skel, GOROUTINE_CNT_EVENTS),
+			read_counter(skel, GOROUTINE_CNT_LOST));
+	}
 	ring_buffer__free(rb);
 	goroutine_bpf__destroy(skel);
-	return err ? 1 : 0;
+	if (go_fd >= 0)
+		close(go_fd); /* the child exits 127 without running the command */
+	if (child && !child_done) {
+		if (exiting && exit_signal)
+			kill(child, exit_signal);
+		if (waitpid(child, &status, 0) == child)
+			child_done = true;
+	}
+	if (oo.out && oo.out != stdout)
+		fclose(oo.out);
+	free(prof);
+	elfbuf__delete(e);
+	if (child_done && !rc)
+		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return rc;
 }

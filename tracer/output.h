@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * output: the event stream as users see it — the table or JSON lines, after
+ * the filters, with goroutine creations held back until their goid is a fact.
+ *
+ * Before go1.24, casgstatus(newg, _Gdead, _Grunnable) runs before newg.goid is
+ * assigned, and a brand-new g's _Gidle -> _Gdead switch always precedes it: the
+ * goid read there is 0 or a previous goroutine's. Such events are keyed by the
+ * g's address and printed once the next event of the same g shows the real
+ * goid; what never resolves is printed with the goid unknown, never a guess.
+ */
+#ifndef GOTRACER_OUTPUT_H
+#define GOTRACER_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "goroutine.h"
+
+struct profile;
+
+struct output_opts {
+	FILE *out;
+	bool json;
+	int64_t goid;		 /* print only this goroutine; -1: all */
+	int64_t state;		 /* print only switches to this state; -1: all */
+	bool goid_at_creation;	 /* the goid read at _Gdead -> _Grunnable is right */
+	const struct profile *names; /* status and wait-reason names; NULL: built-in */
+};
+
+struct output;
+
+struct output *output__new(const struct output_opts *opts);
+/* Prints what is still held back (goid unknown), then frees. NULL is a no-op. */
+void output__delete(struct output *o);
+int output__event(struct output *o, const struct goroutine_event *e);
+uint64_t output__printed(const struct output *o);
+
+/* The state value for a name (as printed), or -1. */
+int64_t output__state_value(const char *name, const struct profile *names);
+
+#endif /* GOTRACER_OUTPUT_H */
