@@ -40,6 +40,41 @@ foreign=$(jq_first "$WORK/ev1" ".tgid != $first_pid")
 	fail "-p: BPF program ran $run_cnt times for $events events: the other process pays the trap"
 echo "  -p: $events events, all of pid $first_pid; BPF run count $run_cnt"
 
+# Filters: only switches to WAITING, then only goroutine 1.
+start_tracer "$WORK/ev1f" "$WORK/err1f" --state WAITING -p "$first_pid"
+http_get "$first_addr" >/dev/null
+sleep 0.2
+stop_tracer
+awk 'NR > 1 && $2 != "WAITING" { bad = 1 } END { exit bad || NR < 2 }' "$WORK/ev1f" ||
+	fail "--state WAITING: other states, or nothing: $(head -n 3 "$WORK/ev1f")"
+start_tracer "$WORK/ev1g" "$WORK/err1g" --json --goid 1 -p "$first_pid"
+http_get "$first_addr" >/dev/null
+sleep 0.2
+stop_tracer
+[ -s "$WORK/ev1g" ] && ! jq_any "$WORK/ev1g" '.goid != 1' || fail "--goid 1: wrong or no events"
+
+# A process in another mount namespace (as in a container): its binary is not
+# at any path the tracer can see, only through /proc/PID/exe.
+mkdir -p "$WORK/ns"
+unshare --mount --propagation private sh -c \
+	"mount -t tmpfs none '$WORK/ns' && cp '$SRC/go-server-http/main' '$WORK/ns/server' &&
+	 exec '$WORK/ns/server' --addr 127.0.0.1:0" >"$WORK/ns.out" 2>&1 &
+ns_pid=$!
+_pids+=("$ns_pid")
+for _ in $(seq 100); do
+	ns_addr=$(sed -n 's/^Listening on //p' "$WORK/ns.out")
+	[ -n "$ns_addr" ] && break
+	sleep 0.05
+done
+[ -n "$ns_addr" ] || fail "server in a mount namespace did not start: $(cat "$WORK/ns.out")"
+[ ! -e "$WORK/ns/server" ] || fail "the namespace's binary is visible outside it"
+start_tracer "$WORK/ev1n" "$WORK/err1n" --json -p "$ns_pid"
+http_get "$ns_addr" >/dev/null
+sleep 0.2
+stop_tracer
+jq_any "$WORK/ev1n" ".tgid == $ns_pid" || fail "-p in another mount namespace: no events"
+echo "  filters --state/--goid; -p into another mount namespace"
+
 # --- 2. profiles --------------------------------------------------------------
 "$BUILD/gooffsets" "$SRC/go-server-http/main" >"$WORK/server.json" || fail "gooffsets failed"
 start_tracer "$WORK/ev2" "$WORK/err2" -v --profile "$WORK/server.json" -p "$first_pid"
