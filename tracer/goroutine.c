@@ -249,8 +249,9 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 	if (!env.profile) {
 		err = resolver__resolve(e, path, prof, why, sizeof(why));
 		if (err) {
-			fprintf(stderr, "goroutine: %s: %s (--default uses the go1.17 defaults)\n", path,
-				why[0] ? why : errors__str(err));
+			/* Only a Go binary with unknown offsets has a use for the default. */
+			fprintf(stderr, "goroutine: %s: %s%s\n", path, why[0] ? why : errors__str(err),
+				err == -ERRORS__NO_FIELD ? " (--default uses the go1.17 defaults)" : "");
 			return 1;
 		}
 		return 0;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tracer-errors: what goes wrong is said in one line on stderr, with exit
+# status 1: a missing binary, a binary that is not Go, no such process, bad
+# options, and no permission to load BPF (run as nobody with no capabilities).
+# SIGTERM detaches cleanly (exit 0 and the final count line).
+source "$(dirname "$0")/lib.sh"
+T="$BUILD/goroutine"
+
+one_line() { # NAME WANT_REGEX CMD...
+	local name=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$name: exit status $rc, want 1 ($(cat "$WORK/err"))"
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$name: not one line on stderr: $(cat "$WORK/err")"
+	grep -qE "$want" "$WORK/err" || fail "$name: says \"$(cat "$WORK/err")\", want /$want/"
+	echo "  $name: $(cat "$WORK/err")"
+}
+
+one_line "missing binary" "/nonexistent/app: No such file or directory" "$T" --binary /nonexistent/app
+one_line "not Go" "not a Go executable" "$T" --binary /bin/ls
+one_line "no process" "no process with PID" "$T" -p 999999999
+one_line "unknown state" "unknown state" "$T" --state SLEEPY --binary "$SRC/go-server-http/main"
+one_line "not Go command" "not a Go executable" "$T" -- /bin/true
+
+# No privileges: copy what nobody needs where nobody can read it.
+chmod 755 "$WORK"
+cp "$T" "$SRC/go-server-http/main" "$WORK/"
+chmod 755 "$WORK/goroutine" "$WORK/main"
+one_line "no permission" "cannot load BPF program: Operation not permitted \(run as root, or with CAP_BPF and CAP_PERFMON\)" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+	"$WORK/goroutine" --binary "$WORK/main"
+
+require_bpf
+start_server
+start_tracer "$WORK/ev" "$WORK/err" -p "$SERVER_PID"
+http_get "$SERVER_ADDR" >/dev/null
+kill -TERM "$TRACER_PID"
+rc=0
+wait "$TRACER_PID" || rc=$?
+[ "$rc" -eq 0 ] || fail "SIGTERM: exit status $rc"
+grep -q '^goroutine: [0-9]* events, 0 lost$' "$WORK/err" || fail "SIGTERM: no final line"
+pass "errors are one line and exit 1; SIGTERM detaches cleanly"
