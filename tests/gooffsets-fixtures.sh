@@ -132,6 +132,34 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 	note "npm $pkg@$version: $go_version ($(jq -r .binary.go_version_source "$j")) $(jq -r .abi "$j") goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j"))"
 done <"$SRC/tests/fixtures/npm-fixtures.tsv"
 
+# arm64, cross-built here with the system Go: parsed like amd64 (the tracer's
+# BPF side is amd64-only here, but profiles for arm64 hosts must be right).
+arm="$WORK/arm64"
+mkdir -p "$arm"
+if (cd "$SRC/tests/fixtures/go/workload" && GOARCH=arm64 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+	go build -o "$arm/dwarf" . && GOARCH=arm64 GOTOOLCHAIN=local GOFLAGS=-mod=mod \
+	go build -ldflags='-s -w' -o "$arm/stripped" .) 2>"$WORK/arm.err"; then
+	pahole_fields "$arm/dwarf" | sort >"$WORK/want"
+	addr=$(nm "$arm/dwarf" | gawk '$3 == "runtime.casgstatus" { print strtonum("0x" $1) }')
+	for mode in dwarf stripped; do
+		j="$WORK/p.json"
+		"$GOOFFSETS" "$arm/$mode" >"$j" 2>"$WORK/err" || { mismatch "arm64/$mode: $(cat "$WORK/err")"; continue; }
+		checked=$((checked + 1))
+		[ "$(jq -r .binary.arch "$j")" = aarch64 ] || mismatch "arm64/$mode: arch $(jq -r .binary.arch "$j")"
+		[ "$(jq -r .abi "$j")" = register ] || mismatch "arm64/$mode: ABI $(jq -r .abi "$j")"
+		jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
+			"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
+			"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+		diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+			mismatch "arm64/$mode: offsets differ from pahole: $(tr '\n' ' ' <"$WORK/diff")"
+		got=$(jq -r '.symbols["runtime.casgstatus"].address' "$j")
+		[ "$((got))" = "$addr" ] || mismatch "arm64/$mode: casgstatus at $got, nm says $(printf 0x%x "$addr")"
+		note "arm64/$mode: goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j")) casgstatus=$got"
+	done
+else
+	mismatch "arm64 cross build failed: $(tail -n 3 "$WORK/arm.err")"
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
 	printf 'MISSING fixture: %s\n' "${missing[@]}" >&2
 	echo "(run scripts/fixtures.sh; it needs Debian's archive and the npm registry)" >&2
