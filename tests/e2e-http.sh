@@ -29,7 +29,7 @@ nev=$(($(wc -l <"$ev") - 1))
 grep -q "^goroutine: $nev events, 0 lost" "$WORK/tracer.err" ||
 	fail "final count line does not match $nev printed events: $(tail -n 1 "$WORK/tracer.err")"
 
-long=$(awk 'length($0) >= 100' "$ev" | head -n 1)
+long=$(awk 'length($0) >= 100 { print; exit }' "$ev")
 [ -z "$long" ] || fail "line of 100 characters or more: $long"
 # Columns: TIME STATE GOID PID TGID OLD CPU PARENT REASON
 awk -v pid="$SERVER_PID" 'NR > 1 && $5 != pid { print "foreign tgid: " $0; bad = 1 }
