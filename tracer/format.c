@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "format.h"
 
@@ -51,11 +52,14 @@ void format__clock_init(struct format_clock *c)
 	c->cached_hms[0] = 0;
 }
 
-void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t len)
+char *format__time_to(struct format_clock *c, uint64_t mono_ns, char *p)
 {
 	int64_t real = (int64_t)mono_ns + c->mono_to_real_ns;
 	time_t sec = real / 1000000000LL;
+	uint32_t us = (uint32_t)((real % 1000000000LL) / 1000);
+	int i;
 
+	/* localtime_r only when the second changes: it may re-read /etc/localtime. */
 	if (sec != c->cached_sec) {
 		struct tm tm;
 
@@ -63,7 +67,42 @@ void format__time(struct format_clock *c, uint64_t mono_ns, char *buf, size_t le
 		strftime(c->cached_hms, sizeof(c->cached_hms), "%H:%M:%S", &tm);
 		c->cached_sec = sec;
 	}
-	snprintf(buf, len, "%s.%06" PRId64, c->cached_hms, (int64_t)((real % 1000000000LL) / 1000));
+	memcpy(p, c->cached_hms, 8);
+	p[8] = '.';
+	for (i = 14; i >= 9; i--, us /= 10)
+		p[i] = '0' + us % 10;
+	return p + 15;
+}
+
+char *format__u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+char *format__field(char *p, const char *s, size_t n, int width, bool right)
+{
+	size_t pad = (int)n < width ? width - n : 0;
+
+	if (right) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	memcpy(p, s, n);
+	p += n;
+	if (!right) {
+		memset(p, ' ', pad);
+		p += pad;
+	}
+	return p;
 }
 
 int format__header(char *buf, size_t len)

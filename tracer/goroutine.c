@@ -42,6 +42,7 @@
 #define DEFAULT_BINARY "./go-server-http/main"
 #define PROBED_FUNC "runtime.casgstatus"
 #define LOST_REPORT_NS (2 * 1000000000ULL)
+#define POLL_MS 5
 
 static struct env {
 	const char *binary;
@@ -591,13 +592,19 @@ int main(int argc, char **argv)
 	next_report = now_ns() + LOST_REPORT_NS;
 	rc = 0;
 	while (!exiting) {
-		err = ring_buffer__poll(rb, 100);
+		/*
+		 * Events are submitted without wake-ups: sleep at most POLL_MS (the
+		 * BPF side wakes us early when the ring fills), then take all.
+		 */
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0 || err == -EINTR)
+			err = ring_buffer__consume(rb);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "goroutine: polling the ring buffer: %s\n", strerror(-err));
 			rc = 1;
 			break;
 		}
-		fflush(oo.out);
+		output__flush(out);
 		if (child && waitpid(child, &status, WNOHANG) == child) {
 			child_done = true;
 			break;

@@ -28,6 +28,9 @@ struct output {
 	struct pending *pending;
 	uint32_t npending;
 	uint64_t printed;
+	size_t len;
+	/* Lines are built here and written in one fwrite per poll (or when full). */
+	char buf[1 << 20];
 };
 
 struct output *output__new(const struct output_opts *opts)
@@ -77,26 +80,125 @@ static const char *wait_reason(const struct output *o, const struct goroutine_ev
 	return p->waitreasons[e->waitreason][0] ? p->waitreasons[e->waitreason] : NULL;
 }
 
-/* JSON string body: names come from the binary, so escape what JSON needs. */
-static void json_str(FILE *f, const char *s)
+/* Room for the longest line (a JSON event with every field) with margin. */
+#define LINE_MAX_BYTES 512
+
+static void out_flush(struct output *o)
 {
-	fputc('"', f);
+	if (o->len)
+		fwrite(o->buf, 1, o->len, o->o.out);
+	o->len = 0;
+}
+
+/* JSON string body: names come from the binary, so escape what JSON needs. */
+static char *json_str(char *p, const char *s)
+{
+	*p++ = '"';
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\') {
+			*p++ = '\\';
+			*p++ = c;
+		} else if (c < 0x20) {
+			p += sprintf(p, "\\u%04x", c);
+		} else {
+			*p++ = c;
+		}
 	}
-	fputc('"', f);
+	*p++ = '"';
+	return p;
+}
+
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static char *hex64(char *p, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int shift = 60;
+
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digits[(v >> shift) & 15];
+	return p;
+}
+
+static char *json_line(struct output *o, const struct goroutine_event *e, bool goid_known,
+		       const char *reason, char *p)
+{
+	char b[12];
+
+	p = PUT(p, "{\"ts_ns\":");
+	p = format__u64(p, e->ts_ns);
+	p = PUT(p, ",\"time\":\"");
+	p = format__time_to(&o->clock, e->ts_ns, p);
+	p = PUT(p, "\",\"pid\":");
+	p = format__u64(p, e->pid);
+	p = PUT(p, ",\"tgid\":");
+	p = format__u64(p, e->tgid);
+	p = PUT(p, ",\"goid\":");
+	p = goid_known ? format__u64(p, e->goid) : PUT(p, "null");
+	p = PUT(p, ",\"old_state\":");
+	p = json_str(p, state_name(o, e->old_state, b, sizeof(b)));
+	p = PUT(p, ",\"new_state\":");
+	p = json_str(p, state_name(o, e->new_state, b, sizeof(b)));
+	p = PUT(p, ",\"wait_reason\":");
+	p = reason ? json_str(p, reason) : PUT(p, "null");
+	p = PUT(p, ",\"parent_goid\":");
+	p = e->flags & GOROUTINE_EV_PARENT ? format__u64(p, e->parent_goid) : PUT(p, "null");
+	p = PUT(p, ",\"cpu\":");
+	p = format__u64(p, e->cpu);
+	p = PUT(p, ",\"g\":\"0x");
+	p = hex64(p, e->gp);
+	return PUT(p, "\"}\n");
+}
+
+/* The table row; the same columns as FORMAT_HEADER in format.h. */
+static char *table_line(struct output *o, const struct goroutine_event *e, bool goid_known,
+			const char *reason, char *p)
+{
+	char num[24], b[12];
+	const char *name;
+
+	p = format__time_to(&o->clock, e->ts_ns, p);
+	*p++ = ' ';
+	name = state_name(o, e->new_state, b, sizeof(b));
+	p = format__field(p, name, strlen(name), 9, false);
+	*p++ = ' ';
+	if (goid_known)
+		p = format__field(p, num, format__u64(num, e->goid) - num, 8, true);
+	else
+		p = format__field(p, "?", 1, 8, true);
+	*p++ = ' ';
+	p = format__field(p, num, format__u64(num, e->pid) - num, 7, true);
+	*p++ = ' ';
+	p = format__field(p, num, format__u64(num, e->tgid) - num, 7, true);
+	*p++ = ' ';
+	name = state_name(o, e->old_state, b, sizeof(b));
+	p = format__field(p, name, strlen(name), 9, false);
+	*p++ = ' ';
+	p = format__field(p, num, format__u64(num, e->cpu) - num, 3, true);
+	*p++ = ' ';
+	if (e->flags & GOROUTINE_EV_PARENT)
+		p = format__field(p, num, format__u64(num, e->parent_goid) - num, 7, true);
+	else
+		p = format__field(p, "-", 1, 7, true);
+	if (reason) {
+		size_t n = strlen(reason);
+
+		*p++ = ' ';
+		memcpy(p, reason, n);
+		p += n;
+	}
+	*p++ = '\n';
+	return p;
 }
 
 static void print(struct output *o, const struct goroutine_event *e, bool goid_known)
 {
-	char ts[32], nb[12], ob[12], goid[24], parent[24];
 	const char *reason = wait_reason(o, e);
-	FILE *f = o->o.out;
+	char *p;
 
 	goid_known = goid_known && !(e->flags & GOROUTINE_EV_GOID_UNREADABLE);
 	if (o->o.goid >= 0 && (!goid_known || e->goid != (uint64_t)o->o.goid))
@@ -104,41 +206,17 @@ static void print(struct output *o, const struct goroutine_event *e, bool goid_k
 	if (o->o.state >= 0 && e->new_state != (uint64_t)o->o.state)
 		return;
 	o->printed++;
-	format__time(&o->clock, e->ts_ns, ts, sizeof(ts));
-	if (o->o.json) {
-		fprintf(f, "{\"ts_ns\":%" PRIu64 ",\"time\":\"%s\",\"pid\":%u,\"tgid\":%u,\"goid\":",
-			(uint64_t)e->ts_ns, ts, e->pid, e->tgid);
-		if (goid_known)
-			fprintf(f, "%" PRIu64, (uint64_t)e->goid);
-		else
-			fputs("null", f);
-		fputs(",\"old_state\":", f);
-		json_str(f, state_name(o, e->old_state, ob, sizeof(ob)));
-		fputs(",\"new_state\":", f);
-		json_str(f, state_name(o, e->new_state, nb, sizeof(nb)));
-		fputs(",\"wait_reason\":", f);
-		if (reason)
-			json_str(f, reason);
-		else
-			fputs("null", f);
-		if (e->flags & GOROUTINE_EV_PARENT)
-			fprintf(f, ",\"parent_goid\":%" PRIu64, (uint64_t)e->parent_goid);
-		else
-			fputs(",\"parent_goid\":null", f);
-		fprintf(f, ",\"cpu\":%u,\"g\":\"0x%" PRIx64 "\"}\n", e->cpu, (uint64_t)e->gp);
-		return;
-	}
-	if (goid_known)
-		snprintf(goid, sizeof(goid), "%" PRIu64, (uint64_t)e->goid);
-	else
-		snprintf(goid, sizeof(goid), "?");
-	if (e->flags & GOROUTINE_EV_PARENT)
-		snprintf(parent, sizeof(parent), "%" PRIu64, (uint64_t)e->parent_goid);
-	else
-		snprintf(parent, sizeof(parent), "-");
-	fprintf(f, FORMAT_ROW "\n", ts, state_name(o, e->new_state, nb, sizeof(nb)), goid, e->pid,
-		e->tgid, state_name(o, e->old_state, ob, sizeof(ob)), e->cpu, parent,
-		reason ? " " : "", reason ? reason : "");
+	if (o->len + LINE_MAX_BYTES > sizeof(o->buf))
+		out_flush(o);
+	p = o->buf + o->len;
+	p = o->o.json ? json_line(o, e, goid_known, reason, p) : table_line(o, e, goid_known, reason, p);
+	o->len = p - o->buf;
+}
+
+void output__flush(struct output *o)
+{
+	out_flush(o);
+	fflush(o->o.out);
 }
 
 static bool is_creation(const struct output *o, const struct goroutine_event *e)
@@ -249,7 +327,7 @@ void output__delete(struct output *o)
 	for (i = 0; i < PENDING_SLOTS; i++)
 		while (o->pending[i].gp)
 			flush_pending(o, &o->pending[i], NULL);
-	fflush(o->o.out);
+	output__flush(o);
 	free(o->pending);
 	free(o);
 }

@@ -36,6 +36,8 @@ struct output *output__new(const struct output_opts *opts);
 void output__delete(struct output *o);
 int output__event(struct output *o, const struct goroutine_event *e);
 uint64_t output__printed(const struct output *o);
+/* Write out what is buffered (call once per poll). */
+void output__flush(struct output *o);
 
 /* The state value for a name (as printed), or -1. */
 int64_t output__state_value(const char *name, const struct profile *names);
