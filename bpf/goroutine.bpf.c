@@ -23,6 +23,7 @@ const volatile __s32 parent_goid_offset = -1; /* g.parentGoid, go1.21+ */
 const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
 /* Only events of this process (0: all); the attach is pid-filtered too. */
 const volatile __u32 target_tgid = 0;
+const volatile __u32 count_only = 0;
 
 #define RINGBUF_BYTES (8 * 1024 * 1024)
 /* Wake the loader once a quarter of the ring is used, not for every event. */
@@ -165,7 +166,14 @@ int BPF_KPROBE(casgstatus)
 	__u32 oldval, newval;
 	__u64 gp;
 
-	if (other_process() || read_args(ctx, &gp, &oldval, &newval))
+	if (other_process())
+		return 0;
+	/* --mode count: the cost of the probe itself, for benchmarks. */
+	if (count_only) {
+		count(GOROUTINE_CNT_EVENTS);
+		return 0;
+	}
+	if (read_args(ctx, &gp, &oldval, &newval))
 		return 0;
 	return record(ctx, gp, oldval, newval);
 }

@@ -56,6 +56,7 @@ static struct env {
 	bool force;
 	bool json;
 	bool verbose;
+	bool count_only; /* --mode count */
 	char **cmd; /* -- CMD ARGS... */
 } env = {
 	.goid = -1,
@@ -88,6 +89,7 @@ enum {
 	OPT_GOID,
 	OPT_STATE,
 	OPT_JSON,
+	OPT_MODE,
 };
 
 static const struct argp_option opts[] = {
@@ -101,6 +103,7 @@ static const struct argp_option opts[] = {
 	{ "goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0 },
 	{ "state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0 },
 	{ "verbose", 'v', NULL, 0, "Show what was resolved, and libbpf's debug output", 0 },
 	{},
 };
@@ -153,6 +156,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case OPT_MODE:
+		if (!strcmp(arg, "count"))
+			env.count_only = true;
+		else if (strcmp(arg, "events"))
+			argp_error(state, "unknown mode %s (events, count)", arg);
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = state->argv + state->next;
@@ -532,6 +541,7 @@ int main(int argc, char **argv)
 	skel->rodata->abi = prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK :
 							      GOROUTINE_ABI_REGISTER;
 	skel->rodata->target_tgid = target;
+	skel->rodata->count_only = env.count_only;
 	for (i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (!prof->funcs[i].address)
 			bpf_program__set_autoload(*progs[i], false);
@@ -574,7 +584,7 @@ int main(int argc, char **argv)
 			profile__source_name(prof->g_goid.source),
 			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
 	}
-	if (!env.json) {
+	if (!env.json && !env.count_only) {
 		format__header(header, sizeof(header));
 		fprintf(oo.out, "%s\n", header);
 	}
