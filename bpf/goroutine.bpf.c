@@ -24,6 +24,11 @@ const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
 /* Only events of this process (0: all); the attach is pid-filtered too. */
 const volatile __u32 target_tgid = 0;
 const volatile __u32 count_only = 0;
+/*
+ * Stack ABI: where gp/oldval/newval are relative to SP at the probe: 8 (past
+ * the return address) plus what the function pushed before the probe point.
+ */
+const volatile __u32 stack_args_offset = 8;
 
 #define RINGBUF_BYTES (8 * 1024 * 1024)
 /* Wake the loader once a quarter of the ring is used, not for every event. */
@@ -85,12 +90,11 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 		*newval = GO_PARM3(ctx);
 		return 0;
 	}
-	/* Stack ABI: at function entry 0(SP) is the return address. */
 	struct {
 		__u64 gp;
 		__u32 oldval, newval;
 	} args;
-	if (bpf_probe_read_user(&args, sizeof(args), (void *)(GO_SP(ctx) + 8)))
+	if (bpf_probe_read_user(&args, sizeof(args), (void *)(GO_SP(ctx) + stack_args_offset)))
 		return -1;
 	*gp = args.gp;
 	*oldval = args.oldval;

@@ -287,6 +287,8 @@ int pclntab__new(const void *buf, size_t len, uint64_t text_start, struct pclnta
 			text_start = h.text_start;
 		if (!text_start)
 			return -ERRORS__FORMAT;
+		if (text_start > UINT64_MAX - UINT32_MAX) /* u32 offsets from it must not wrap */
+			return -ERRORS__CORRUPT;
 	} else {
 		text_start = 0;
 	}
@@ -469,7 +471,7 @@ int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uin
 		if (!(n = pc_varint(t, off, &pcd)))
 			return -ERRORS__CORRUPT;
 		off += n;
-		val += (int32_t)uv;
+		val = (int32_t)((uint32_t)val + uv); /* wraps like Go's int32, no UB */
 		cur += (uint64_t)pcd * t->h.quantum;
 		if (pc < cur) {
 			*delta = val;

@@ -136,6 +136,15 @@ int profile__to_json(const struct profile *p, char **json)
 		add_hex(f, "file_offset", pf->file_offset);
 		add_hex(f, "end", pf->end);
 		cJSON_AddStringToObject(f, "source", profile__source_name(pf->source));
+		if (pf->probe.address) {
+			cJSON *pr = cJSON_AddObjectToObject(f, "probe");
+
+			add_hex(pr, "address", pf->probe.address);
+			add_hex(pr, "file_offset", pf->probe.file_offset);
+			cJSON_AddStringToObject(pr, "kind", pf->probe.emulated ? "emulated" : "entry");
+			cJSON_AddNumberToObject(pr, "sp_delta", (double)pf->probe.sp_delta);
+			cJSON_AddStringToObject(pr, "insn", pf->probe.insn);
+		}
 	}
 
 	pcln = cJSON_AddObjectToObject(root, "pclntab");
@@ -328,6 +337,18 @@ static void get_func(struct reader *r, const cJSON *syms, const char *name, stru
 			   pf->address);
 	n = cJSON_GetObjectItemCaseSensitive(f, "source");
 	pf->source = n ? source_of(r, n, path) : PROFILE_SRC_NONE;
+	/* The probe is informative: the tracer chooses its own on the target. */
+	n = cJSON_GetObjectItemCaseSensitive(f, "probe");
+	if (cJSON_IsObject(n)) {
+		const cJSON *k = cJSON_GetObjectItemCaseSensitive(n, "kind");
+
+		strcat(path, ".probe");
+		get_hex(r, n, path, "address", &pf->probe.address);
+		get_hex(r, n, path, "file_offset", &pf->probe.file_offset);
+		pf->probe.emulated = cJSON_IsString(k) && !strcmp(k->valuestring, "emulated");
+		if (!r->failed && (pf->probe.address < pf->address || pf->probe.address >= pf->end))
+			bad(r, "%s: 0x%" PRIx64 " is outside the function", path, pf->probe.address);
+	}
 }
 
 int profile__from_json(const char *buf, size_t len, struct profile *p, char *why, size_t whylen)

@@ -27,6 +27,7 @@
 #include "moduledata.h"
 #include "offtable.h"
 #include "pclntab.h"
+#include "probepoint.h"
 #include "profile.h"
 #include "resolver.h"
 
@@ -356,6 +357,9 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 	if (err)
 		goto out;
 	abi(&c);
+	for (int i = 0; i < PROFILE_FUNC_MAX; i++)
+		if (p->funcs[i].address)
+			resolver__choose_probe(e, i, p->abi, &p->funcs[i]);
 	g_offsets(&c);
 	semantics(&c);
 	if (p->g_goid.value < 0) {
@@ -407,6 +411,35 @@ int resolver__find_func(const struct elfbuf *e, const char *name, struct profile
 	}
 	pclntab__delete(tab);
 	return err;
+}
+
+void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enum profile_abi abi,
+			    struct profile_func *f)
+{
+	struct probepoint_opts opts = {
+		.stack_args = abi == PROFILE_ABI_STACK,
+		.emulated_push = probepoint__kernel_emulates_push(),
+	};
+	struct probepoint pp;
+	const uint8_t *code;
+
+	/* casgstatus reads its arguments; the other probes read g from R14. */
+	if (abi == PROFILE_ABI_REGISTER)
+		opts.keep_regs = id == PROFILE_FUNC_CASGSTATUS ? PROBEPOINT_GO_ARGS : PROBEPOINT_R14;
+	memset(&f->probe, 0, sizeof(f->probe));
+	f->probe.address = f->address;
+	f->probe.file_offset = f->file_offset;
+	snprintf(f->probe.insn, sizeof(f->probe.insn), "(entry)");
+	code = f->end > f->address ? elfbuf__at_vaddr(e, f->address, f->end - f->address, NULL) :
+				     NULL;
+	if (!code || probepoint__choose(code, f->end - f->address, f->address, elfbuf__machine(e),
+				       &opts, &pp))
+		return;
+	f->probe.address = pp.address;
+	f->probe.file_offset = f->file_offset + pp.offset;
+	f->probe.emulated = pp.kind == PROBEPOINT_EMULATED;
+	f->probe.sp_delta = pp.sp_delta;
+	snprintf(f->probe.insn, sizeof(f->probe.insn), "%s", pp.insn);
 }
 
 int resolver__resolve_path(const char *path, struct profile *p, char *what, size_t whatlen)

@@ -40,4 +40,12 @@ int resolver__identify(const struct elfbuf *e, const char *path, struct profile 
  */
 int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f);
 
+/*
+ * Choose f's probe point (f from resolver__find_func or a profile) on e's own
+ * bytes, for the ABI and the running kernel; fills f->probe. The entry when
+ * nothing better is proven safe, so it never fails once f is valid.
+ */
+void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enum profile_abi abi,
+			    struct profile_func *f);
+
 #endif /* GOTRACER_RESOLVER_H */

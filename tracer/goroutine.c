@@ -57,6 +57,7 @@ static struct env {
 	bool json;
 	bool verbose;
 	bool count_only; /* --mode count */
+	bool probe_entry; /* --probe entry */
 	char **cmd; /* -- CMD ARGS... */
 } env = {
 	.goid = -1,
@@ -90,6 +91,7 @@ enum {
 	OPT_STATE,
 	OPT_JSON,
 	OPT_MODE,
+	OPT_PROBE,
 };
 
 static const struct argp_option opts[] = {
@@ -104,6 +106,8 @@ static const struct argp_option opts[] = {
 	{ "state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0 },
+	{ "probe", OPT_PROBE, "WHERE", 0,
+	  "auto (default): the cheapest safe point in each function; entry: function entries", 0 },
 	{ "verbose", 'v', NULL, 0, "Show what was resolved, and libbpf's debug output", 0 },
 	{},
 };
@@ -162,6 +166,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.count_only = true;
 		else if (strcmp(arg, "events"))
 			argp_error(state, "unknown mode %s (events, count)", arg);
+		break;
+	case OPT_PROBE:
+		if (!strcmp(arg, "entry"))
+			env.probe_entry = true;
+		else if (strcmp(arg, "auto"))
+			argp_error(state, "unknown probe placement %s (auto, entry)", arg);
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = state->argv + state->next;
@@ -317,9 +327,11 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
  * whatever the profile says: a uprobe in the middle of an instruction would
  * crash the traced program.
  */
-static int check_func(const struct elfbuf *e, const char *path, const char *name,
-		      struct profile_func *f, bool required)
+static int check_func(const struct elfbuf *e, const char *path, enum profile_func_id id,
+		      const struct profile *prof, struct profile_func *f)
 {
+	const char *name = profile__func_names[id];
+	bool required = id == PROFILE_FUNC_CASGSTATUS;
 	struct profile_func own;
 	int err;
 
@@ -341,6 +353,22 @@ static int check_func(const struct elfbuf *e, const char *path, const char *name
 		fprintf(stderr, "goroutine: warning: %s: probing %s at the binary's own 0x%" PRIx64 "\n",
 			path, name, own.address);
 	}
+	/*
+	 * The probe point is chosen here, on the bytes of the binary we attach to
+	 * and for this kernel's uprobe emulation, whatever a profile says.
+	 */
+	resolver__choose_probe(e, id, prof->abi, &own);
+	if (env.probe_entry) {
+		own.probe.address = own.address;
+		own.probe.file_offset = own.file_offset;
+		own.probe.emulated = false;
+		own.probe.sp_delta = 0;
+		snprintf(own.probe.insn, sizeof(own.probe.insn), "forced");
+	}
+	if (env.verbose)
+		fprintf(stderr, "goroutine: %s: probe at +0x%" PRIx64 " (%s, %s)\n", name,
+			own.probe.address - own.address, own.probe.emulated ? "emulated" : "entry",
+			own.probe.insn);
 	*f = own;
 	return 0;
 }
@@ -423,7 +451,8 @@ static struct bpf_link *attach(struct bpf_program *prog, pid_t pid, const char *
 	struct bpf_link *link;
 
 	uopts.retprobe = false; /* never a uretprobe on Go code: Go moves stacks */
-	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, f->file_offset, &uopts);
+	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, f->probe.file_offset,
+					       &uopts);
 	if (!link)
 		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s\n", path, name,
 			strerror(errno));
@@ -479,8 +508,7 @@ int main(int argc, char **argv)
 			prof->funcs[i].address = 0;
 			continue;
 		}
-		err = check_func(e, path, profile__func_names[i], &prof->funcs[i],
-				 i == PROFILE_FUNC_CASGSTATUS);
+		err = check_func(e, path, i, prof, &prof->funcs[i]);
 		if (err > 0)
 			goto cleanup;
 		if (err < 0)
@@ -542,6 +570,7 @@ int main(int argc, char **argv)
 							      GOROUTINE_ABI_REGISTER;
 	skel->rodata->target_tgid = target;
 	skel->rodata->count_only = env.count_only;
+	skel->rodata->stack_args_offset = 8 + prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.sp_delta;
 	for (i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (!prof->funcs[i].address)
 			bpf_program__set_autoload(*progs[i], false);
@@ -579,7 +608,7 @@ int main(int argc, char **argv)
 			"goroutine: %s: %s, %s at file offset 0x%" PRIx64 ", goid at %u (%s), "
 			"%s ABI, BPF prog id %u\n",
 			path, prof->go_version[0] ? prof->go_version : "Go version unknown",
-			PROBED_FUNC, prof->funcs[PROFILE_FUNC_CASGSTATUS].file_offset,
+			PROBED_FUNC, prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.file_offset,
 			skel->rodata->goid_offset,
 			profile__source_name(prof->g_goid.source),
 			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
