@@ -24,6 +24,7 @@ const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
 /* Only events of this process (0: all); the attach is pid-filtered too. */
 const volatile __u32 target_tgid = 0;
 const volatile __u32 count_only = 0;
+const volatile __u32 summary_mode = 0;
 /*
  * Stack ABI: where gp/oldval/newval are relative to SP at the probe: 8 (past
  * the return address) plus what the function pushed before the probe point.
@@ -45,6 +46,33 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");
+
+/* --summary: where each goroutine is (keyed by process and g address), since when. */
+struct gkey {
+	__u64 gp;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct gval {
+	__u64 since_ns;
+	__u32 state;
+	__u32 waitreason;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 18);
+	__type(key, struct gkey);
+	__type(value, struct gval);
+} gstate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct goroutine_summary);
+} summary SEC(".maps");
 
 /* Thread id -> goid of the goroutine inside runtime.newproc on that thread. */
 struct {
@@ -102,12 +130,77 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 	return 0;
 }
 
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0;
+
+#pragma unroll
+	for (int i = 5; i >= 0; i--) {
+		__u32 shift = 1 << i;
+
+		if (v >> shift) {
+			v >>= shift;
+			r += shift;
+		}
+	}
+	return r < GOROUTINE_HIST_SLOTS ? r : GOROUTINE_HIST_SLOTS - 1;
+}
+
+static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
+{
+	struct gkey key = { .gp = gp, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__u32 zero = 0, o = oldval & 0xfff, n = newval & 0xfff;
+	struct goroutine_summary *sum = bpf_map_lookup_elem(&summary, &zero);
+	__u64 now = bpf_ktime_get_ns();
+	struct gval *prev, cur = {};
+
+	if (!sum)
+		return 0;
+	count(GOROUTINE_CNT_EVENTS);
+	o = o < GOROUTINE_NSTATES ? o : GOROUTINE_NSTATES - 1;
+	n = n < GOROUTINE_NSTATES ? n : GOROUTINE_NSTATES - 1;
+	sum->transitions[o][n]++;
+	prev = bpf_map_lookup_elem(&gstate, &key);
+	if (prev) {
+		__u64 dt = now - prev->since_ns;
+		__u32 ps = prev->state < GOROUTINE_NSTATES ? prev->state : GOROUTINE_NSTATES - 1;
+		__u32 wr = prev->waitreason % GOROUTINE_NREASONS;
+
+		sum->state_ns[ps] += dt;
+		if (ps == GOROUTINE_RUNNABLE && n == GOROUTINE_RUNNING)
+			sum->schedlat[log2_slot(dt / 1000)]++;
+		if (ps == GOROUTINE_WAITING) {
+			sum->wait_count[wr]++;
+			sum->wait_ns[wr] += dt;
+		}
+	}
+	if (o == GOROUTINE_DEAD && n == GOROUTINE_RUNNABLE)
+		sum->created++;
+	if (n == GOROUTINE_DEAD && o != GOROUTINE_IDLE) {
+		sum->exited++;
+		bpf_map_delete_elem(&gstate, &key);
+		return 0;
+	}
+	cur.since_ns = now;
+	cur.state = n;
+	if (n == GOROUTINE_WAITING && waitreason_offset >= 0) {
+		__u8 wr = 0;
+
+		bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset));
+		cur.waitreason = wr;
+	}
+	bpf_map_update_elem(&gstate, &key, &cur, BPF_ANY);
+	return 0;
+}
+
 static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct goroutine_event *e;
 
+	if (summary_mode)
+		return aggregate(gp, oldval, newval);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(GOROUTINE_CNT_LOST);

@@ -62,6 +62,25 @@ struct goroutine_event {
 #define GOROUTINE_EV_WAITREASON 0x2
 #define GOROUTINE_EV_PARENT 0x4
 
+/*
+ * --summary: aggregated in the kernel, no per-event record. States are
+ * indexed modulo GOROUTINE_NSTATES (values past it, from a newer Go, land in
+ * the last slot); wait reasons modulo GOROUTINE_NREASONS.
+ */
+#define GOROUTINE_NSTATES 16
+#define GOROUTINE_NREASONS 64
+#define GOROUTINE_HIST_SLOTS 32 /* log2 of microseconds */
+
+struct goroutine_summary {
+	__u64 transitions[GOROUTINE_NSTATES][GOROUTINE_NSTATES];
+	__u64 state_ns[GOROUTINE_NSTATES]; /* time spent in each state, counted on leaving it */
+	__u64 schedlat[GOROUTINE_HIST_SLOTS]; /* RUNNABLE -> RUNNING, log2(us) */
+	__u64 wait_count[GOROUTINE_NREASONS];
+	__u64 wait_ns[GOROUTINE_NREASONS]; /* WAITING time by the reason it waited for */
+	__u64 created;
+	__u64 exited;
+};
+
 /* Index into the BPF counters array. */
 enum goroutine_counter {
 	GOROUTINE_CNT_EVENTS = 0, /* probe hits that produced an event */

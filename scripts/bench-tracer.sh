@@ -7,7 +7,8 @@
 #     elapsed time) built with go1.19 (casgstatus entry is single-stepped) and
 #     go1.24 (entry is an emulated PUSH): untraced; our count-only mode at the
 #     entry and at the resolver's cheap probe point; bpftrace count and printf
-#     one-liners; our tracer writing every event as a table and as JSON;
+#     one-liners; our tracer writing every event as a table and as JSON, and
+#     aggregating in the kernel (--summary);
 #   - go-server-http under wrk on loopback: untraced, our tracer streaming
 #     every event, bpftrace's count one-liner.
 # Installs bpftrace and wrk if missing. Default under 15 minutes, --quick under 2.
@@ -69,6 +70,7 @@ pingpong() { # LABEL BINARY N
 		ours "$label/ours-count" "$pp" "$n" --mode count
 		ours "$label/ours-table" "$pp" "$n" -o "$work/ev.txt"
 		ours "$label/ours-json" "$pp" "$n" --json -o "$work/ev.json"
+		ours "$label/ours-summary" "$pp" "$n" --summary -o "$work/summary.txt"
 		bpft "$label/bpftrace-count" "$pp" "$n" "uprobe:$pp:runtime.casgstatus { @c = count(); }"
 		bpft "$label/bpftrace-printf" "$pp" "$n" \
 			"uprobe:$pp:runtime.casgstatus { printf(\"%d %d %d\\n\", pid, tid, reg(\"cx\")); }"
@@ -81,7 +83,8 @@ report() { # LABEL
 	base=$(median "${secs[$label/untraced]}")
 	printf '\n%s (medians of %s runs)\n' "$label" "$runs"
 	printf '%-20s %10s %10s %12s %8s\n' CONFIG "SECONDS" "x UNTRACED" EVENTS LOST
-	for k in untraced ours-count-entry ours-count ours-table ours-json bpftrace-count bpftrace-printf; do
+	for k in untraced ours-count-entry ours-count ours-table ours-json ours-summary bpftrace-count \
+		bpftrace-printf; do
 		local s
 		s=$(median "${secs[$label/$k]}")
 		printf '%-20s %10.3f %10.1f %12s %8s\n' "$k" "$s" "$(echo "$s / $base" | bc -l)" \
@@ -147,4 +150,6 @@ printf '\ntargets\n'
 printf 'go1.19 table vs bpftrace count-only:  %.1fx faster (goal >= 8x)\n' "$(ratio go1.19 bpftrace-count ours-table)"
 printf 'go1.24 table / bpftrace count-only:   %.2f (goal <= 1.3)\n' "$(ratio go1.24 ours-table bpftrace-count)"
 printf 'go1.24 table / our count-only:        %.2f (goal <= 1.3)\n' "$(ratio go1.24 ours-table ours-count)"
+printf 'go1.19 summary / our count-only:      %.2f (goal <= 1.05)\n' "$(ratio go1.19 ours-summary ours-count)"
+printf 'go1.24 summary / our count-only:      %.2f (goal <= 1.05)\n' "$(ratio go1.24 ours-summary ours-count)"
 printf 'http table: %.0f%% of untraced (goal >= 50%%)\n' "$(echo "100 * $(median "${secs[http/ours-table]}") / $u" | bc -l)"

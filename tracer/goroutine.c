@@ -38,6 +38,7 @@
 #include "output.h"
 #include "profile.h"
 #include "resolver.h"
+#include "summary.h"
 
 #define DEFAULT_BINARY "./go-server-http/main"
 #define PROBED_FUNC "runtime.casgstatus"
@@ -58,6 +59,8 @@ static struct env {
 	bool verbose;
 	bool count_only; /* --mode count */
 	bool probe_entry; /* --probe entry */
+	bool summary;	  /* --summary */
+	long interval;	  /* -i SECONDS, with --summary */
 	char **cmd; /* -- CMD ARGS... */
 } env = {
 	.goid = -1,
@@ -92,6 +95,7 @@ enum {
 	OPT_JSON,
 	OPT_MODE,
 	OPT_PROBE,
+	OPT_SUMMARY,
 };
 
 static const struct argp_option opts[] = {
@@ -105,6 +109,9 @@ static const struct argp_option opts[] = {
 	{ "goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0 },
 	{ "state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
+	{ "summary", OPT_SUMMARY, NULL, 0,
+	  "Aggregate in the kernel; print states, scheduler latency, blocking on exit", 0 },
+	{ "interval", 'i', "SECONDS", 0, "With --summary: also print it every SECONDS", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0 },
 	{ "probe", OPT_PROBE, "WHERE", 0,
 	  "auto (default): the cheapest safe point in each function; entry: function entries", 0 },
@@ -167,6 +174,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else if (strcmp(arg, "events"))
 			argp_error(state, "unknown mode %s (events, count)", arg);
 		break;
+	case OPT_SUMMARY:
+		env.summary = true;
+		break;
+	case 'i':
+		env.interval = parse_long(arg, "interval", 1, LONG_MAX / 1000000000L, state);
+		break;
 	case OPT_PROBE:
 		if (!strcmp(arg, "entry"))
 			env.probe_entry = true;
@@ -181,6 +194,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "give one of --binary, -p and a command");
 		if (env.use_default && env.profile)
 			argp_error(state, "--default and --profile exclude each other");
+		if (env.summary && (env.count_only || env.json))
+			argp_error(state, "--summary excludes --mode count and --json");
+		if (env.interval && !env.summary)
+			argp_error(state, "-i goes with --summary");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -410,6 +427,27 @@ static uint64_t read_counter(struct goroutine_bpf *skel, uint32_t idx)
 	return sum;
 }
 
+static void print_summary(struct goroutine_bpf *skel, FILE *f, const struct profile *prof,
+			  uint64_t since)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct goroutine_summary *percpu, total;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return;
+	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.summary), &zero, percpu)) {
+		summary__sum(percpu, ncpu, &total);
+		summary__print(f, &total, prof, (now_ns() - since) / 1e9,
+			       read_counter(skel, GOROUTINE_CNT_LOST));
+		fflush(f);
+	}
+	free(percpu);
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	if (size < sizeof(struct goroutine_event))
@@ -469,7 +507,7 @@ int main(int argc, char **argv)
 	struct profile *prof = NULL;
 	struct elfbuf *e = NULL;
 	char path[PATH_MAX], header[160];
-	uint64_t deadline = 0, next_report, lost_seen = 0, lost;
+	uint64_t deadline = 0, next_report, next_summary, started = 0, lost_seen = 0, lost;
 	pid_t child = 0, target;
 	int go_fd = -1, status = 0, rc = 1, err, i;
 	bool child_done = false;
@@ -570,6 +608,7 @@ int main(int argc, char **argv)
 							      GOROUTINE_ABI_REGISTER;
 	skel->rodata->target_tgid = target;
 	skel->rodata->count_only = env.count_only;
+	skel->rodata->summary_mode = env.summary;
 	skel->rodata->stack_args_offset = 8 + prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.sp_delta;
 	for (i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (!prof->funcs[i].address)
@@ -613,7 +652,7 @@ int main(int argc, char **argv)
 			profile__source_name(prof->g_goid.source),
 			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
 	}
-	if (!env.json && !env.count_only) {
+	if (!env.json && !env.count_only && !env.summary) {
 		format__header(header, sizeof(header));
 		fprintf(oo.out, "%s\n", header);
 	}
@@ -628,7 +667,9 @@ int main(int argc, char **argv)
 		go_fd = -1;
 	}
 
-	next_report = now_ns() + LOST_REPORT_NS;
+	started = now_ns();
+	next_report = started + LOST_REPORT_NS;
+	next_summary = started + env.interval * 1000000000ULL;
 	rc = 0;
 	while (!exiting) {
 		/*
@@ -660,6 +701,11 @@ int main(int argc, char **argv)
 			lost_seen = lost;
 			next_report = now_ns() + LOST_REPORT_NS;
 		}
+		if (env.interval && now_ns() >= next_summary) {
+			print_summary(skel, oo.out, prof, started);
+			fputc('\n', oo.out);
+			next_summary += env.interval * 1000000000ULL;
+		}
 		if (deadline && now_ns() >= deadline)
 			break;
 	}
@@ -667,6 +713,8 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 
 cleanup:
+	if (out && env.summary)
+		print_summary(skel, oo.out, prof, started);
 	if (out) {
 		output__delete(out);
 		fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n",

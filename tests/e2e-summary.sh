@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# e2e-summary: --summary (aggregated in the kernel) on the workload, whose
+# answers are known: its sleeper sleeps 200 ms, its channel and mutex
+# goroutines block for the 100 ms main waits before releasing them, and it
+# creates its 6 goroutines (plus the runtime's own).
+source "$(dirname "$0")/lib.sh"
+require_bpf
+CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
+for minor in 1.19 1.26; do
+	bin="$CACHE/fixtures/go$minor/workload-dwarf"
+	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
+	"$BUILD/goroutine" --summary -o "$WORK/sum" -- "$bin" >"$WORK/out" 2>"$WORK/err" ||
+		fail "go$minor: $(tail -n 2 "$WORK/err")"
+	s="$WORK/sum"
+	created=$(sed -n 's/^goroutines: \([0-9]*\) created.*/\1/p' "$s")
+	[ "${created:-0}" -ge 6 ] || fail "go$minor: $created goroutines created, want >= 6"
+	# total(ms) of a wait reason; the columns are COUNT TOTAL(ms) MEAN(us) after the name.
+	total() { awk -v r="$1" '{ n = NF; name = $1; for (i = 2; i <= n - 3; i++) name = name " " $i }
+		name == r { print int($(n - 1)) }' "$s"; }
+	sleep_ms=$(total sleep)
+	chan_ms=$(total "chan receive")
+	[ "${sleep_ms:-0}" -ge 190 ] && [ "${sleep_ms:-0}" -le 1000 ] ||
+		fail "go$minor: sleep blocked ${sleep_ms:-0} ms, want about 200"
+	[ "${chan_ms:-0}" -ge 90 ] || fail "go$minor: chan receive blocked ${chan_ms:-0} ms, want >= 100"
+	grep -q '^ *[0-9]* -> [0-9]* *: [0-9]' "$s" || fail "go$minor: empty scheduler latency histogram"
+	echo "  go$minor: $created created; sleep ${sleep_ms} ms, chan receive ${chan_ms} ms"
+done
+pass "summary totals match what the workload does"
