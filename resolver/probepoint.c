@@ -41,22 +41,22 @@
 
 /* The 16 general-purpose registers with every partial name, in PROBEPOINT_* bit order. */
 static const x86_reg gprs[16][5] = {
-	{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
-	{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
-	{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
-	{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
-	{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_INVALID },
-	{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_INVALID },
-	{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_INVALID },
-	{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_INVALID },
-	{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_INVALID },
-	{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_INVALID },
-	{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_INVALID },
-	{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_INVALID },
-	{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_INVALID },
-	{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_INVALID },
-	{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_INVALID },
-	{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_INVALID },
+	{X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH},
+	{X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH},
+	{X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH},
+	{X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH},
+	{X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_INVALID},
+	{X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_INVALID},
+	{X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_INVALID},
+	{X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_INVALID},
+	{X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_INVALID},
+	{X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_INVALID},
+	{X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_INVALID},
+	{X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_INVALID},
+	{X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_INVALID},
+	{X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_INVALID},
+	{X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_INVALID},
+	{X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_INVALID},
 };
 
 #define SP_BIT 4
@@ -217,21 +217,20 @@ static bool step(csh h, const cs_insn *in, const struct probepoint_opts *opts, u
 	int i, bit;
 
 	if (control_flow(in)) {
-		say(why, whylen, "control flow (%s) at +0x%" PRIx64 ", not emulated",
-			 in->mnemonic, off);
+		say(why, whylen, "control flow (%s) at +0x%" PRIx64 ", not emulated", in->mnemonic,
+		    off);
 		return false;
 	}
 	/* (Not every F2/F3 is a REP: SSE moves like movss carry one as part of the opcode.) */
 	if (!on_list(in) || x->prefix[0] == X86_PREFIX_LOCK) {
 		say(why, whylen, "%s at +0x%" PRIx64 " is not a plain move or arithmetic",
-			 in->mnemonic, off);
+		    in->mnemonic, off);
 		return false;
 	}
 
 	/* Registers written: implicit and explicit, then the destination operand itself. */
 	if (cs_regs_access(h, in, rregs, &nr, wregs, &nw) != CS_ERR_OK) {
-		say(why, whylen, "no register access for %s at +0x%" PRIx64, in->mnemonic,
-			 off);
+		say(why, whylen, "no register access for %s at +0x%" PRIx64, in->mnemonic, off);
 		return false;
 	}
 	for (i = 0; i < nw; i++) {
@@ -252,7 +251,7 @@ static bool step(csh h, const cs_insn *in, const struct probepoint_opts *opts, u
 		for (bit = 0; !(written & keep & (1u << bit)); bit++)
 			;
 		say(why, whylen, "%s at +0x%" PRIx64 " writes %s", in->mnemonic, off,
-			 cs_reg_name(h, gprs[bit][0]));
+		    cs_reg_name(h, gprs[bit][0]));
 		return false;
 	}
 
@@ -289,14 +288,14 @@ static bool step(csh h, const cs_insn *in, const struct probepoint_opts *opts, u
 		if (o->mem.base != X86_REG_RSP || o->mem.index != X86_REG_INVALID ||
 		    o->mem.segment != X86_REG_INVALID) {
 			say(why, whylen, "%s at +0x%" PRIx64 " stores through a pointer",
-				 in->mnemonic, off);
+			    in->mnemonic, off);
 			return false;
 		}
 		if (opts->stack_args && (o->mem.disp < 0 || o->mem.disp + o->size > *sp)) {
 			say(why, whylen,
-				 "%s at +0x%" PRIx64 " stores outside the frame (SP+0x%" PRIx64
-				 ", frame 0x%" PRIx64 ")",
-				 in->mnemonic, off, (uint64_t)o->mem.disp, (uint64_t)*sp);
+			    "%s at +0x%" PRIx64 " stores outside the frame (SP+0x%" PRIx64
+			    ", frame 0x%" PRIx64 ")",
+			    in->mnemonic, off, (uint64_t)o->mem.disp, (uint64_t)*sp);
 			return false;
 		}
 	}
@@ -306,8 +305,8 @@ odd_reg:
 	say(why, whylen, "%s at +0x%" PRIx64 " writes a special register", in->mnemonic, off);
 	return false;
 odd_sp:
-	say(why, whylen, "%s at +0x%" PRIx64 " changes SP in a way we do not count",
-		 in->mnemonic, off);
+	say(why, whylen, "%s at +0x%" PRIx64 " changes SP in a way we do not count", in->mnemonic,
+	    off);
 	return false;
 }
 
@@ -315,8 +314,8 @@ odd_sp:
  * The lowest offset in (0, len) where control may arrive other than by falling
  * through from the entry; len when there is none.
  */
-static uint64_t first_target(csh h, cs_insn *in, const uint8_t *code, size_t len,
-			     uint64_t entry, char *why, size_t whylen)
+static uint64_t first_target(csh h, cs_insn *in, const uint8_t *code, size_t len, uint64_t entry,
+			     char *why, size_t whylen)
 {
 	const uint8_t *p = code;
 	size_t n = len;
@@ -327,7 +326,7 @@ static uint64_t first_target(csh h, cs_insn *in, const uint8_t *code, size_t len
 
 		if (!cs_disasm_iter(h, &p, &n, &addr, in)) {
 			say(why, whylen, "undecodable byte at +0x%" PRIx64 ": targets unknown",
-				 here - entry);
+			    here - entry);
 			return 1;
 		}
 		if (in_group(in, X86_GRP_BRANCH_RELATIVE)) {
@@ -343,7 +342,7 @@ static uint64_t first_target(csh h, cs_insn *in, const uint8_t *code, size_t len
 				low = t;
 		} else if (in_group(in, X86_GRP_JUMP) || in->id == X86_INS_XBEGIN) {
 			say(why, whylen, "indirect jump at +0x%" PRIx64 ": targets unknown",
-				 here - entry);
+			    here - entry);
 			return 1;
 		}
 	}
