@@ -285,11 +285,14 @@ static void get_offset(struct reader *r, const cJSON *offs, const char *key, boo
 		return;
 	if (cJSON_IsNull(v) && !required)
 		return;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble)
-		return bad(r, "%s.value: not an integer", path);
-	if (v->valuedouble < 0 || v->valuedouble >= MAX_G_OFFSET)
+	if (!cJSON_IsNumber(v))
+		return bad(r, "%s.value: not a number", path);
+	/* Range first: converting a huge double to an integer is undefined (fuzz find). */
+	if (!(v->valuedouble >= 0 && v->valuedouble < MAX_G_OFFSET))
 		return bad(r, "%s.value: %g is outside runtime.g (0..%d)", path, v->valuedouble,
 			   MAX_G_OFFSET - 1);
+	if (v->valuedouble != (double)(int64_t)v->valuedouble)
+		return bad(r, "%s.value: not an integer", path);
 	o->value = (int64_t)v->valuedouble;
 	v = get(r, n, path, "source");
 	if (v)

@@ -53,7 +53,9 @@ require_bpf() {
 # start_server [ARGS...]: the bundled server on a kernel-chosen loopback port;
 # sets SERVER_PID and SERVER_ADDR.
 start_server() {
-	local bin=${SERVER_BIN:-$SRC/go-server-http/main} out="$WORK/server.out"
+	local bin=${SERVER_BIN:-$SRC/go-server-http/main} out
+	# A file of its own: a reused one could still hold the last server's address.
+	out=$(mktemp "$WORK/server.XXXXXX")
 	[ -x "$bin" ] || fail "$bin missing: build first"
 	"$bin" --addr 127.0.0.1:0 "$@" >"$out" 2>&1 &
 	SERVER_PID=$!
@@ -84,6 +86,7 @@ http_get() {
 start_tracer() {
 	local out=$1 err=$2
 	shift 2
+	: >"$err" # not a previous run's "tracing" line
 	"$BUILD/goroutine" "$@" >"$out" 2>"$err" &
 	TRACER_PID=$!
 	_pids+=("$TRACER_PID")

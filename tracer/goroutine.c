@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -391,6 +393,24 @@ static int check_func(const struct elfbuf *e, const char *path, enum profile_fun
 }
 
 /* Which probes this binary needs, besides casgstatus. */
+/*
+ * A pidfd becomes readable when the process exits, zombie or not, and keeps
+ * naming the same process if its PID is reused; kill(pid, 0) can do neither.
+ */
+static int watch_pid(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static bool process_gone(pid_t pid, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
 static bool wanted(const struct profile *p, enum profile_func_id f)
 {
 	switch (f) {
@@ -509,7 +529,7 @@ int main(int argc, char **argv)
 	char path[PATH_MAX], header[160];
 	uint64_t deadline = 0, next_report, next_summary, started = 0, lost_seen = 0, lost;
 	pid_t child = 0, target;
-	int go_fd = -1, status = 0, rc = 1, err, i;
+	int go_fd = -1, pidfd = -1, status = 0, rc = 1, err, i;
 	bool child_done = false;
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
@@ -526,8 +546,13 @@ int main(int argc, char **argv)
 	} else if (env.pid) {
 		/* The kernel follows this link into the process's own mount namespace. */
 		snprintf(path, sizeof(path), "/proc/%d/exe", (int)env.pid);
-		if (kill(env.pid, 0) && errno == ESRCH) {
+		pidfd = watch_pid(env.pid);
+		if (pidfd < 0 && errno == ESRCH) {
 			fprintf(stderr, "goroutine: no process with PID %d\n", (int)env.pid);
+			return 1;
+		}
+		if (process_gone(env.pid, pidfd)) {
+			fprintf(stderr, "goroutine: process %d has exited\n", (int)env.pid);
 			return 1;
 		}
 	} else {
@@ -689,7 +714,7 @@ int main(int argc, char **argv)
 			child_done = true;
 			break;
 		}
-		if (env.pid && kill(env.pid, 0) && errno == ESRCH)
+		if (env.pid && process_gone(env.pid, pidfd))
 			break;
 		if (now_ns() >= next_report) {
 			lost = read_counter(skel, GOROUTINE_CNT_LOST);
@@ -735,6 +760,8 @@ cleanup:
 		fclose(oo.out);
 	free(prof);
 	elfbuf__delete(e);
+	if (pidfd >= 0)
+		close(pidfd);
 	if (child_done && !rc)
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return rc;

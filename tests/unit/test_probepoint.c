@@ -944,7 +944,7 @@ static void live_binary(int type, const char *path, const char *label, bool ping
 	struct probepoint pp[2];
 	struct pclntab_func pf;
 	struct pclntab *tab;
-	uint64_t foff, offs[3], hits[3];
+	uint64_t foff, offs[3], hits[3] = { 0 };
 	int nprobe;
 	struct elfbuf *e;
 	bool reg_abi;
