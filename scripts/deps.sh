@@ -11,7 +11,7 @@ build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains.
-test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux)
+test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
