@@ -13,12 +13,18 @@ start_tracer "$WORK/events" "$WORK/tracer.err" --default -v -p "$SERVER_PID"
 id=$(sed -n 's/.*BPF prog id \([0-9]*\).*/\1/p' "$WORK/tracer.err")
 [ -n "$id" ] || fail "tracer did not report its BPF program id"
 rodata=""
-for m in $(bpftool prog show id "$id" -j | grep -o '"map_ids":\[[0-9,]*\]' | grep -o '[0-9]\+'); do
-	if bpftool map show id "$m" | grep -q 'name [a-z_]*\.rodata'; then
-		rodata=$(bpftool map dump id "$m" -j)
-	fi
+for _ in 1 2 3; do
+	bpftool prog show id "$id" -j >"$WORK/prog.json" 2>&1 || true
+	for m in $(grep -o '"map_ids":\[[0-9,]*\]' "$WORK/prog.json" | grep -o '[0-9]\+'); do
+		if bpftool map show id "$m" 2>/dev/null | grep -q 'name [a-z_]*\.rodata'; then
+			rodata=$(bpftool map dump id "$m" -j)
+		fi
+	done
+	[ -n "$rodata" ] && break
+	sleep 0.2
 done
-[ -n "$rodata" ] || fail "no .rodata map on BPF program $id"
+[ -n "$rodata" ] || fail "no .rodata map on BPF program $id: $(head -c 300 "$WORK/prog.json");" \
+	"tracer: $(tail -n 2 "$WORK/tracer.err")"
 echo "$rodata" | grep -q '{"goid_offset":152}' || fail "goid_offset is not 152: $rodata"
 echo "$rodata" | grep -q '{"abi":0}' || fail "ABI is not register (0): $rodata"
 echo "$rodata" | grep -q '{"waitreason_offset":-1}' || fail "waitreason offset set: $rodata"
