@@ -16,7 +16,9 @@ rodata=""
 for _ in 1 2 3; do
 	bpftool prog show id "$id" -j >"$WORK/prog.json" 2>&1 || true
 	for m in $(grep -o '"map_ids":\[[0-9,]*\]' "$WORK/prog.json" | grep -o '[0-9]\+'); do
-		if bpftool map show id "$m" 2>/dev/null | grep -q 'name [a-z_]*\.rodata'; then
+		# Into a variable first: grep -q exiting early would SIGPIPE bpftool (pipefail).
+		info=$(bpftool map show id "$m" 2>/dev/null || true)
+		if grep -q 'name [a-z_]*\.rodata' <<<"$info"; then
 			rodata=$(bpftool map dump id "$m" -j)
 		fi
 	done
