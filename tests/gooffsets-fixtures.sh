@@ -30,13 +30,20 @@ mismatch() {
 	bad=$((bad + 1))
 }
 
-# pahole_field BINARY FIELD: offset of FIELD in runtime.g, or "-".
+# pahole_fields BINARY: FIELD=offset lines for the runtime.g fields we resolve ("-": absent).
 pahole_fields() {
 	pahole -C runtime.g "$1" 2>/dev/null | gawk '
 		/;[[:space:]]*\/\*/ { match($0, /([A-Za-z_0-9]+);[[:space:]]*\/\*[[:space:]]*([0-9]+)/, m)
 			if (m[1] != "") off[m[1]] = m[2] }
 		END { for (f in want) printf "%s=%s\n", f, (f in off) ? off[f] : "-" }
 		BEGIN { want["goid"]; want["atomicstatus"]; want["waitreason"]; want["parentGoid"]; want["m"] }'
+}
+
+# profile_fields PROFILE: the same FIELD=offset lines as pahole_fields, sorted.
+profile_fields() {
+	jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
+		"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
+		"m=\(.g_m.value // "-")"' "$1" | sort
 }
 
 file_offset() { # BINARY VADDR(decimal)
@@ -78,9 +85,7 @@ for minor in "${MINORS[@]}"; do
 			fi
 			checked=$((checked + 1))
 			[ -s "$WORK/err" ] && mismatch "$bin: warnings: $(cat "$WORK/err")"
-			jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
-				"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
-				"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+			profile_fields "$j" >"$WORK/got"
 			diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 				mismatch "$bin: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
 			ver=$(jq -r .binary.go_version "$j")
@@ -123,9 +128,7 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 	twin="$CACHE/fixtures/go$minor/hello-dwarf"
 	if [ -f "$twin" ]; then
 		pahole_fields "$twin" | sort >"$WORK/want"
-		jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
-			"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
-			"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+		profile_fields "$j" >"$WORK/got"
 		diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 			mismatch "$pkg@$version: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
 	fi
@@ -147,9 +150,7 @@ if (cd "$SRC/tests/fixtures/go/workload" && GOARCH=arm64 GOTOOLCHAIN=local GOFLA
 		checked=$((checked + 1))
 		[ "$(jq -r .binary.arch "$j")" = aarch64 ] || mismatch "arm64/$mode: arch $(jq -r .binary.arch "$j")"
 		[ "$(jq -r .abi "$j")" = register ] || mismatch "arm64/$mode: ABI $(jq -r .abi "$j")"
-		jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
-			"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
-			"m=\(.g_m.value // "-")"' "$j" | sort >"$WORK/got"
+		profile_fields "$j" >"$WORK/got"
 		diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 			mismatch "arm64/$mode: offsets differ from pahole: $(tr '\n' ' ' <"$WORK/diff")"
 		got=$(jq -r '.symbols["runtime.casgstatus"].address' "$j")
