@@ -15,6 +15,8 @@
 # seeds alone, for CTest; exits 77 (skip) when clang cannot build a fuzzer,
 # except under CI=true, where that fails.
 # TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint.
+# FUZZ_MAX_LEN=BYTES caps the input length (default: the largest seed, a whole
+# binary); 65536 fuzzes the ELF-level targets on the small seeds, ~40x faster.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 secs=${FUZZ_SMOKE_SECONDS:-5} ;;
 	-j) jobs=$2; shift ;;
-	-h | --help) sed -n '4,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '4,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	[0-9]*) secs=$1 ;;
 	*)
 		[[ " ${all_targets[*]} " == *" $1 "* ]] || die "unknown target '$1' (see --help)"
@@ -73,7 +75,7 @@ fz="$bld/tests/fuzz"
 # Real binaries: the hello fixtures of the oldest, a middle and the newest cached
 # toolchain, and the oldest npm esbuild (go1.14: the 1.2 table and name formats).
 fixtures=$(cache_root)/fixtures
-mapfile -t vers < <(ls -d "$fixtures"/go1.* 2>/dev/null | sed 's/.*go1\.//' | sort -n)
+mapfile -t vers < <(for d in "$fixtures"/go1.*; do [ -d "$d" ] && echo "${d##*go1.}"; done | sort -n)
 picked=()
 if [ ${#vers[@]} -gt 0 ]; then
 	picked=("${vers[0]}" "${vers[$((${#vers[@]} / 2))]}" "${vers[-1]}")
@@ -81,7 +83,7 @@ if [ ${#vers[@]} -gt 0 ]; then
 fi
 hello() { # MINOR MODE: path of that fixture, or nothing
 	local f="$fixtures/go1.$1/hello-$2"
-	[ -f "$f" ] && echo "$f" || true
+	if [ -f "$f" ]; then echo "$f"; fi
 }
 esbuild_old="$(cache_root)/npm/esbuild-linux-64-0.1.26/package/bin/esbuild"
 [ -f "$esbuild_old" ] || esbuild_old=
