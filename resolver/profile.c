@@ -335,6 +335,9 @@ static void get_func(struct reader *r, const cJSON *syms, const char *name, stru
 	get_hex(r, f, path, "address", &pf->address);
 	get_hex(r, f, path, "file_offset", &pf->file_offset);
 	get_hex(r, f, path, "end", &pf->end);
+	/* Address 0 means "absent" in the profile: a present key must not say it. */
+	if (!r->failed && !pf->address)
+		return bad(r, "%s: address 0", path);
 	if (!r->failed && pf->end <= pf->address)
 		return bad(r, "%s: end 0x%" PRIx64 " is not after address 0x%" PRIx64, path, pf->end,
 			   pf->address);

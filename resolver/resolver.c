@@ -139,6 +139,14 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 
 		if (pclntab__find_func(c->tab, profile__func_names[i], &f))
 			continue;
+		if (f.end <= f.entry) {
+			/* A zero-length function: two equal entries in the table (fuzz find). */
+			if (i == PROFILE_FUNC_CASGSTATUS) {
+				snprintf(what, whatlen, "%s has no code in pclntab", PROBED_FUNC);
+				return -ERRORS__CORRUPT;
+			}
+			continue;
+		}
 		pf->address = f.entry;
 		pf->end = f.end;
 		pf->source = PROFILE_SRC_PCLNTAB;
