@@ -40,6 +40,7 @@
 
 #include <dwarf.h>
 
+#include "cache.h"
 #include "check.h"
 #include "dwarfg.h"
 #include "elfbuf.h"
@@ -1312,19 +1313,6 @@ static void test_system_go(void)
 	}
 	fmt(cmd, sizeof(cmd), "rm -rf %s", dir);
 	run(cmd);
-}
-
-static void cache_root(char *buf, size_t n)
-{
-	const char *c = getenv("GOTRACER_CACHE"), *x = getenv("XDG_CACHE_HOME");
-	const char *h = getenv("HOME");
-
-	if (c && *c)
-		snprintf(buf, n, "%s", c);
-	else if (x && *x)
-		snprintf(buf, n, "%s/gotracer", x);
-	else
-		snprintf(buf, n, "%s/.cache/gotracer", h ? h : "/root");
 }
 
 static bool has_dwarf(const char *path)

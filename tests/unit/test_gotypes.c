@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
 #include "elfbuf.h"
 #include "buildinfo.h"
@@ -933,19 +934,6 @@ out:
 	free(dwarf);
 	free(o);
 	free(r);
-}
-
-static void cache_root(char *buf, size_t n)
-{
-	const char *c = getenv("GOTRACER_CACHE"), *x = getenv("XDG_CACHE_HOME");
-	const char *h = getenv("HOME");
-
-	if (c && *c)
-		snprintf(buf, n, "%s", c);
-	else if (x && *x)
-		snprintf(buf, n, "%s/gotracer", x);
-	else
-		snprintf(buf, n, "%s/.cache/gotracer", h ? h : "/root");
 }
 
 static bool has_dwarf(const char *path)

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
 #include "elfbuf.h"
 #include "moduledata.h"
@@ -727,19 +728,6 @@ static void check_binary(const char *path, const char *label)
 	}
 	pclntab__delete(tab);
 	elfbuf__delete(e);
-}
-
-static void cache_root(char *buf, size_t n)
-{
-	const char *c = getenv("GOTRACER_CACHE"), *x = getenv("XDG_CACHE_HOME");
-	const char *h = getenv("HOME");
-
-	if (c && *c)
-		fmt(buf, n, "%s", c);
-	else if (x && *x)
-		fmt(buf, n, "%s/gotracer", x);
-	else
-		fmt(buf, n, "%s/.cache/gotracer", h ? h : "/root");
 }
 
 static int cmp_str(const void *a, const void *b)
