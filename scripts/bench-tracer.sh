@@ -103,6 +103,7 @@ pingpong go1.24 "$pp24" "$n24"
 http() { # KEY [TRACER ARGS...]
 	local key=$1 addr spid tpid=""
 	shift
+	: >"$work/srv" # exists before the background job opens it
 	"$top/go-server-http/main" --addr 127.0.0.1:0 >"$work/srv" 2>&1 &
 	spid=$!
 	for _ in $(seq 100); do
@@ -116,6 +117,7 @@ http() { # KEY [TRACER ARGS...]
 		tpid=$!
 		sleep 3
 	elif [ $# -gt 0 ]; then
+		: >"$work/terr"
 		"$T" "$@" -p "$spid" >/dev/null 2>"$work/terr" &
 		tpid=$!
 		for _ in $(seq 100); do grep -q '^goroutine: tracing' "$work/terr" && break; sleep 0.05; done

@@ -26,6 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+: >"$work/server.out" # exists before the background job opens it
 ./go-server-http/main --addr 127.0.0.1:0 >"$work/server.out" 2>&1 &
 server_pid=$!
 for _ in $(seq 50); do

@@ -56,13 +56,14 @@ stop_tracer
 # A process in another mount namespace (as in a container): its binary is not
 # at any path the tracer can see, only through /proc/PID/exe.
 mkdir -p "$WORK/ns"
+: >"$WORK/ns.out" # before the job: it opens the file on its own time
 unshare --mount --propagation private sh -c \
 	"mount -t tmpfs none '$WORK/ns' && cp '$SRC/go-server-http/main' '$WORK/ns/server' &&
 	 exec '$WORK/ns/server' --addr 127.0.0.1:0" >"$WORK/ns.out" 2>&1 &
 ns_pid=$!
 _pids+=("$ns_pid")
 for _ in $(seq 100); do
-	ns_addr=$(sed -n 's/^Listening on //p' "$WORK/ns.out")
+	ns_addr=$(sed -n 's/^Listening on //p' "$WORK/ns.out") || true
 	[ -n "$ns_addr" ] && break
 	sleep 0.05
 done
