@@ -16,6 +16,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "goroutine.h"
+#include "goroutine_account.h"
 
 const volatile __u32 goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET;
 const volatile __s32 waitreason_offset = -1;
@@ -25,6 +26,8 @@ const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
 const volatile __u32 target_tgid = 0;
 const volatile __u32 count_only = 0;
 const volatile __u32 summary_mode = 0;
+/* go1.24+: the goid is set before casgstatus(newg, _Gdead, _Grunnable). */
+const volatile __u32 goid_at_creation = 0;
 /*
  * Stack ABI: where gp/oldval/newval are relative to SP at the probe: 8 (past
  * the return address) plus what the function pushed before the probe point.
@@ -47,24 +50,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* --summary: where each goroutine is (keyed by process and g address), since when. */
-struct gkey {
-	__u64 gp;
-	__u32 tgid;
-	__u32 pad;
-};
-
-struct gval {
-	__u64 since_ns;
-	__u32 state;
-	__u32 waitreason;
-};
-
+/*
+ * --summary: where each goroutine is (keyed by process and g address), since
+ * when, and its own time per state. Read by the loader for the live counts,
+ * the per-goroutine table and the leak candidates.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1 << 18);
-	__type(key, struct gkey);
-	__type(value, struct gval);
+	__type(key, struct goroutine_gkey);
+	__type(value, struct goroutine_gval);
 } gstate SEC(".maps");
 
 struct {
@@ -130,65 +125,87 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 	return 0;
 }
 
-static __always_inline __u32 log2_slot(__u64 v)
+/* The creating goroutine's goid at casgstatus(newg, _Gdead, _Grunnable). */
+static __always_inline int read_parent(__u64 gp, __u32 tid, __u64 *parent)
 {
-	__u32 r = 0;
+	if (parent_goid_offset >= 0)
+		return bpf_probe_read_user(parent, sizeof(*parent), (void *)(gp + parent_goid_offset));
+	if (abi == GOROUTINE_ABI_REGISTER) {
+		__u64 *p = bpf_map_lookup_elem(&creator, &tid);
 
-#pragma unroll
-	for (int i = 5; i >= 0; i--) {
-		__u32 shift = 1 << i;
-
-		if (v >> shift) {
-			v >>= shift;
-			r += shift;
+		if (p) {
+			*parent = *p;
+			bpf_map_delete_elem(&creator, &tid);
+			return 0;
 		}
 	}
-	return r < GOROUTINE_HIST_SLOTS ? r : GOROUTINE_HIST_SLOTS - 1;
+	return -1;
 }
 
+static __always_inline __u8 read_waitreason(__u64 gp, __u8 *flags)
+{
+	__u8 wr = 0;
+
+	if (waitreason_offset >= 0 && !bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset)))
+		*flags |= GOROUTINE_G_HAS_REASON;
+	return wr;
+}
+
+/*
+ * --summary: count the switch, then update the goroutine's record in place
+ * (a hash update per event would cost an element allocation each time); a
+ * record is (re)made only for a goroutine created or seen for the first time.
+ */
 static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 {
-	struct gkey key = { .gp = gp, .tgid = bpf_get_current_pid_tgid() >> 32 };
-	__u32 zero = 0, o = oldval & 0xfff, n = newval & 0xfff;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct goroutine_gkey key = { .gp = gp, .tgid = pid_tgid >> 32 };
+	__u32 zero = 0, n = newval & 0xfff;
 	struct goroutine_summary *sum = bpf_map_lookup_elem(&summary, &zero);
 	__u64 now = bpf_ktime_get_ns();
-	struct gval *prev, cur = {};
+	struct goroutine_gval *g, cur = {};
 
 	if (!sum)
 		return 0;
 	count(GOROUTINE_CNT_EVENTS);
-	o = o < GOROUTINE_NSTATES ? o : GOROUTINE_NSTATES - 1;
-	n = n < GOROUTINE_NSTATES ? n : GOROUTINE_NSTATES - 1;
-	sum->transitions[o][n]++;
-	prev = bpf_map_lookup_elem(&gstate, &key);
-	if (prev) {
-		__u64 dt = now - prev->since_ns;
-		__u32 ps = prev->state < GOROUTINE_NSTATES ? prev->state : GOROUTINE_NSTATES - 1;
-		__u32 wr = prev->waitreason % GOROUTINE_NREASONS;
-
-		sum->state_ns[ps] += dt;
-		if (ps == GOROUTINE_RUNNABLE && n == GOROUTINE_RUNNING)
-			sum->schedlat[log2_slot(dt / 1000)]++;
-		if (ps == GOROUTINE_WAITING) {
-			sum->wait_count[wr]++;
-			sum->wait_ns[wr] += dt;
-		}
+	g = bpf_map_lookup_elem(&gstate, &key);
+	goroutine_account(sum, g, oldval, newval, now);
+	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
+	if (n == GOROUTINE_DEAD) {
+		if (g)
+			bpf_map_delete_elem(&gstate, &key);
+		return 0;
 	}
-	if (o == GOROUTINE_DEAD && n == GOROUTINE_RUNNABLE)
-		sum->created++;
-	if (n == GOROUTINE_DEAD && o != GOROUTINE_IDLE) {
-		sum->exited++;
-		bpf_map_delete_elem(&gstate, &key);
+	if (g && !goroutine_is_creation(oldval, newval)) {
+		g->since_ns = now;
+		g->state = n;
+		g->flags &= ~GOROUTINE_G_HAS_REASON;
+		if (n == GOROUTINE_WAITING)
+			g->waitreason = read_waitreason(gp, &g->flags);
+		if ((g->flags & GOROUTINE_G_GOID_PENDING) &&
+		    !bpf_probe_read_user(&g->goid, sizeof(g->goid), (void *)(gp + goid_offset)))
+			g->flags &= ~GOROUTINE_G_GOID_PENDING;
 		return 0;
 	}
 	cur.since_ns = now;
 	cur.state = n;
-	if (n == GOROUTINE_WAITING && waitreason_offset >= 0) {
-		__u8 wr = 0;
-
-		bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset));
-		cur.waitreason = wr;
+	if (n == GOROUTINE_WAITING)
+		cur.waitreason = read_waitreason(gp, &cur.flags);
+	if (goroutine_is_creation(oldval, newval)) {
+		cur.created_ns = now;
+		if (!read_parent(gp, (__u32)pid_tgid, &cur.parent_goid))
+			cur.flags |= GOROUTINE_G_HAS_PARENT;
+		if (!goid_at_creation)
+			cur.flags |= GOROUTINE_G_GOID_PENDING;
+	} else if (parent_goid_offset >= 0 &&
+		   !bpf_probe_read_user(&cur.parent_goid, sizeof(cur.parent_goid),
+					(void *)(gp + parent_goid_offset))) {
+		/* Seen for the first time mid-life: g.parentGoid still says. */
+		cur.flags |= GOROUTINE_G_HAS_PARENT;
 	}
+	if (!(cur.flags & GOROUTINE_G_GOID_PENDING) &&
+	    bpf_probe_read_user(&cur.goid, sizeof(cur.goid), (void *)(gp + goid_offset)))
+		cur.flags |= GOROUTINE_G_GOID_PENDING;
 	bpf_map_update_elem(&gstate, &key, &cur, BPF_ANY);
 	return 0;
 }
@@ -219,22 +236,8 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 	if (waitreason_offset >= 0 && (newval & ~0x1000) == GOROUTINE_WAITING &&
 	    !bpf_probe_read_user(&e->waitreason, 1, (void *)(gp + waitreason_offset)))
 		e->flags |= GOROUTINE_EV_WAITREASON;
-	/* A goroutine is created by casgstatus(newg, _Gdead, _Grunnable) in newproc1. */
-	if (oldval == GOROUTINE_DEAD && newval == GOROUTINE_RUNNABLE) {
-		if (parent_goid_offset >= 0) {
-			if (!bpf_probe_read_user(&e->parent_goid, sizeof(e->parent_goid),
-						 (void *)(gp + parent_goid_offset)))
-				e->flags |= GOROUTINE_EV_PARENT;
-		} else if (abi == GOROUTINE_ABI_REGISTER) {
-			__u64 *parent = bpf_map_lookup_elem(&creator, &tid);
-
-			if (parent) {
-				e->parent_goid = *parent;
-				e->flags |= GOROUTINE_EV_PARENT;
-				bpf_map_delete_elem(&creator, &tid);
-			}
-		}
-	}
+	if (goroutine_is_creation(oldval, newval) && !read_parent(gp, tid, &e->parent_goid))
+		e->flags |= GOROUTINE_EV_PARENT;
 	e->pid = tid;
 	e->tgid = pid_tgid >> 32;
 	e->old_state = oldval;

@@ -65,21 +65,70 @@ struct goroutine_event {
 /*
  * --summary: aggregated in the kernel, no per-event record. States are
  * indexed modulo GOROUTINE_NSTATES (values past it, from a newer Go, land in
- * the last slot); wait reasons modulo GOROUTINE_NREASONS.
+ * the last slot); wait reasons modulo GOROUTINE_NREASONS. Histograms are
+ * log2 of microseconds: slot 0 holds 0-1 us, slot i holds 2^i to 2^(i+1)-1.
+ * The same struct is filled in user space from events (--html, --trace-json),
+ * by the same accounting code (goroutine_account.h).
  */
 #define GOROUTINE_NSTATES 16
 #define GOROUTINE_NREASONS 64
-#define GOROUTINE_HIST_SLOTS 32 /* log2 of microseconds */
+#define GOROUTINE_HIST_SLOTS 32
 
 struct goroutine_summary {
 	__u64 transitions[GOROUTINE_NSTATES][GOROUTINE_NSTATES];
 	__u64 state_ns[GOROUTINE_NSTATES]; /* time spent in each state, counted on leaving it */
-	__u64 schedlat[GOROUTINE_HIST_SLOTS]; /* RUNNABLE -> RUNNING, log2(us) */
+	__u64 schedlat[GOROUTINE_HIST_SLOTS]; /* RUNNABLE -> RUNNING */
+	__u64 schedlat_ns;
 	__u64 wait_count[GOROUTINE_NREASONS];
 	__u64 wait_ns[GOROUTINE_NREASONS]; /* WAITING time by the reason it waited for */
+	__u64 wait_hist[GOROUTINE_NREASONS][GOROUTINE_HIST_SLOTS];
+	__u64 lifetime[GOROUTINE_HIST_SLOTS]; /* creation to exit, seen whole */
+	__u64 lifetime_ns;
 	__u64 created;
 	__u64 exited;
+	/* Maxima: combined across CPUs by max, not by sum. */
+	__u64 schedlat_max_ns;
+	__u64 lifetime_max_ns;
+	__u64 wait_max_ns[GOROUTINE_NREASONS];
 };
+
+/*
+ * Per goroutine, while it lives: the gstate map's key and value in the
+ * kernel, and the user-space table's entry. A g is identified by its address
+ * in its process: the goid may not be set yet when it is created.
+ */
+struct goroutine_gkey {
+	__u64 gp;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* The states a goroutine's own time is kept for; the rest add up in the last slot. */
+enum goroutine_gslot {
+	GOROUTINE_G_RUNNABLE,
+	GOROUTINE_G_RUNNING,
+	GOROUTINE_G_SYSCALL,
+	GOROUTINE_G_WAITING,
+	GOROUTINE_G_OTHER,
+	GOROUTINE_G_SLOTS,
+};
+
+struct goroutine_gval {
+	__u64 since_ns;	  /* when it entered its current state */
+	__u64 created_ns; /* 0: it existed before tracing began */
+	__u64 goid;
+	__u64 parent_goid; /* valid with GOROUTINE_G_HAS_PARENT */
+	__u64 state_ns[GOROUTINE_G_SLOTS];
+	__u32 state;
+	__u8 waitreason; /* valid in WAITING with GOROUTINE_G_HAS_REASON */
+	__u8 flags;	 /* GOROUTINE_G_* */
+	__u16 pad;
+};
+
+#define GOROUTINE_G_HAS_PARENT 0x1
+#define GOROUTINE_G_HAS_REASON 0x2
+/* Created before its goid was assigned (before go1.24): read it again. */
+#define GOROUTINE_G_GOID_PENDING 0x4
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {

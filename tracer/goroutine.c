@@ -31,6 +31,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <cjson/cJSON.h>
+
+#include "analysis.h"
 #include "elfbuf.h"
 #include "errors.h"
 #include "format.h"
@@ -41,6 +44,7 @@
 #include "profile.h"
 #include "resolver.h"
 #include "summary.h"
+#include "timeline.h"
 
 #define DEFAULT_BINARY "./go-server-http/main"
 #define PROBED_FUNC "runtime.casgstatus"
@@ -63,10 +67,17 @@ static struct env {
 	bool probe_entry; /* --probe entry */
 	bool summary;	  /* --summary */
 	long interval;	  /* -i SECONDS, with --summary */
+	double leak_after; /* --leak-after SECONDS */
+	bool leak_given;
+	const char *html;	/* --html FILE */
+	const char *trace_json; /* --trace-json FILE */
 	char **cmd; /* -- CMD ARGS... */
 } env = {
 	.goid = -1,
+	.leak_after = 10,
 };
+
+#define TOP_GOROUTINES 20
 
 const char *argp_program_version = "goroutine 0.2";
 static const char doc[] =
@@ -83,6 +94,10 @@ static const char doc[] =
 	"    goroutine --state WAITING -p 1234   # only switches to WAITING\n"
 	"    goroutine -- ./app --flag           # start ./app, trace it from its first\n"
 	"                                        # instruction, exit with its status\n"
+	"    goroutine --summary -p 1234 -d 30   # scheduler latency, blocking, leaks\n"
+	"    goroutine --leak-after 60 -p 1234   # goroutines WAITING for over a minute\n"
+	"    goroutine --html r.html -p 1234     # a time line page, with the summary\n"
+	"    goroutine --trace-json t.json -p 1234  # for Perfetto / chrome://tracing\n"
 	"    gooffsets app > app.json && goroutine --profile app.json -p 1234\n"
 	"\n"
 	"Without --profile the binary is resolved on the spot (DWARF, type descriptors,\n"
@@ -98,6 +113,9 @@ enum {
 	OPT_MODE,
 	OPT_PROBE,
 	OPT_SUMMARY,
+	OPT_LEAK_AFTER,
+	OPT_HTML,
+	OPT_TRACE_JSON,
 };
 
 static const struct argp_option opts[] = {
@@ -114,6 +132,16 @@ static const struct argp_option opts[] = {
 	{ "summary", OPT_SUMMARY, NULL, 0,
 	  "Aggregate in the kernel; print states, scheduler latency, blocking on exit", 0 },
 	{ "interval", 'i', "SECONDS", 0, "With --summary: also print it every SECONDS", 0 },
+	{ "leak-after", OPT_LEAK_AFTER, "SECONDS", 0,
+	  "Report goroutines WAITING longer than SECONDS as leak candidates (default 10; "
+	  "implies --summary)",
+	  0 },
+	{ "html", OPT_HTML, "FILE", 0,
+	  "Write a self-contained HTML time line with the summary to FILE; events are "
+	  "analysed in user space, and the summary printed instead of them",
+	  0 },
+	{ "trace-json", OPT_TRACE_JSON, "FILE", 0,
+	  "Write Chrome trace-event JSON (a track per goroutine) to FILE, as --html does", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0 },
 	{ "probe", OPT_PROBE, "WHERE", 0,
 	  "auto (default): the cheapest safe point in each function; entry: function entries", 0 },
@@ -182,6 +210,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'i':
 		env.interval = parse_long(arg, "interval", 1, LONG_MAX / 1000000000L, state);
 		break;
+	case OPT_LEAK_AFTER: {
+		char *end;
+
+		errno = 0;
+		env.leak_after = strtod(arg, &end);
+		if (errno || end == arg || *end || !(env.leak_after >= 0) || env.leak_after > 1e9)
+			argp_error(state, "invalid --leak-after: %s", arg);
+		env.leak_given = true;
+		break;
+	}
+	case OPT_HTML:
+		env.html = arg;
+		break;
+	case OPT_TRACE_JSON:
+		env.trace_json = arg;
+		break;
 	case OPT_PROBE:
 		if (!strcmp(arg, "entry"))
 			env.probe_entry = true;
@@ -196,9 +240,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "give one of --binary, -p and a command");
 		if (env.use_default && env.profile)
 			argp_error(state, "--default and --profile exclude each other");
-		if (env.summary && (env.count_only || env.json))
-			argp_error(state, "--summary excludes --mode count and --json");
-		if (env.interval && !env.summary)
+		if (env.leak_given && !env.html && !env.trace_json)
+			env.summary = true;
+		if ((env.summary || env.html || env.trace_json) && env.count_only)
+			argp_error(state, "--mode count excludes --summary, --html and --trace-json");
+		if (env.interval && !env.summary && !env.html && !env.trace_json)
 			argp_error(state, "-i goes with --summary");
 		break;
 	default:
@@ -447,32 +493,128 @@ static uint64_t read_counter(struct goroutine_bpf *skel, uint32_t idx)
 	return sum;
 }
 
-static void print_summary(struct goroutine_bpf *skel, FILE *f, const struct profile *prof,
-			  uint64_t since)
+/* The live goroutines the BPF program follows in --summary mode. */
+static int kernel_live(struct goroutine_bpf *skel, struct goroutine_gkey **keys,
+		       struct goroutine_gval **vals, size_t *n)
+{
+	int fd = bpf_map__fd(skel->maps.gstate);
+	struct goroutine_gkey key, next, *k = NULL;
+	struct goroutine_gval *v = NULL;
+	size_t cap = 0, i = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (i == cap) {
+			size_t c = cap ? cap * 2 : 1024;
+			struct goroutine_gkey *nk = realloc(k, c * sizeof(*k));
+			struct goroutine_gval *nv = nk ? realloc(v, c * sizeof(*v)) : NULL;
+
+			if (nk)
+				k = nk;
+			if (!nk || !nv) {
+				free(k);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = c;
+		}
+		/* Gone between the two calls (the goroutine exited): skip it. */
+		if (!bpf_map_lookup_elem(fd, &next, &v[i]))
+			k[i++] = next;
+		key = next;
+		prev = &key;
+	}
+	*keys = k;
+	*vals = v;
+	*n = i;
+	return 0;
+}
+
+/*
+ * The summary, from the BPF maps (--summary) or from the analysis of events
+ * (an): printed to f as a table or a JSON line, or returned as JSON when
+ * json_out is given (for the HTML page).
+ */
+static void report_summary(struct goroutine_bpf *skel, struct analysis *an, FILE *f,
+			   const struct profile *prof, uint64_t since, cJSON **json_out)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct goroutine_summary *percpu, total;
+	struct goroutine_summary *percpu = NULL, total;
+	struct summary_input in = {
+		.now_ns = now_ns(),
+		.elapsed_s = (now_ns() - since) / 1e9,
+		.lost = read_counter(skel, GOROUTINE_CNT_LOST),
+		.source = an ? "events" : "kernel",
+		.leak_after_s = env.leak_after,
+		.top = TOP_GOROUTINES,
+		.names = prof,
+	};
+	struct goroutine_gkey *keys = NULL;
+	struct goroutine_gval *vals = NULL;
 	__u32 zero = 0;
+	cJSON *j;
+	char *text;
 
-	if (ncpu <= 0)
-		return;
-	percpu = calloc(ncpu, sizeof(*percpu));
-	if (!percpu)
-		return;
-	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.summary), &zero, percpu)) {
+	if (an) {
+		in.sum = analysis__summary(an);
+		if (analysis__live(an, &keys, &vals, &in.n))
+			return;
+	} else {
+		if (ncpu <= 0 || !(percpu = calloc(ncpu, sizeof(*percpu))))
+			return;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.summary), &zero, percpu) ||
+		    kernel_live(skel, &keys, &vals, &in.n)) {
+			free(percpu);
+			return;
+		}
 		summary__sum(percpu, ncpu, &total);
-		summary__print(f, &total, prof, (now_ns() - since) / 1e9,
-			       read_counter(skel, GOROUTINE_CNT_LOST));
-		fflush(f);
+		in.sum = &total;
 	}
+	in.keys = keys;
+	in.vals = vals;
+	if (json_out) {
+		*json_out = summary__json(&in);
+	} else if (env.json) {
+		j = summary__json(&in);
+		text = j ? cJSON_PrintUnformatted(j) : NULL;
+		if (text)
+			fprintf(f, "%s\n", text);
+		free(text);
+		cJSON_Delete(j);
+	} else {
+		summary__print(f, &in);
+	}
+	fflush(f);
+	free(keys);
+	free(vals);
 	free(percpu);
 }
 
+/* Where events go: the printed stream, the analysis (--html, --trace-json), or both. */
+struct sink {
+	struct output *out; /* NULL: events are not printed */
+	struct analysis *an;
+};
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
+	struct sink *sink = ctx;
+
 	if (size < sizeof(struct goroutine_event))
 		return 0;
-	return output__event(ctx, data);
+	if (sink->an)
+		analysis__event(sink->an, data);
+	return sink->out ? output__event(sink->out, data) : 0;
+}
+
+static int64_t mono_to_real(void)
+{
+	struct timespec m, r;
+
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	clock_gettime(CLOCK_REALTIME, &r);
+	return (r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
 /* Fork the command, stopped before exec until the probes are attached. */
@@ -524,6 +666,10 @@ int main(int argc, char **argv)
 	struct goroutine_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct output *out = NULL;
+	struct sink sink = {};
+	struct timeline *tl = NULL;
+	/* --html/--trace-json: events analysed here, the summary printed instead of them. */
+	bool analyse = env.html || env.trace_json, print_events;
 	struct profile *prof = NULL;
 	struct elfbuf *e = NULL;
 	char path[PATH_MAX], header[160];
@@ -534,6 +680,8 @@ int main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 1;
+	analyse = env.html || env.trace_json;
+	print_events = !env.summary && !env.count_only && !analyse;
 	libbpf_set_print(libbpf_print_fn);
 	log__set_fn(resolver_log);
 
@@ -599,6 +747,28 @@ int main(int argc, char **argv)
 	oo.goid = env.goid;
 	oo.goid_at_creation = prof->goid_at_creation;
 	oo.names = prof;
+	if (analyse) {
+		struct timeline_opts to = {
+			.html_path = env.html,
+			.trace_path = env.trace_json,
+			.target = path,
+			.pid = env.pid,
+			.names = prof,
+			.start_ns = now_ns(),
+			.mono_to_real_ns = mono_to_real(),
+		};
+
+		err = timeline__new(&to, &tl);
+		if (!err)
+			err = analysis__new(prof->goid_at_creation, timeline__slice, tl, &sink.an);
+		if (err) {
+			fprintf(stderr, "goroutine: %s: %s\n",
+				tl || err == -ENOMEM ? "cannot start the analysis" :
+						       "cannot write the report",
+				strerror(-err));
+			goto cleanup;
+		}
+	}
 
 	if (env.cmd) {
 		child = spawn(env.cmd, &go_fd);
@@ -633,7 +803,8 @@ int main(int argc, char **argv)
 							      GOROUTINE_ABI_REGISTER;
 	skel->rodata->target_tgid = target;
 	skel->rodata->count_only = env.count_only;
-	skel->rodata->summary_mode = env.summary;
+	skel->rodata->summary_mode = env.summary && !analyse;
+	skel->rodata->goid_at_creation = prof->goid_at_creation;
 	skel->rodata->stack_args_offset = 8 + prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.sp_delta;
 	for (i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (!prof->funcs[i].address)
@@ -645,6 +816,9 @@ int main(int argc, char **argv)
 			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
 		goto cleanup;
 	}
+	/* The time line starts when the first probe can fire, not when the files were opened. */
+	if (tl)
+		timeline__start(tl, now_ns());
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
 		if (!prof->funcs[i].address)
 			continue;
@@ -654,7 +828,8 @@ int main(int argc, char **argv)
 	}
 
 	out = output__new(&oo);
-	rb = out ? ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, out, NULL) : NULL;
+	sink.out = print_events ? out : NULL;
+	rb = out ? ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &sink, NULL) : NULL;
 	if (!rb) {
 		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(errno));
 		goto cleanup;
@@ -677,7 +852,7 @@ int main(int argc, char **argv)
 			profile__source_name(prof->g_goid.source),
 			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
 	}
-	if (!env.json && !env.count_only && !env.summary) {
+	if (!env.json && print_events) {
 		format__header(header, sizeof(header));
 		fprintf(oo.out, "%s\n", header);
 	}
@@ -727,8 +902,9 @@ int main(int argc, char **argv)
 			next_report = now_ns() + LOST_REPORT_NS;
 		}
 		if (env.interval && now_ns() >= next_summary) {
-			print_summary(skel, oo.out, prof, started);
-			fputc('\n', oo.out);
+			report_summary(skel, sink.an, oo.out, prof, started, NULL);
+			if (!env.json)
+				fputc('\n', oo.out);
 			next_summary += env.interval * 1000000000ULL;
 		}
 		if (deadline && now_ns() >= deadline)
@@ -738,8 +914,24 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 
 cleanup:
-	if (out && env.summary)
-		print_summary(skel, oo.out, prof, started);
+	if (out && sink.an) {
+		uint64_t end = now_ns();
+		cJSON *j = NULL;
+
+		analysis__finish(sink.an, end);
+		if (env.html)
+			report_summary(skel, sink.an, oo.out, prof, started, &j);
+		err = timeline__finish(tl, end, j, read_counter(skel, GOROUTINE_CNT_EVENTS),
+				       read_counter(skel, GOROUTINE_CNT_LOST));
+		cJSON_Delete(j);
+		if (err) {
+			fprintf(stderr, "goroutine: writing %s: %s\n",
+				env.html ? env.html : env.trace_json, strerror(-err));
+			rc = 1;
+		}
+	}
+	if (out && (env.summary || sink.an))
+		report_summary(skel, sink.an, oo.out, prof, started, NULL);
 	if (out) {
 		output__delete(out);
 		fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n",
@@ -747,6 +939,8 @@ cleanup:
 			read_counter(skel, GOROUTINE_CNT_LOST));
 	}
 	ring_buffer__free(rb);
+	analysis__delete(sink.an);
+	timeline__delete(tl);
 	goroutine_bpf__destroy(skel);
 	if (go_fd >= 0)
 		close(go_fd); /* the child exits 127 without running the command */

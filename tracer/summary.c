@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * summary: printing the --summary aggregate (see summary.h). Not on the hot
- * path: runs once at exit (or per interval), so plain printf is fine here.
+ * summary: the --summary report (see summary.h). Not on the hot path: runs
+ * once at exit (or per interval), so plain printf and cJSON are fine here.
  */
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "format.h"
 #include "profile.h"
 #include "summary.h"
+
+#define LEAK_GOIDS_TEXT 8
+#define LEAK_GOIDS_JSON 1000
+#define GOROUTINES_JSON 1000 /* the busiest; goroutines.live has the count */
 
 void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct goroutine_summary *out)
 {
@@ -23,6 +31,44 @@ void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct gorou
 		for (i = 0; i < n; i++)
 			dst[i] += src[i];
 	}
+	/* The maxima were summed with the rest: take them again, by max. */
+	out->schedlat_max_ns = out->lifetime_max_ns = 0;
+	memset(out->wait_max_ns, 0, sizeof(out->wait_max_ns));
+	for (c = 0; c < ncpu; c++) {
+		const struct goroutine_summary *s = &percpu[c];
+
+		if (s->schedlat_max_ns > out->schedlat_max_ns)
+			out->schedlat_max_ns = s->schedlat_max_ns;
+		if (s->lifetime_max_ns > out->lifetime_max_ns)
+			out->lifetime_max_ns = s->lifetime_max_ns;
+		for (i = 0; i < GOROUTINE_NREASONS; i++)
+			if (s->wait_max_ns[i] > out->wait_max_ns[i])
+				out->wait_max_ns[i] = s->wait_max_ns[i];
+	}
+}
+
+double summary__percentile(const __u64 *slots, double p, double max_us)
+{
+	uint64_t total = 0, cum = 0;
+	double target, lo, hi, v;
+	int i;
+
+	for (i = 0; i < GOROUTINE_HIST_SLOTS; i++)
+		total += slots[i];
+	if (!total)
+		return 0;
+	target = p * total;
+	for (i = 0; i < GOROUTINE_HIST_SLOTS; i++) {
+		if (!slots[i] || cum + slots[i] < target) {
+			cum += slots[i];
+			continue;
+		}
+		lo = i ? (double)(1ULL << i) : 0;
+		hi = (double)(1ULL << (i + 1));
+		v = lo + (hi - lo) * (target - cum) / slots[i];
+		return max_us > 0 && v > max_us ? max_us : v;
+	}
+	return max_us;
 }
 
 static const char *state(const struct profile *p, unsigned int v, char *buf, size_t len)
@@ -36,7 +82,153 @@ static const char *state(const struct profile *p, unsigned int v, char *buf, siz
 	return format__state(v, buf, len);
 }
 
-static void histogram(FILE *f, const __u64 *slots)
+static const char *reason(const struct profile *p, unsigned int v, char *buf, size_t len)
+{
+	if (p && v < (unsigned int)p->n_waitreasons && p->waitreasons[v][0])
+		return p->waitreasons[v];
+	snprintf(buf, len, "reason %u", v);
+	return buf;
+}
+
+/* A duration for people: 850ns, 12.3us, 4.56ms, 1.23s. */
+static const char *dur(double ns, char *buf, size_t len)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0fns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	return buf;
+}
+
+static uint64_t hist_count(const __u64 *slots)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < GOROUTINE_HIST_SLOTS; i++)
+		n += slots[i];
+	return n;
+}
+
+static uint64_t busy_ns(const struct goroutine_gval *g)
+{
+	return g->state_ns[GOROUTINE_G_RUNNING] + g->state_ns[GOROUTINE_G_RUNNABLE] +
+	       g->state_ns[GOROUTINE_G_SYSCALL];
+}
+
+/* What both outputs are made of, computed once. */
+struct report {
+	const struct summary_input *in;
+	uint64_t switches, total_ns;
+	uint64_t live_by_state[GOROUTINE_NSTATES];
+	unsigned int reasons[GOROUTINE_NREASONS]; /* wait reasons seen, by total time */
+	unsigned int nreasons;
+	size_t *busy; /* live goroutines, busiest first */
+	size_t *leaks; /* leak candidates, grouped: pid, reason, parent, then oldest first */
+	size_t nleaks;
+};
+
+static const struct summary_input *sort_in;
+
+static int by_busy(const void *a, const void *b)
+{
+	const struct goroutine_gval *x = &sort_in->vals[*(const size_t *)a];
+	const struct goroutine_gval *y = &sort_in->vals[*(const size_t *)b];
+	uint64_t bx = busy_ns(x), by = busy_ns(y);
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return x->goid < y->goid ? -1 : x->goid > y->goid;
+}
+
+static int by_group(const void *a, const void *b)
+{
+	const struct goroutine_gkey *kx = &sort_in->keys[*(const size_t *)a];
+	const struct goroutine_gkey *ky = &sort_in->keys[*(const size_t *)b];
+	const struct goroutine_gval *x = &sort_in->vals[*(const size_t *)a];
+	const struct goroutine_gval *y = &sort_in->vals[*(const size_t *)b];
+	int px = x->flags & GOROUTINE_G_HAS_PARENT, py = y->flags & GOROUTINE_G_HAS_PARENT;
+
+	if (kx->tgid != ky->tgid)
+		return kx->tgid < ky->tgid ? -1 : 1;
+	if (x->waitreason != y->waitreason)
+		return x->waitreason < y->waitreason ? -1 : 1;
+	if (px != py)
+		return px ? -1 : 1;
+	if (px && x->parent_goid != y->parent_goid)
+		return x->parent_goid < y->parent_goid ? -1 : 1;
+	if (x->since_ns != y->since_ns)
+		return x->since_ns < y->since_ns ? -1 : 1;
+	return x->goid < y->goid ? -1 : x->goid > y->goid;
+}
+
+static bool same_group(const struct report *r, size_t a, size_t b)
+{
+	const struct goroutine_gval *x = &r->in->vals[a], *y = &r->in->vals[b];
+	bool px = x->flags & GOROUTINE_G_HAS_PARENT, py = y->flags & GOROUTINE_G_HAS_PARENT;
+
+	return r->in->keys[a].tgid == r->in->keys[b].tgid && x->waitreason == y->waitreason &&
+	       px == py && (!px || x->parent_goid == y->parent_goid);
+}
+
+static int report_init(struct report *r, const struct summary_input *in)
+{
+	const struct goroutine_summary *s = in->sum;
+	uint64_t leak_ns = in->leak_after_s * 1e9;
+	unsigned int i, j;
+	size_t k;
+
+	memset(r, 0, sizeof(*r));
+	r->in = in;
+	for (i = 0; i < GOROUTINE_NSTATES; i++) {
+		r->total_ns += s->state_ns[i];
+		for (j = 0; j < GOROUTINE_NSTATES; j++)
+			r->switches += s->transitions[i][j];
+	}
+	for (i = 0; i < GOROUTINE_NREASONS; i++)
+		if (s->wait_count[i])
+			r->reasons[r->nreasons++] = i;
+	/* Few reasons: an insertion sort by total time, largest first. */
+	for (i = 1; i < r->nreasons; i++)
+		for (j = i; j > 0 && s->wait_ns[r->reasons[j]] > s->wait_ns[r->reasons[j - 1]]; j--) {
+			unsigned int t = r->reasons[j];
+
+			r->reasons[j] = r->reasons[j - 1];
+			r->reasons[j - 1] = t;
+		}
+	r->busy = calloc(in->n ? in->n : 1, sizeof(*r->busy));
+	r->leaks = calloc(in->n ? in->n : 1, sizeof(*r->leaks));
+	if (!r->busy || !r->leaks) {
+		free(r->busy);
+		free(r->leaks);
+		return -1;
+	}
+	for (k = 0; k < in->n; k++) {
+		const struct goroutine_gval *g = &in->vals[k];
+
+		r->live_by_state[g->state < GOROUTINE_NSTATES ? g->state : GOROUTINE_NSTATES - 1]++;
+		r->busy[k] = k;
+		if (g->state == GOROUTINE_WAITING && in->now_ns > g->since_ns &&
+		    in->now_ns - g->since_ns >= leak_ns)
+			r->leaks[r->nleaks++] = k;
+	}
+	sort_in = in;
+	qsort(r->busy, in->n, sizeof(*r->busy), by_busy);
+	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), by_group);
+	return 0;
+}
+
+static void report_fini(struct report *r)
+{
+	free(r->busy);
+	free(r->leaks);
+}
+
+static void histogram(FILE *f, const __u64 *slots, const char *none)
 {
 	uint64_t max = 0;
 	int i, first = -1, last = -1;
@@ -51,7 +243,7 @@ static void histogram(FILE *f, const __u64 *slots)
 			max = slots[i];
 	}
 	if (first < 0) {
-		fprintf(f, "  (no RUNNABLE -> RUNNING switch seen)\n");
+		fprintf(f, "  (%s)\n", none);
 		return;
 	}
 	fprintf(f, "%18s : %-10s %s\n", "usecs", "count", "distribution");
@@ -62,59 +254,346 @@ static void histogram(FILE *f, const __u64 *slots)
 
 		memset(bar, '*', stars);
 		bar[stars] = 0;
-		fprintf(f, "%8" PRIu64 " -> %-8" PRIu64 ": %-10" PRIu64 " |%-40s|\n", lo, hi, (uint64_t)slots[i],
-			bar);
+		fprintf(f, "%8" PRIu64 " -> %-8" PRIu64 ": %-10" PRIu64 " |%-40s|\n", lo, hi,
+			(uint64_t)slots[i], bar);
 	}
 }
 
-void summary__print(FILE *f, const struct goroutine_summary *s, const struct profile *names,
-		    double seconds, uint64_t lost)
+/* "count N, mean X, p50 X, p90 X, p99 X, max X" of a log2 histogram. */
+static void dist_line(FILE *f, const __u64 *slots, double total_ns, double max_ns)
 {
-	uint64_t switches = 0, total_ns = 0;
-	char a[16], b[16];
+	uint64_t n = hist_count(slots);
+	char a[24], b[24], c[24], d[24], e[24];
+
+	if (!n)
+		return;
+	fprintf(f, "  %" PRIu64 " seen: mean %s, p50 %s, p90 %s, p99 %s, max %s\n", n,
+		dur(total_ns / n, a, sizeof(a)),
+		dur(summary__percentile(slots, 0.5, max_ns / 1e3) * 1e3, b, sizeof(b)),
+		dur(summary__percentile(slots, 0.9, max_ns / 1e3) * 1e3, c, sizeof(c)),
+		dur(summary__percentile(slots, 0.99, max_ns / 1e3) * 1e3, d, sizeof(d)),
+		dur(max_ns, e, sizeof(e)));
+}
+
+static void print_goroutines(FILE *f, const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	size_t k, shown = in->n < in->top ? in->n : in->top;
+	char a[16], b[24], c[24], d[24], e[24], g[24], h[24], w[48];
+
+	if (!in->n)
+		return;
+	fprintf(f, "\nbusiest live goroutines (%zu of %zu, by RUNNING + RUNNABLE + SYSCALL time):\n",
+		shown, in->n);
+	fprintf(f, "%10s %10s %7s %-9s %9s %9s %9s %9s %9s %9s  %s\n", "GOID", "PARENT", "PID",
+		"STATE", "FOR", "AGE", "RUNNING", "RUNNABLE", "SYSCALL", "WAITING", "REASON");
+	for (k = 0; k < shown; k++) {
+		const struct goroutine_gval *v = &in->vals[r->busy[k]];
+		char parent[24] = "-", goid[24] = "?";
+
+		if (v->flags & GOROUTINE_G_HAS_PARENT)
+			snprintf(parent, sizeof(parent), "%" PRIu64, (uint64_t)v->parent_goid);
+		if (!(v->flags & GOROUTINE_G_GOID_PENDING))
+			snprintf(goid, sizeof(goid), "%" PRIu64, (uint64_t)v->goid);
+		w[0] = 0;
+		if (v->state == GOROUTINE_WAITING && (v->flags & GOROUTINE_G_HAS_REASON))
+			snprintf(w, sizeof(w), "%s", reason(in->names, v->waitreason, b, sizeof(b)));
+		fprintf(f, "%10s %10s %7u %-9s %9s %9s %9s %9s %9s %9s  %s\n", goid, parent,
+			in->keys[r->busy[k]].tgid, state(in->names, v->state, a, sizeof(a)),
+			dur(in->now_ns - v->since_ns, b, sizeof(b)),
+			v->created_ns ? dur(in->now_ns - v->created_ns, c, sizeof(c)) : "-",
+			dur(v->state_ns[GOROUTINE_G_RUNNING], d, sizeof(d)),
+			dur(v->state_ns[GOROUTINE_G_RUNNABLE], e, sizeof(e)),
+			dur(v->state_ns[GOROUTINE_G_SYSCALL], g, sizeof(g)),
+			dur(v->state_ns[GOROUTINE_G_WAITING], h, sizeof(h)), w);
+	}
+}
+
+static void print_leaks(FILE *f, const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	size_t i = 0, j, k;
+	char a[48], b[24];
+
+	fprintf(f, "\nleak candidates: %zu goroutines WAITING for more than %g s\n", r->nleaks,
+		in->leak_after_s);
+	if (!r->nleaks)
+		return;
+	fprintf(f, "%7s %-28s %10s %8s %9s  %s\n", "PID", "REASON", "PARENT", "COUNT", "OLDEST",
+		"GOIDS");
+	while (i < r->nleaks) {
+		const struct goroutine_gval *v = &in->vals[r->leaks[i]];
+		char parent[24] = "?";
+
+		for (j = i + 1; j < r->nleaks && same_group(r, r->leaks[i], r->leaks[j]); j++)
+			;
+		if (v->flags & GOROUTINE_G_HAS_PARENT)
+			snprintf(parent, sizeof(parent), "%" PRIu64, (uint64_t)v->parent_goid);
+		fprintf(f, "%7u %-28s %10s %8zu %9s  ", in->keys[r->leaks[i]].tgid,
+			v->flags & GOROUTINE_G_HAS_REASON ? reason(in->names, v->waitreason, a, sizeof(a)) :
+							    "?",
+			parent, j - i, dur(in->now_ns - v->since_ns, b, sizeof(b)));
+		for (k = i; k < j && k < i + LEAK_GOIDS_TEXT; k++) {
+			const struct goroutine_gval *g = &in->vals[r->leaks[k]];
+
+			if (g->flags & GOROUTINE_G_GOID_PENDING)
+				fprintf(f, "%s?", k > i ? " " : "");
+			else
+				fprintf(f, "%s%" PRIu64, k > i ? " " : "", (uint64_t)g->goid);
+		}
+		fprintf(f, "%s\n", j - i > LEAK_GOIDS_TEXT ? " ..." : "");
+		i = j;
+	}
+}
+
+void summary__print(FILE *f, const struct summary_input *in)
+{
+	const struct goroutine_summary *s = in->sum;
+	struct report r;
+	char a[48], b[24], c[24], d[24], e[24], g[24];
 	unsigned int i, j;
 
-	for (i = 0; i < GOROUTINE_NSTATES; i++) {
-		total_ns += s->state_ns[i];
-		for (j = 0; j < GOROUTINE_NSTATES; j++)
-			switches += s->transitions[i][j];
+	if (report_init(&r, in)) {
+		fprintf(f, "goroutine summary: out of memory\n");
+		return;
 	}
-	fprintf(f, "goroutine summary: %.1f s, %" PRIu64 " state switches, %" PRIu64 " lost\n",
-		seconds, switches, lost);
-	fprintf(f, "goroutines: %" PRIu64 " created, %" PRIu64 " exited\n\n", (uint64_t)s->created, (uint64_t)s->exited);
+	fprintf(f, "goroutine summary: %.1f s, %" PRIu64 " state switches, %" PRIu64 " lost (%s)\n",
+		in->elapsed_s, r.switches, in->lost,
+		!strcmp(in->source, "kernel") ? "aggregated in the kernel" : "from events");
+	fprintf(f, "goroutines: %" PRIu64 " created, %" PRIu64 " exited, %zu live", (uint64_t)s->created,
+		(uint64_t)s->exited, in->n);
+	for (i = 0, j = 0; i < GOROUTINE_NSTATES; i++)
+		if (r.live_by_state[i])
+			fprintf(f, "%s%" PRIu64 " %s", j++ ? ", " : ": ", r.live_by_state[i],
+				state(in->names, i, a, sizeof(a)));
+	fprintf(f, "\n\n");
 
 	fprintf(f, "%-12s %14s %7s\n", "STATE", "TIME(ms)", "SHARE");
 	for (i = 0; i < GOROUTINE_NSTATES; i++) {
 		if (!s->state_ns[i])
 			continue;
-		fprintf(f, "%-12s %14.3f %6.1f%%\n", state(names, i, a, sizeof(a)),
-			s->state_ns[i] / 1e6, total_ns ? 100.0 * s->state_ns[i] / total_ns : 0);
+		fprintf(f, "%-12s %14.3f %6.1f%%\n", state(in->names, i, a, sizeof(a)),
+			s->state_ns[i] / 1e6, r.total_ns ? 100.0 * s->state_ns[i] / r.total_ns : 0);
 	}
 
 	fprintf(f, "\n%-12s %-12s %12s\n", "FROM", "TO", "COUNT");
 	for (i = 0; i < GOROUTINE_NSTATES; i++)
 		for (j = 0; j < GOROUTINE_NSTATES; j++)
 			if (s->transitions[i][j])
-				fprintf(f, "%-12s %-12s %12" PRIu64 "\n", state(names, i, a, sizeof(a)),
-					state(names, j, b, sizeof(b)), (uint64_t)s->transitions[i][j]);
+				fprintf(f, "%-12s %-12s %12" PRIu64 "\n", state(in->names, i, a, sizeof(a)),
+					state(in->names, j, b, sizeof(b)),
+					(uint64_t)s->transitions[i][j]);
 
 	fprintf(f, "\nscheduler latency (RUNNABLE -> RUNNING):\n");
-	histogram(f, s->schedlat);
+	dist_line(f, s->schedlat, s->schedlat_ns, s->schedlat_max_ns);
+	histogram(f, s->schedlat, "no RUNNABLE -> RUNNING switch seen");
 
-	fprintf(f, "\n%-30s %10s %14s %12s\n", "BLOCKED ON (WAIT REASON)", "COUNT", "TOTAL(ms)",
-		"MEAN(us)");
-	for (i = 0; i < GOROUTINE_NREASONS; i++) {
-		const char *name = NULL;
+	fprintf(f, "\n%-30s %8s %11s %9s %9s %9s %9s %9s\n", "BLOCKED ON (WAIT REASON)", "COUNT",
+		"TOTAL(ms)", "MEAN", "P50", "P90", "P99", "MAX");
+	for (i = 0; i < r.nreasons; i++) {
+		unsigned int k = r.reasons[i];
+		double max_us = s->wait_max_ns[k] / 1e3;
 
-		if (!s->wait_count[i])
-			continue;
-		if (names && i < (unsigned int)names->n_waitreasons && names->waitreasons[i][0])
-			name = names->waitreasons[i];
-		if (!name) {
-			snprintf(a, sizeof(a), "reason %u", i);
-			name = a;
-		}
-		fprintf(f, "%-30s %10" PRIu64 " %14.3f %12.1f\n", name, (uint64_t)s->wait_count[i],
-			s->wait_ns[i] / 1e6, s->wait_ns[i] / 1e3 / s->wait_count[i]);
+		fprintf(f, "%-30s %8" PRIu64 " %11.3f %9s %9s %9s %9s %9s\n",
+			reason(in->names, k, a, sizeof(a)), (uint64_t)s->wait_count[k],
+			s->wait_ns[k] / 1e6, dur((double)s->wait_ns[k] / s->wait_count[k], b, sizeof(b)),
+			dur(summary__percentile(s->wait_hist[k], 0.5, max_us) * 1e3, c, sizeof(c)),
+			dur(summary__percentile(s->wait_hist[k], 0.9, max_us) * 1e3, d, sizeof(d)),
+			dur(summary__percentile(s->wait_hist[k], 0.99, max_us) * 1e3, e, sizeof(e)),
+			dur(s->wait_max_ns[k], g, sizeof(g)));
 	}
+	if (!r.nreasons)
+		fprintf(f, "  (no goroutine left WAITING while traced)\n");
+
+	fprintf(f, "\ngoroutine lifetimes (created and exited while traced):\n");
+	dist_line(f, s->lifetime, s->lifetime_ns, s->lifetime_max_ns);
+	histogram(f, s->lifetime, "no goroutine created and exited while traced");
+
+	print_goroutines(f, &r);
+	print_leaks(f, &r);
+	report_fini(&r);
+}
+
+/* cJSON builders that tolerate NULL (out of memory): the result is then NULL. */
+static cJSON *dist_json(const __u64 *slots, double total_ns, double max_ns)
+{
+	cJSON *o = cJSON_CreateObject(), *h = cJSON_AddArrayToObject(o, "hist");
+	uint64_t n = hist_count(slots);
+	int i;
+
+	cJSON_AddNumberToObject(o, "count", n);
+	cJSON_AddNumberToObject(o, "mean_us", n ? total_ns / n / 1e3 : 0);
+	cJSON_AddNumberToObject(o, "p50_us", summary__percentile(slots, 0.5, max_ns / 1e3));
+	cJSON_AddNumberToObject(o, "p90_us", summary__percentile(slots, 0.9, max_ns / 1e3));
+	cJSON_AddNumberToObject(o, "p99_us", summary__percentile(slots, 0.99, max_ns / 1e3));
+	cJSON_AddNumberToObject(o, "max_us", max_ns / 1e3);
+	for (i = 0; h && i < GOROUTINE_HIST_SLOTS; i++) {
+		cJSON *b;
+
+		if (!slots[i])
+			continue;
+		b = cJSON_CreateObject();
+		cJSON_AddNumberToObject(b, "lo_us", i ? (double)(1ULL << i) : 0);
+		cJSON_AddNumberToObject(b, "hi_us", (double)((1ULL << (i + 1)) - 1));
+		cJSON_AddNumberToObject(b, "count", slots[i]);
+		cJSON_AddItemToArray(h, b);
+	}
+	return o;
+}
+
+static void add_goid(cJSON *o, const char *key, const struct goroutine_gval *v, bool parent)
+{
+	if (parent ? !(v->flags & GOROUTINE_G_HAS_PARENT) : (v->flags & GOROUTINE_G_GOID_PENDING))
+		cJSON_AddNullToObject(o, key);
+	else
+		cJSON_AddNumberToObject(o, key, parent ? v->parent_goid : v->goid);
+}
+
+static cJSON *goroutines_json(const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	cJSON *arr = cJSON_CreateArray();
+	char a[48];
+	size_t k;
+
+	for (k = 0; arr && k < in->n && k < GOROUTINES_JSON; k++) {
+		const struct goroutine_gval *v = &in->vals[r->busy[k]];
+		cJSON *o = cJSON_CreateObject(), *t;
+
+		cJSON_AddItemToArray(arr, o);
+		add_goid(o, "goid", v, false);
+		add_goid(o, "parent", v, true);
+		cJSON_AddNumberToObject(o, "pid", in->keys[r->busy[k]].tgid);
+		cJSON_AddStringToObject(o, "state", state(in->names, v->state, a, sizeof(a)));
+		if (v->state == GOROUTINE_WAITING && (v->flags & GOROUTINE_G_HAS_REASON))
+			cJSON_AddStringToObject(o, "reason",
+						reason(in->names, v->waitreason, a, sizeof(a)));
+		else
+			cJSON_AddNullToObject(o, "reason");
+		if (v->created_ns)
+			cJSON_AddNumberToObject(o, "age_s", (in->now_ns - v->created_ns) / 1e9);
+		else
+			cJSON_AddNullToObject(o, "age_s");
+		cJSON_AddNumberToObject(o, "in_state_s", (in->now_ns - v->since_ns) / 1e9);
+		t = cJSON_AddObjectToObject(o, "time_ms");
+		cJSON_AddNumberToObject(t, "RUNNABLE", v->state_ns[GOROUTINE_G_RUNNABLE] / 1e6);
+		cJSON_AddNumberToObject(t, "RUNNING", v->state_ns[GOROUTINE_G_RUNNING] / 1e6);
+		cJSON_AddNumberToObject(t, "SYSCALL", v->state_ns[GOROUTINE_G_SYSCALL] / 1e6);
+		cJSON_AddNumberToObject(t, "WAITING", v->state_ns[GOROUTINE_G_WAITING] / 1e6);
+		cJSON_AddNumberToObject(t, "OTHER", v->state_ns[GOROUTINE_G_OTHER] / 1e6);
+	}
+	return arr;
+}
+
+static cJSON *leaks_json(const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	cJSON *o = cJSON_CreateObject(), *groups = cJSON_AddArrayToObject(o, "groups");
+	size_t i = 0, j, k;
+	char a[48];
+
+	cJSON_AddNumberToObject(o, "after_s", in->leak_after_s);
+	cJSON_AddNumberToObject(o, "count", r->nleaks);
+	while (groups && i < r->nleaks) {
+		const struct goroutine_gval *v = &in->vals[r->leaks[i]];
+		cJSON *g = cJSON_CreateObject(), *ids;
+
+		for (j = i + 1; j < r->nleaks && same_group(r, r->leaks[i], r->leaks[j]); j++)
+			;
+		cJSON_AddItemToArray(groups, g);
+		cJSON_AddNumberToObject(g, "pid", in->keys[r->leaks[i]].tgid);
+		if (v->flags & GOROUTINE_G_HAS_REASON)
+			cJSON_AddStringToObject(g, "reason",
+						reason(in->names, v->waitreason, a, sizeof(a)));
+		else
+			cJSON_AddNullToObject(g, "reason");
+		add_goid(g, "parent", v, true);
+		cJSON_AddNumberToObject(g, "count", j - i);
+		cJSON_AddNumberToObject(g, "oldest_s", (in->now_ns - v->since_ns) / 1e9);
+		ids = cJSON_AddArrayToObject(g, "goids");
+		for (k = i; ids && k < j && k < i + LEAK_GOIDS_JSON; k++) {
+			const struct goroutine_gval *x = &in->vals[r->leaks[k]];
+
+			cJSON_AddItemToArray(ids, x->flags & GOROUTINE_G_GOID_PENDING ?
+							  cJSON_CreateNull() :
+							  cJSON_CreateNumber(x->goid));
+		}
+		i = j;
+	}
+	return o;
+}
+
+cJSON *summary__json(const struct summary_input *in)
+{
+	const struct goroutine_summary *s = in->sum;
+	cJSON *o, *x, *arr;
+	struct report r;
+	char a[48], b[24];
+	unsigned int i, j;
+
+	if (report_init(&r, in))
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", "summary");
+	cJSON_AddStringToObject(o, "source", in->source);
+	cJSON_AddNumberToObject(o, "elapsed_s", in->elapsed_s);
+	cJSON_AddNumberToObject(o, "switches", r.switches);
+	cJSON_AddNumberToObject(o, "lost", in->lost);
+
+	x = cJSON_AddObjectToObject(o, "goroutines");
+	cJSON_AddNumberToObject(x, "created", s->created);
+	cJSON_AddNumberToObject(x, "exited", s->exited);
+	cJSON_AddNumberToObject(x, "live", in->n);
+	x = cJSON_AddObjectToObject(x, "by_state");
+	for (i = 0; i < GOROUTINE_NSTATES; i++)
+		if (r.live_by_state[i])
+			cJSON_AddNumberToObject(x, state(in->names, i, a, sizeof(a)),
+						r.live_by_state[i]);
+
+	arr = cJSON_AddArrayToObject(o, "states");
+	for (i = 0; arr && i < GOROUTINE_NSTATES; i++) {
+		if (!s->state_ns[i])
+			continue;
+		x = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, x);
+		cJSON_AddStringToObject(x, "state", state(in->names, i, a, sizeof(a)));
+		cJSON_AddNumberToObject(x, "time_ms", s->state_ns[i] / 1e6);
+		cJSON_AddNumberToObject(x, "share", r.total_ns ? (double)s->state_ns[i] / r.total_ns : 0);
+	}
+	arr = cJSON_AddArrayToObject(o, "transitions");
+	for (i = 0; arr && i < GOROUTINE_NSTATES; i++)
+		for (j = 0; j < GOROUTINE_NSTATES; j++) {
+			if (!s->transitions[i][j])
+				continue;
+			x = cJSON_CreateObject();
+			cJSON_AddItemToArray(arr, x);
+			cJSON_AddStringToObject(x, "from", state(in->names, i, a, sizeof(a)));
+			cJSON_AddStringToObject(x, "to", state(in->names, j, b, sizeof(b)));
+			cJSON_AddNumberToObject(x, "count", s->transitions[i][j]);
+		}
+	cJSON_AddItemToObject(o, "sched_latency",
+			      dist_json(s->schedlat, s->schedlat_ns, s->schedlat_max_ns));
+	arr = cJSON_AddArrayToObject(o, "blocking");
+	for (i = 0; arr && i < r.nreasons; i++) {
+		unsigned int k = r.reasons[i];
+		double max_us = s->wait_max_ns[k] / 1e3;
+
+		x = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, x);
+		cJSON_AddStringToObject(x, "reason", reason(in->names, k, a, sizeof(a)));
+		cJSON_AddNumberToObject(x, "count", s->wait_count[k]);
+		cJSON_AddNumberToObject(x, "total_ms", s->wait_ns[k] / 1e6);
+		cJSON_AddNumberToObject(x, "mean_us", s->wait_ns[k] / 1e3 / s->wait_count[k]);
+		cJSON_AddNumberToObject(x, "p50_us", summary__percentile(s->wait_hist[k], 0.5, max_us));
+		cJSON_AddNumberToObject(x, "p90_us", summary__percentile(s->wait_hist[k], 0.9, max_us));
+		cJSON_AddNumberToObject(x, "p99_us",
+					summary__percentile(s->wait_hist[k], 0.99, max_us));
+		cJSON_AddNumberToObject(x, "max_us", max_us);
+	}
+	cJSON_AddItemToObject(o, "lifetimes",
+			      dist_json(s->lifetime, s->lifetime_ns, s->lifetime_max_ns));
+	cJSON_AddItemToObject(o, "goroutine_table", goroutines_json(&r));
+	cJSON_AddItemToObject(o, "leaks", leaks_json(&r));
+	report_fini(&r);
+	return o;
 }

@@ -1,25 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * summary: the report of --summary, from the aggregate the BPF program keeps
- * per CPU (struct goroutine_summary): goroutines created and exited, switches
- * by kind, time in each state, scheduler latency as a log2 histogram in the
- * style of libbpf-tools' runqlat, and blocking time by wait reason.
+ * summary: the report of --summary, as a table or JSON: goroutines created,
+ * exited and live by state; time in each state, overall and per goroutine;
+ * scheduler latency (RUNNABLE -> RUNNING) as a log2 histogram in the style of
+ * libbpf-tools' runqlat, with percentiles; blocking by wait reason; lifetimes;
+ * and leak candidates (goroutines WAITING longer than --leak-after), grouped
+ * by wait reason and creating goroutine. The input is the aggregate the BPF
+ * program keeps (--summary) or the one computed from events (analysis.h):
+ * the same structs either way.
  */
 #ifndef GOTRACER_SUMMARY_H
 #define GOTRACER_SUMMARY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "goroutine.h"
 
 struct profile;
+struct cJSON;
+
+struct summary_input {
+	const struct goroutine_summary *sum;
+	/* The live goroutines, in no order. */
+	const struct goroutine_gkey *keys;
+	const struct goroutine_gval *vals;
+	size_t n;
+	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of since_ns and created_ns */
+	double elapsed_s;
+	uint64_t lost;
+	const char *source;	     /* "kernel" or "events" */
+	double leak_after_s;	     /* WAITING longer than this is a leak candidate */
+	size_t top;		     /* goroutines in the table's per-goroutine list */
+	const struct profile *names; /* state and wait-reason names; NULL: built-in */
+};
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */
 void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct goroutine_summary *out);
 
-/* The report; names (may be NULL) give the Go version's state and wait-reason names. */
-void summary__print(FILE *f, const struct goroutine_summary *s, const struct profile *names,
-		    double seconds, uint64_t lost);
+void summary__print(FILE *f, const struct summary_input *in);
+/* The report as a cJSON object (NULL when out of memory); the caller deletes it. */
+struct cJSON *summary__json(const struct summary_input *in);
+
+/*
+ * The p-th percentile (0 < p <= 1) of a log2 histogram of microseconds, by
+ * linear interpolation inside the slot, capped at max_us; 0 when empty.
+ */
+double summary__percentile(const __u64 *slots, double p, double max_us);
 
 #endif /* GOTRACER_SUMMARY_H */

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goroutine_account: how one goroutine state switch is counted into a
+ * struct goroutine_summary and the goroutine's own record. Included by the
+ * BPF program (--summary, aggregated in the kernel) and by the tracer's
+ * user-space analysis (--html, --trace-json, from events), so both give the
+ * same numbers for the same switches. No libc, no helpers: plain arithmetic
+ * with every index bounded, as the verifier wants.
+ */
+#ifndef GOTRACER_GOROUTINE_ACCOUNT_H
+#define GOTRACER_GOROUTINE_ACCOUNT_H
+
+#include "goroutine.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+static __always_inline __u32 goroutine_log2_slot(__u64 v)
+{
+	__u32 r = 0;
+
+#ifdef __clang__
+#pragma unroll
+#endif
+	for (int i = 5; i >= 0; i--) {
+		__u32 shift = 1 << i;
+
+		if (v >> shift) {
+			v >>= shift;
+			r += shift;
+		}
+	}
+	return r < GOROUTINE_HIST_SLOTS ? r : GOROUTINE_HIST_SLOTS - 1;
+}
+
+static __always_inline __u32 goroutine_state_index(__u32 state)
+{
+	return state < GOROUTINE_NSTATES ? state : GOROUTINE_NSTATES - 1;
+}
+
+static __always_inline __u32 goroutine_gslot(__u32 state)
+{
+	switch (state) {
+	case GOROUTINE_RUNNABLE:
+		return GOROUTINE_G_RUNNABLE;
+	case GOROUTINE_RUNNING:
+		return GOROUTINE_G_RUNNING;
+	case GOROUTINE_SYSCALL:
+		return GOROUTINE_G_SYSCALL;
+	case GOROUTINE_WAITING:
+		return GOROUTINE_G_WAITING;
+	default:
+		return GOROUTINE_G_OTHER;
+	}
+}
+
+/* A goroutine is created by casgstatus(newg, _Gdead, _Grunnable) in newproc1. */
+static __always_inline int goroutine_is_creation(__u32 oldval, __u32 newval)
+{
+	return oldval == GOROUTINE_DEAD && newval == GOROUTINE_RUNNABLE;
+}
+
+/* Its end: any live state to _Gdead (a fresh g's _Gidle -> _Gdead is not one). */
+static __always_inline int goroutine_is_exit(__u32 oldval, __u32 newval)
+{
+	return newval == GOROUTINE_DEAD && oldval != GOROUTINE_IDLE;
+}
+
+/*
+ * Count the switch oldval -> newval at now into sum, and close the state g
+ * was in (g is NULL for a goroutine not seen before: its earlier time is
+ * unknown). The caller then records the new state in g, or drops g when
+ * goroutine_is_exit(). Values are masked to drop the _Gscan bit.
+ */
+static __always_inline void goroutine_account(struct goroutine_summary *sum,
+					      struct goroutine_gval *g, __u32 oldval,
+					      __u32 newval, __u64 now)
+{
+	__u32 o = goroutine_state_index(oldval & 0xfff), n = goroutine_state_index(newval & 0xfff);
+
+	sum->transitions[o][n]++;
+	if (g) {
+		__u64 dt = now > g->since_ns ? now - g->since_ns : 0;
+		__u32 ps = goroutine_state_index(g->state);
+
+		sum->state_ns[ps] += dt;
+		g->state_ns[goroutine_gslot(ps)] += dt;
+		if (ps == GOROUTINE_RUNNABLE && n == GOROUTINE_RUNNING) {
+			sum->schedlat[goroutine_log2_slot(dt / 1000)]++;
+			sum->schedlat_ns += dt;
+			if (dt > sum->schedlat_max_ns)
+				sum->schedlat_max_ns = dt;
+		}
+		if (ps == GOROUTINE_WAITING) {
+			__u32 wr = g->waitreason % GOROUTINE_NREASONS;
+
+			sum->wait_count[wr]++;
+			sum->wait_ns[wr] += dt;
+			sum->wait_hist[wr][goroutine_log2_slot(dt / 1000)]++;
+			if (dt > sum->wait_max_ns[wr])
+				sum->wait_max_ns[wr] = dt;
+		}
+	}
+	if (goroutine_is_creation(o, n))
+		sum->created++;
+	if (goroutine_is_exit(o, n)) {
+		sum->exited++;
+		if (g && g->created_ns && now > g->created_ns) {
+			__u64 life = now - g->created_ns;
+
+			sum->lifetime[goroutine_log2_slot(life / 1000)]++;
+			sum->lifetime_ns += life;
+			if (life > sum->lifetime_max_ns)
+				sum->lifetime_max_ns = life;
+		}
+	}
+}
+
+#endif /* GOTRACER_GOROUTINE_ACCOUNT_H */
