@@ -414,19 +414,26 @@ void summary__print(FILE *f, const struct summary_input *in)
 	report_fini(&r);
 }
 
-/* cJSON builders that tolerate NULL (out of memory): the result is then NULL. */
-static cJSON *dist_json(const __u64 *slots, double total_ns, double max_ns)
+/*
+ * A distribution's fields into o (a new object when NULL): count, mean,
+ * percentiles, max and the histogram. cJSON's adders tolerate a NULL object
+ * (out of memory): the result is then NULL or incomplete, never a crash.
+ */
+static cJSON *dist_json(cJSON *o, const __u64 *slots, double total_ns, double max_ns)
 {
-	cJSON *o = cJSON_CreateObject(), *h = cJSON_AddArrayToObject(o, "hist");
 	uint64_t n = hist_count(slots);
+	cJSON *h;
 	int i;
 
+	if (!o)
+		o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "count", n);
 	cJSON_AddNumberToObject(o, "mean_us", n ? total_ns / n / 1e3 : 0);
 	cJSON_AddNumberToObject(o, "p50_us", summary__percentile(slots, 0.5, max_ns / 1e3));
 	cJSON_AddNumberToObject(o, "p90_us", summary__percentile(slots, 0.9, max_ns / 1e3));
 	cJSON_AddNumberToObject(o, "p99_us", summary__percentile(slots, 0.99, max_ns / 1e3));
 	cJSON_AddNumberToObject(o, "max_us", max_ns / 1e3);
+	h = cJSON_AddArrayToObject(o, "hist");
 	for (i = 0; h && i < GOROUTINE_HIST_SLOTS; i++) {
 		cJSON *b;
 
@@ -572,26 +579,19 @@ cJSON *summary__json(const struct summary_input *in)
 			cJSON_AddNumberToObject(x, "count", s->transitions[i][j]);
 		}
 	cJSON_AddItemToObject(o, "sched_latency",
-			      dist_json(s->schedlat, s->schedlat_ns, s->schedlat_max_ns));
+			      dist_json(NULL, s->schedlat, s->schedlat_ns, s->schedlat_max_ns));
 	arr = cJSON_AddArrayToObject(o, "blocking");
 	for (i = 0; arr && i < r.nreasons; i++) {
 		unsigned int k = r.reasons[i];
-		double max_us = s->wait_max_ns[k] / 1e3;
 
 		x = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "reason", reason(in->names, k, a, sizeof(a)));
-		cJSON_AddNumberToObject(x, "count", s->wait_count[k]);
 		cJSON_AddNumberToObject(x, "total_ms", s->wait_ns[k] / 1e6);
-		cJSON_AddNumberToObject(x, "mean_us", s->wait_ns[k] / 1e3 / s->wait_count[k]);
-		cJSON_AddNumberToObject(x, "p50_us", summary__percentile(s->wait_hist[k], 0.5, max_us));
-		cJSON_AddNumberToObject(x, "p90_us", summary__percentile(s->wait_hist[k], 0.9, max_us));
-		cJSON_AddNumberToObject(x, "p99_us",
-					summary__percentile(s->wait_hist[k], 0.99, max_us));
-		cJSON_AddNumberToObject(x, "max_us", max_us);
+		dist_json(x, s->wait_hist[k], s->wait_ns[k], s->wait_max_ns[k]);
 	}
 	cJSON_AddItemToObject(o, "lifetimes",
-			      dist_json(s->lifetime, s->lifetime_ns, s->lifetime_max_ns));
+			      dist_json(NULL, s->lifetime, s->lifetime_ns, s->lifetime_max_ns));
 	cJSON_AddItemToObject(o, "goroutine_table", goroutines_json(&r));
 	cJSON_AddItemToObject(o, "leaks", leaks_json(&r));
 	report_fini(&r);
