@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "profile.h"
 
 static const char *const state_names[] = {
 	[GOROUTINE_IDLE] = "IDLE",
@@ -30,14 +31,24 @@ const char *format__state_name(uint32_t state)
 	return NULL;
 }
 
-const char *format__state(uint32_t state, char *buf, size_t len)
+const char *format__state(const struct profile *p, uint32_t state, char *buf, size_t len)
 {
-	const char *name = format__state_name(state);
+	const char *name;
 
+	if (p && state < (uint32_t)p->n_gstatus && p->gstatus[state][0])
+		return p->gstatus[state];
+	name = format__state_name(state);
 	if (name)
 		return name;
 	snprintf(buf, len, "%" PRIu32, state);
 	return buf;
+}
+
+const char *format__reason(const struct profile *p, int reason)
+{
+	if (p && reason >= 0 && reason < p->n_waitreasons && p->waitreasons[reason][0])
+		return p->waitreasons[reason];
+	return NULL;
 }
 
 void format__clock_init(struct format_clock *c)

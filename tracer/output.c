@@ -51,11 +51,7 @@ struct output *output__new(const struct output_opts *opts)
 
 static const char *state_name(const struct output *o, uint32_t state, char *buf, size_t len)
 {
-	const struct profile *p = o->o.names;
-
-	if (p && state < (uint32_t)p->n_gstatus && p->gstatus[state][0])
-		return p->gstatus[state];
-	return format__state(state, buf, len);
+	return format__state(o->o.names, state, buf, len);
 }
 
 int64_t output__state_value(const char *name, const struct profile *names)
@@ -73,11 +69,9 @@ int64_t output__state_value(const char *name, const struct profile *names)
 
 static const char *wait_reason(const struct output *o, const struct goroutine_event *e)
 {
-	const struct profile *p = o->o.names;
-
-	if (!(e->flags & GOROUTINE_EV_WAITREASON) || !p || e->waitreason >= p->n_waitreasons)
+	if (!(e->flags & GOROUTINE_EV_WAITREASON))
 		return NULL;
-	return p->waitreasons[e->waitreason][0] ? p->waitreasons[e->waitreason] : NULL;
+	return format__reason(o->o.names, e->waitreason);
 }
 
 /* Room for the longest line (a JSON event with every field) with margin. */

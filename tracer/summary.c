@@ -71,21 +71,20 @@ double summary__percentile(const __u64 *slots, double p, double max_us)
 	return max_us;
 }
 
+/* The last state slot holds every value past it (a newer Go's). */
 static const char *state(const struct profile *p, unsigned int v, char *buf, size_t len)
 {
-	if (p && v < (unsigned int)p->n_gstatus && p->gstatus[v][0])
-		return p->gstatus[v];
-	if (v == GOROUTINE_NSTATES - 1) {
+	if (v == GOROUTINE_NSTATES - 1 && !(p && v < (unsigned int)p->n_gstatus)) {
 		snprintf(buf, len, ">=%u", v);
 		return buf;
 	}
-	return format__state(v, buf, len);
+	return format__state(p, v, buf, len);
 }
 
 static const char *reason(const struct profile *p, unsigned int v, char *buf, size_t len)
 {
-	if (p && v < (unsigned int)p->n_waitreasons && p->waitreasons[v][0])
-		return p->waitreasons[v];
+	if (format__reason(p, v))
+		return format__reason(p, v);
 	snprintf(buf, len, "reason %u", v);
 	return buf;
 }

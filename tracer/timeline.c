@@ -61,20 +61,12 @@ struct timeline {
 
 static const char *state_name(const struct timeline *t, uint32_t v, char *buf, size_t len)
 {
-	const struct profile *p = t->o.names;
-
-	if (p && v < (uint32_t)p->n_gstatus && p->gstatus[v][0])
-		return p->gstatus[v];
-	return format__state(v, buf, len);
+	return format__state(t->o.names, v, buf, len);
 }
 
 static const char *reason_name(const struct timeline *t, int v)
 {
-	const struct profile *p = t->o.names;
-
-	if (p && v >= 0 && v < p->n_waitreasons && p->waitreasons[v][0])
-		return p->waitreasons[v];
-	return NULL;
+	return format__reason(t->o.names, v);
 }
 
 int timeline__new(const struct timeline_opts *opts, struct timeline **out)
