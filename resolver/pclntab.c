@@ -392,6 +392,7 @@ int pclntab__func_at(const struct pclntab *t, size_t idx, struct pclntab_func *f
 int pclntab__find_func(const struct pclntab *t, const char *name, struct pclntab_func *f)
 {
 	size_t n = strlen(name) + 1, i;
+	bool unreadable = false;
 
 	/*
 	 * A linear pass comparing names in place: one lookup per run, and the
@@ -401,14 +402,22 @@ int pclntab__find_func(const struct pclntab *t, const char *name, struct pclntab
 		uint64_t funcoff, off;
 		uint32_t nameoff;
 
-		if (ftab_funcoff(t, i, &funcoff) || func_field(t, funcoff, FUNC_NAMEOFF, &nameoff))
+		if (ftab_funcoff(t, i, &funcoff) ||
+		    func_field(t, funcoff, FUNC_NAMEOFF, &nameoff)) {
+			unreadable = true;
 			continue;
+		}
 		off = t->h.funcname_off + nameoff;
+		if (off >= t->len) {
+			unreadable = true; /* a name outside the table */
+			continue;
+		}
 		if (!rd__in(t->len, off, n) || memcmp(t->buf + off, name, n))
 			continue;
 		return pclntab__func_at(t, i, f);
 	}
-	return -ERRORS__NO_SYMBOL;
+	/* The name may have been in a record we could not read: that is no "absent". */
+	return unreadable ? -ERRORS__CORRUPT : -ERRORS__NO_SYMBOL;
 }
 
 int pclntab__find_pc(const struct pclntab *t, uint64_t pc, struct pclntab_func *f)

@@ -125,7 +125,10 @@ uint64_t pclntab__max_pc(const struct pclntab *t);
 
 /* Function idx (0-based). -ENOENT past the end, -ERRORS__CORRUPT for a bad record. */
 int pclntab__func_at(const struct pclntab *t, size_t idx, struct pclntab_func *f);
-/* By exact name, e.g. "runtime.casgstatus". -ERRORS__NO_SYMBOL when absent. */
+/*
+ * By exact name, e.g. "runtime.casgstatus". -ERRORS__NO_SYMBOL when absent,
+ * -ERRORS__CORRUPT when not found and some record of the table was unreadable.
+ */
 int pclntab__find_func(const struct pclntab *t, const char *name, struct pclntab_func *f);
 /* The function containing pc. -ERRORS__NO_SYMBOL when none does. */
 int pclntab__find_pc(const struct pclntab *t, uint64_t pc, struct pclntab_func *f);

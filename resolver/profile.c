@@ -20,9 +20,6 @@
 #include "errors.h"
 #include "profile.h"
 
-/* runtime.g is a few hundred bytes in every Go release; anything past this is bogus. */
-#define MAX_G_OFFSET 1024
-
 static const char *const source_names[] = {
 	[PROFILE_SRC_NONE] = "none",	     [PROFILE_SRC_DWARF] = "dwarf",
 	[PROFILE_SRC_TYPEDESC] = "typedesc", [PROFILE_SRC_TABLE] = "table",
@@ -183,11 +180,22 @@ int profile__to_json(const struct profile *p, char **json)
 
 /* ---- reading ---- */
 
+/*
+ * A profile may come from anywhere, and is refused at its first problem, named
+ * by its key path ("symbols.runtime.casgstatus.address"). Every key gooffsets
+ * always writes is required, so a hand-edited or half-written profile cannot
+ * pass with a silent default; the keys it writes only sometimes (probed
+ * functions other than casgstatus, a function's probe, a field's size) are
+ * optional. Values are checked for type and range, and the informative ones
+ * are kept, so that a profile read and written again is the same profile.
+ */
 struct reader {
 	char *why;
 	size_t whylen;
 	int failed;
 };
+
+#define KEY_LEN 96
 
 static __attribute__((format(printf, 2, 3))) void bad(struct reader *r, const char *fmt, ...)
 {
@@ -200,244 +208,393 @@ static __attribute__((format(printf, 2, 3))) void bad(struct reader *r, const ch
 	va_end(ap);
 }
 
-static const cJSON *get(struct reader *r, const cJSON *obj, const char *path, const char *key)
+/* "path.key", or "key" at the root (path ""). */
+static const char *join(char *buf, const char *path, const char *key)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (snprintf(buf, KEY_LEN, "%s%s%s", path, path[0] ? "." : "", key) >= KEY_LEN)
+		strcpy(buf + KEY_LEN - 4, "...");
+	return buf;
+}
 
-	if (!n)
-		bad(r, "missing key %s.%s", path, key);
+/* The member key of obj, or NULL: an error when it is required. */
+static const cJSON *member(struct reader *r, const cJSON *obj, const char *path, const char *key,
+			   bool required)
+{
+	const cJSON *n = r->failed ? NULL : cJSON_GetObjectItemCaseSensitive(obj, key);
+	char name[KEY_LEN];
+
+	if (!n && required && !r->failed)
+		bad(r, "missing key %s", join(name, path, key));
+	return n;
+}
+
+static const cJSON *get_object(struct reader *r, const cJSON *obj, const char *path,
+			       const char *key, bool required)
+{
+	const cJSON *n = member(r, obj, path, key, required);
+	char name[KEY_LEN];
+
+	if (n && !cJSON_IsObject(n)) {
+		bad(r, "%s: not an object", join(name, path, key));
+		return NULL;
+	}
+	return n;
+}
+
+static const cJSON *get_array(struct reader *r, const cJSON *obj, const char *path, const char *key)
+{
+	const cJSON *n = member(r, obj, path, key, true);
+	char name[KEY_LEN];
+
+	if (n && !cJSON_IsArray(n)) {
+		bad(r, "%s: not an array", join(name, path, key));
+		return NULL;
+	}
 	return n;
 }
 
 static void get_str(struct reader *r, const cJSON *obj, const char *path, const char *key,
 		    char *dst, size_t len)
 {
-	const cJSON *n = get(r, obj, path, key);
+	const cJSON *n = member(r, obj, path, key, true);
+	char name[KEY_LEN];
 
 	if (!n)
 		return;
 	if (!cJSON_IsString(n))
-		return bad(r, "%s.%s: not a string", path, key);
+		return bad(r, "%s: not a string", join(name, path, key));
 	if (strlen(n->valuestring) >= len)
-		return bad(r, "%s.%s: too long", path, key);
+		return bad(r, "%s: longer than %zu bytes", join(name, path, key), len - 1);
 	strcpy(dst, n->valuestring);
 }
 
 static void get_bool(struct reader *r, const cJSON *obj, const char *path, const char *key,
 		     bool *dst)
 {
-	const cJSON *n = get(r, obj, path, key);
+	const cJSON *n = member(r, obj, path, key, true);
+	char name[KEY_LEN];
 
 	if (!n)
 		return;
 	if (!cJSON_IsBool(n))
-		return bad(r, "%s.%s: not a boolean", path, key);
+		return bad(r, "%s: not true or false", join(name, path, key));
 	*dst = cJSON_IsTrue(n);
 }
 
+/* An integer in [lo, hi]. Returns true when the key is there and valid. */
+static bool get_int(struct reader *r, const cJSON *obj, const char *path, const char *key,
+		    bool required, int64_t lo, int64_t hi, int64_t *dst)
+{
+	const cJSON *n = member(r, obj, path, key, required);
+	char name[KEY_LEN];
+	double v;
+
+	if (!n)
+		return false;
+	if (!cJSON_IsNumber(n)) {
+		bad(r, "%s: not a number", join(name, path, key));
+		return false;
+	}
+	v = n->valuedouble;
+	/* Range first: converting a huge double to an integer is undefined (fuzz find). */
+	if (!(v >= (double)lo && v <= (double)hi)) {
+		bad(r, "%s: %g is outside %" PRId64 "..%" PRId64, join(name, path, key), v, lo, hi);
+		return false;
+	}
+	if (v != (double)(int64_t)v) {
+		bad(r, "%s: %g is not an integer", join(name, path, key), v);
+		return false;
+	}
+	*dst = (int64_t)v;
+	return true;
+}
+
+/* "0x" and 1 to 16 hex digits: strtoull alone would take "0x-1" or "0x 1". */
 static void get_hex(struct reader *r, const cJSON *obj, const char *path, const char *key,
 		    uint64_t *dst)
 {
-	const cJSON *n = get(r, obj, path, key);
-	char *end;
+	const cJSON *n = member(r, obj, path, key, true);
+	char name[KEY_LEN];
+	const char *s;
+	size_t len;
 
 	if (!n)
 		return;
-	if (!cJSON_IsString(n) || strncmp(n->valuestring, "0x", 2) || !n->valuestring[2])
-		return bad(r, "%s.%s: not a \"0x...\" hex string", path, key);
-	errno = 0;
-	*dst = strtoull(n->valuestring + 2, &end, 16);
-	if (errno || *end)
-		return bad(r, "%s.%s: bad hex number \"%s\"", path, key, n->valuestring);
+	s = cJSON_IsString(n) ? n->valuestring : NULL;
+	len = s ? strlen(s) : 0;
+	if (!s || len < 3 || len > 18 || strncmp(s, "0x", 2) ||
+	    strspn(s + 2, "0123456789abcdefABCDEF") != len - 2)
+		return bad(r, "%s: not a \"0x...\" hex number of at most 64 bits",
+			   join(name, path, key));
+	*dst = strtoull(s + 2, NULL, 16);
 }
 
-static enum profile_source source_of(struct reader *r, const cJSON *n, const char *path)
+/* One of names[0..n): its index, or -1. */
+static int get_enum(struct reader *r, const cJSON *obj, const char *path, const char *key,
+		    const char *const *names, size_t n)
 {
+	const cJSON *v = member(r, obj, path, key, true);
+	char name[KEY_LEN], list[160] = "";
 	size_t i;
 
-	if (cJSON_IsString(n))
-		for (i = 0; i < ARRAY_SIZE(source_names); i++)
-			if (!strcmp(n->valuestring, source_names[i]))
-				return i;
-	bad(r, "%s.source: unknown source", path);
-	return PROFILE_SRC_NONE;
+	if (!v)
+		return -1;
+	if (!cJSON_IsString(v))
+		return bad(r, "%s: not a string", join(name, path, key)), -1;
+	for (i = 0; i < n; i++)
+		if (names[i] && !strcmp(v->valuestring, names[i]))
+			return (int)i;
+	for (i = 0; i < n; i++)
+		if (names[i])
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 list[0] ? ", " : "", names[i]);
+	bad(r, "%s: \"%.40s\" is not one of %s", join(name, path, key), v->valuestring, list);
+	return -1;
 }
 
+static enum profile_source get_source(struct reader *r, const cJSON *obj, const char *path)
+{
+	int s = get_enum(r, obj, path, "source", source_names, ARRAY_SIZE(source_names));
+
+	return s < 0 ? PROFILE_SRC_NONE : (enum profile_source)s;
+}
+
+/* One field of runtime.g: value (null when the field does not exist), source, size. */
 static void get_offset(struct reader *r, const cJSON *offs, const char *key, bool required,
 		       struct profile_offset *o)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(offs, key), *v;
-	char path[64];
+	const cJSON *n, *v;
+	char path[KEY_LEN];
+	int64_t x;
 
-	snprintf(path, sizeof(path), "offsets.%s", key);
 	o->value = -1;
 	o->source = PROFILE_SRC_NONE;
 	o->size = 0;
-	if (!n) {
+	n = get_object(r, offs, "offsets", key, true);
+	if (!n)
+		return;
+	join(path, "offsets", key);
+	v = member(r, n, path, "value", true);
+	o->source = get_source(r, n, path);
+	if (!v || r->failed)
+		return;
+	if (cJSON_IsNull(v)) {
 		if (required)
-			bad(r, "missing key %s", path);
+			return bad(r, "%s.value: null, but the tracer cannot do without it", path);
+		if (o->source != PROFILE_SRC_NONE)
+			return bad(r, "%s.source: \"%s\" for no value", path,
+				   profile__source_name(o->source));
 		return;
 	}
-	if (!cJSON_IsObject(n))
-		return bad(r, "%s: not an object", path);
-	v = get(r, n, path, "value");
-	if (!v)
+	if (!get_int(r, n, path, "value", true, 0, PROFILE_MAX_G_OFFSET - 1, &o->value))
 		return;
-	if (cJSON_IsNull(v) && !required)
-		return;
-	if (!cJSON_IsNumber(v))
-		return bad(r, "%s.value: not a number", path);
-	/* Range first: converting a huge double to an integer is undefined (fuzz find). */
-	if (!(v->valuedouble >= 0 && v->valuedouble < MAX_G_OFFSET))
-		return bad(r, "%s.value: %g is outside runtime.g (0..%d)", path, v->valuedouble,
-			   MAX_G_OFFSET - 1);
-	if (v->valuedouble != (double)(int64_t)v->valuedouble)
-		return bad(r, "%s.value: not an integer", path);
-	o->value = (int64_t)v->valuedouble;
-	v = get(r, n, path, "source");
-	if (v)
-		o->source = source_of(r, v, path);
-	v = cJSON_GetObjectItemCaseSensitive(n, "size");
-	if (v && cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble <= 8)
-		o->size = (uint32_t)v->valuedouble;
+	if (o->source == PROFILE_SRC_NONE)
+		return bad(r, "%s.source: \"none\" for a value", path);
+	/* The fields the tracer reads are at most a word. */
+	if (get_int(r, n, path, "size", false, 1, 8, &x))
+		o->size = (uint32_t)x;
 }
 
-static void get_names(struct reader *r, const cJSON *sem, const char *key, char (*names)[PROFILE_NAME_LEN],
-		      int max, int *count)
+/* Semantics names: an array of at most max short strings. */
+static void get_names(struct reader *r, const cJSON *sem, const char *key,
+		      char (*names)[PROFILE_NAME_LEN], int max, int *count)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(sem, key), *n;
+	const cJSON *arr = get_array(r, sem, "semantics", key), *n;
 
 	*count = 0;
 	if (!arr)
-		return; /* optional: the tracer falls back to its own names */
-	if (!cJSON_IsArray(arr))
-		return bad(r, "semantics.%s: not an array", key);
+		return;
 	cJSON_ArrayForEach(n, arr) {
 		if (*count >= max)
 			return bad(r, "semantics.%s: more than %d entries", key, max);
 		if (!cJSON_IsString(n) || strlen(n->valuestring) >= PROFILE_NAME_LEN)
-			return bad(r, "semantics.%s[%d]: not a short string", key, *count);
+			return bad(r, "semantics.%s[%d]: not a string of at most %d bytes", key,
+				   *count, PROFILE_NAME_LEN - 1);
 		strcpy(names[(*count)++], n->valuestring);
 	}
 }
 
-/* One optional function of symbols: address, file offset and end, validated. */
-static void get_func(struct reader *r, const cJSON *syms, const char *name, struct profile_func *pf)
+/*
+ * One probed function of symbols (required: casgstatus only). The entry must
+ * lie in the text, end after it; the probe, which only informs (the tracer
+ * chooses its own on the target), inside the function at the same
+ * address-to-file-offset distance.
+ */
+static void get_func(struct reader *r, const cJSON *syms, const char *name, bool required,
+		     uint64_t text_start, struct profile_func *pf)
 {
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(syms, name), *n;
-	char path[64];
+	static const char *const func_sources[] = {
+		[PROFILE_SRC_PCLNTAB] = "pclntab",
+		[PROFILE_SRC_SYMTAB] = "symtab",
+	};
+	static const char *const kinds[] = {"entry", "emulated"};
+	const cJSON *f, *pr;
+	char path[KEY_LEN], ppath[KEY_LEN];
+	int s;
 
+	f = get_object(r, syms, "symbols", name, required);
 	if (!f)
 		return;
-	snprintf(path, sizeof(path), "symbols.%s", name);
-	if (!cJSON_IsObject(f))
-		return bad(r, "%s: not an object", path);
+	join(path, "symbols", name);
 	get_hex(r, f, path, "address", &pf->address);
 	get_hex(r, f, path, "file_offset", &pf->file_offset);
 	get_hex(r, f, path, "end", &pf->end);
+	s = get_enum(r, f, path, "source", func_sources, ARRAY_SIZE(func_sources));
+	pf->source = s < 0 ? PROFILE_SRC_NONE : (enum profile_source)s;
+	if (r->failed)
+		return;
 	/* Address 0 means "absent" in the profile: a present key must not say it. */
-	if (!r->failed && !pf->address)
-		return bad(r, "%s: address 0", path);
-	if (!r->failed && pf->end <= pf->address)
-		return bad(r, "%s: end 0x%" PRIx64 " is not after address 0x%" PRIx64, path, pf->end,
-			   pf->address);
-	n = cJSON_GetObjectItemCaseSensitive(f, "source");
-	pf->source = n ? source_of(r, n, path) : PROFILE_SRC_NONE;
-	/* The probe is informative: the tracer chooses its own on the target. */
-	n = cJSON_GetObjectItemCaseSensitive(f, "probe");
-	if (cJSON_IsObject(n)) {
-		const cJSON *k = cJSON_GetObjectItemCaseSensitive(n, "kind");
+	if (!pf->address)
+		return bad(r, "%s.address: 0", path);
+	if (pf->address < text_start)
+		return bad(r, "%s.address: 0x%" PRIx64 " is below the text start 0x%" PRIx64, path,
+			   pf->address, text_start);
+	if (pf->end <= pf->address)
+		return bad(r, "%s.end: 0x%" PRIx64 " is not after the address 0x%" PRIx64, path,
+			   pf->end, pf->address);
 
-		strcat(path, ".probe");
-		get_hex(r, n, path, "address", &pf->probe.address);
-		get_hex(r, n, path, "file_offset", &pf->probe.file_offset);
-		pf->probe.emulated = cJSON_IsString(k) && !strcmp(k->valuestring, "emulated");
-		if (!r->failed && (pf->probe.address < pf->address || pf->probe.address >= pf->end))
-			bad(r, "%s: 0x%" PRIx64 " is outside the function", path, pf->probe.address);
+	pr = get_object(r, f, path, "probe", false);
+	if (!pr)
+		return;
+	join(ppath, path, "probe");
+	get_hex(r, pr, ppath, "address", &pf->probe.address);
+	get_hex(r, pr, ppath, "file_offset", &pf->probe.file_offset);
+	pf->probe.emulated = get_enum(r, pr, ppath, "kind", kinds, ARRAY_SIZE(kinds)) == 1;
+	get_int(r, pr, ppath, "sp_delta", true, INT32_MIN, INT32_MAX, &pf->probe.sp_delta);
+	get_str(r, pr, ppath, "insn", pf->probe.insn, sizeof(pf->probe.insn));
+	if (r->failed)
+		return;
+	if (pf->probe.address < pf->address || pf->probe.address >= pf->end)
+		return bad(r, "%s.address: 0x%" PRIx64 " is outside the function", ppath,
+			   pf->probe.address);
+	if (pf->probe.file_offset - pf->file_offset != pf->probe.address - pf->address)
+		return bad(r,
+			   "%s.file_offset: 0x%" PRIx64 " does not go with its address 0x%" PRIx64,
+			   ppath, pf->probe.file_offset, pf->probe.address);
+}
+
+/* The root object of buf, which must hold exactly one JSON value (and white space). */
+static cJSON *parse(struct reader *r, const char *buf, size_t len)
+{
+	const char *end = NULL;
+	cJSON *root;
+
+	if (!len) {
+		bad(r, "empty, not JSON");
+		return NULL;
 	}
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	if (!root) {
+		bad(r, "not valid JSON (at byte %td)",
+		    end && end >= buf ? end - buf : (ptrdiff_t)0);
+		return NULL;
+	}
+	while (end < buf + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (end < buf + len) {
+		bad(r, "not valid JSON: more after the object, at byte %td", end - buf);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		bad(r, "not a JSON object");
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
 }
 
 int profile__from_json(const char *buf, size_t len, struct profile *p, char *why, size_t whylen)
 {
-	struct reader r = { .why = why, .whylen = whylen };
+	static const char *const build_id_kinds[] = {"go", "gnu"};
+	static const char *const arches[] = {"x86_64", "aarch64"};
+	static const char *const abis[] = {
+		[PROFILE_ABI_REGISTER] = "register",
+		[PROFILE_ABI_STACK] = "stack",
+	};
+	struct reader r = {.why = why, .whylen = whylen};
+	const cJSON *bin, *offs, *syms, *sem, *pcln, *arr, *n;
+	int64_t x;
+	cJSON *root;
 	int i;
-	const cJSON *root, *n, *bin, *offs, *syms, *sem;
-	char abi[16] = "";
 
 	memset(p, 0, sizeof(*p));
-	root = cJSON_ParseWithLength(buf, len);
-	if (!root) {
-		snprintf(why, whylen, "not valid JSON");
+	if (whylen)
+		why[0] = 0;
+	root = parse(&r, buf, len);
+	if (!root)
 		return -ERRORS__PROFILE;
-	}
-	if (!cJSON_IsObject(root)) {
-		bad(&r, "not a JSON object");
-		goto out;
-	}
-	n = get(&r, root, "", "schema_version");
-	if (n && (!cJSON_IsNumber(n) || n->valueint != PROFILE_SCHEMA_VERSION)) {
-		bad(&r, "schema_version: not %d", PROFILE_SCHEMA_VERSION);
-		goto out;
-	}
-	bin = get(&r, root, "", "binary");
-	if (bin && !cJSON_IsObject(bin))
-		bad(&r, "binary: not an object");
-	if (r.failed)
-		goto out;
+
+	if (get_int(&r, root, "", "schema_version", true, 0, INT32_MAX, &x) &&
+	    x != PROFILE_SCHEMA_VERSION)
+		bad(&r, "schema_version: %" PRId64 ", this tracer reads %d", x,
+		    PROFILE_SCHEMA_VERSION);
+
+	bin = get_object(&r, root, "", "binary", true);
 	get_str(&r, bin, "binary", "path", p->path, sizeof(p->path));
 	get_str(&r, bin, "binary", "build_id", p->build_id, sizeof(p->build_id));
-	n = cJSON_GetObjectItemCaseSensitive(bin, "build_id_kind");
-	p->build_id_is_gnu = cJSON_IsString(n) && !strcmp(n->valuestring, "gnu");
+	p->build_id_is_gnu = get_enum(&r, bin, "binary", "build_id_kind", build_id_kinds,
+				      ARRAY_SIZE(build_id_kinds)) == 1;
 	get_str(&r, bin, "binary", "go_version", p->go_version, sizeof(p->go_version));
-	get_str(&r, bin, "binary", "arch", p->arch, sizeof(p->arch));
+	i = get_enum(&r, bin, "binary", "go_version_source", version_source_names,
+		     ARRAY_SIZE(version_source_names));
+	p->go_version_source = i < 0 ? PROFILE_VER_NONE : (enum profile_version_source)i;
+	i = get_enum(&r, bin, "binary", "arch", arches, ARRAY_SIZE(arches));
+	if (i >= 0)
+		strcpy(p->arch, arches[i]);
 	get_bool(&r, bin, "binary", "pie", &p->pie);
 	get_bool(&r, bin, "binary", "static", &p->is_static);
 	get_bool(&r, bin, "binary", "stripped", &p->stripped);
+	get_bool(&r, bin, "binary", "dwarf", &p->has_dwarf);
 
-	get_str(&r, root, "", "abi", abi, sizeof(abi));
-	if (!r.failed) {
-		if (!strcmp(abi, "register"))
-			p->abi = PROFILE_ABI_REGISTER;
-		else if (!strcmp(abi, "stack"))
-			p->abi = PROFILE_ABI_STACK;
-		else
-			bad(&r, "abi: \"%s\" is neither \"register\" nor \"stack\"", abi);
-	}
+	i = get_enum(&r, root, "", "abi", abis, ARRAY_SIZE(abis));
+	p->abi = i < 0 ? PROFILE_ABI_REGISTER : (enum profile_abi)i;
 
-	offs = get(&r, root, "", "offsets");
-	if (offs && !cJSON_IsObject(offs))
-		bad(&r, "offsets: not an object");
-	if (r.failed)
-		goto out;
+	offs = get_object(&r, root, "", "offsets", true);
 	get_offset(&r, offs, "g_goid", true, &p->g_goid);
 	get_offset(&r, offs, "g_atomicstatus", false, &p->g_atomicstatus);
 	get_offset(&r, offs, "g_waitreason", false, &p->g_waitreason);
 	get_offset(&r, offs, "g_parent_goid", false, &p->g_parent_goid);
 	get_offset(&r, offs, "g_m", false, &p->g_m);
 
-	syms = get(&r, root, "", "symbols");
-	if (syms && !cJSON_IsObject(syms))
-		bad(&r, "symbols: not an object");
-	if (r.failed)
-		goto out;
-	if (!cJSON_GetObjectItemCaseSensitive(syms, profile__func_names[PROFILE_FUNC_CASGSTATUS])) {
-		bad(&r, "missing key symbols.%s", profile__func_names[PROFILE_FUNC_CASGSTATUS]);
-		goto out;
+	/* Before symbols: function entries are checked against the text start. */
+	pcln = get_object(&r, root, "", "pclntab", true);
+	if (get_int(&r, pcln, "pclntab", "version", true, 0, INT32_MAX, &x)) {
+		if (x != 12 && x != 116 && x != 118 && x != 120)
+			bad(&r, "pclntab.version: %" PRId64 " is not 12, 116, 118 or 120", x);
+		p->pclntab_version = (int)x;
 	}
-	for (i = 0; i < PROFILE_FUNC_MAX && !r.failed; i++)
-		get_func(&r, syms, profile__func_names[i], &p->funcs[i]);
+	get_hex(&r, pcln, "pclntab", "text_start", &p->text_start);
 
-	sem = cJSON_GetObjectItemCaseSensitive(root, "semantics");
-	if (sem && cJSON_IsObject(sem)) {
-		n = cJSON_GetObjectItemCaseSensitive(sem, "goid_at_creation");
-		p->goid_at_creation = cJSON_IsTrue(n);
-		n = cJSON_GetObjectItemCaseSensitive(sem, "syscall_bypasses_casgstatus");
-		p->syscall_bypasses_casgstatus = cJSON_IsTrue(n);
-		get_names(&r, sem, "gstatus", p->gstatus, PROFILE_MAX_GSTATUS, &p->n_gstatus);
-		get_names(&r, sem, "waitreasons", p->waitreasons, PROFILE_MAX_WAITREASONS,
-			  &p->n_waitreasons);
+	syms = get_object(&r, root, "", "symbols", true);
+	for (i = 0; i < PROFILE_FUNC_MAX; i++)
+		get_func(&r, syms, profile__func_names[i], i == PROFILE_FUNC_CASGSTATUS,
+			 p->text_start, &p->funcs[i]);
+
+	sem = get_object(&r, root, "", "semantics", true);
+	get_bool(&r, sem, "semantics", "goid_at_creation", &p->goid_at_creation);
+	get_bool(&r, sem, "semantics", "syscall_bypasses_casgstatus",
+		 &p->syscall_bypasses_casgstatus);
+	get_names(&r, sem, "gstatus", p->gstatus, PROFILE_MAX_GSTATUS, &p->n_gstatus);
+	get_names(&r, sem, "waitreasons", p->waitreasons, PROFILE_MAX_WAITREASONS,
+		  &p->n_waitreasons);
+	i = get_enum(&r, sem, "semantics", "waitreasons_source", source_names,
+		     ARRAY_SIZE(source_names));
+	p->waitreasons_source = i < 0 ? PROFILE_SRC_NONE : (enum profile_source)i;
+
+	arr = get_array(&r, root, "", "warnings");
+	cJSON_ArrayForEach(n, arr) {
+		if (p->n_warnings >= PROFILE_MAX_WARNINGS) {
+			bad(&r, "warnings: more than %d entries", PROFILE_MAX_WARNINGS);
+			break;
+		}
+		if (!cJSON_IsString(n) || strlen(n->valuestring) >= sizeof(p->warnings[0])) {
+			bad(&r, "warnings[%d]: not a string of at most %zu bytes", p->n_warnings,
+			    sizeof(p->warnings[0]) - 1);
+			break;
+		}
+		strcpy(p->warnings[p->n_warnings++], n->valuestring);
 	}
-out:
-	cJSON_Delete((cJSON *)root);
+	cJSON_Delete(root);
 	return r.failed ? -ERRORS__PROFILE : 0;
 }

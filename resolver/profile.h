@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #define PROFILE_SCHEMA_VERSION 1
+/* runtime.g is a few hundred bytes in every Go release: an offset past this is bogus. */
+#define PROFILE_MAX_G_OFFSET 1024
 #define PROFILE_MAX_WAITREASONS 64
 #define PROFILE_MAX_GSTATUS 16
 #define PROFILE_MAX_WARNINGS 8

@@ -77,6 +77,46 @@ static void binary_facts(struct ctx *c)
 		p->build_id[0] = 0;
 }
 
+/*
+ * Only x86_64 and aarch64 binaries: the tracer's BPF reads the Go register ABI
+ * of those two, the offsets table and the relocations read are theirs, and an
+ * offset that is right on another machine cannot be traced here anyway.
+ */
+static int supported_machine(const struct elfbuf *e, char *what, size_t whatlen)
+{
+	unsigned int m = elfbuf__machine(e);
+	const char *name;
+
+	switch (m) {
+	case EM_X86_64:
+	case EM_AARCH64:
+		return 0;
+	case EM_386:
+		name = "i386";
+		break;
+	case EM_ARM:
+		name = "arm";
+		break;
+	case EM_MIPS:
+		name = "mips";
+		break;
+	case EM_PPC64:
+		name = "ppc64";
+		break;
+	case EM_RISCV:
+		name = "riscv64";
+		break;
+	case 258: /* EM_LOONGARCH, in newer <elf.h> only */
+		name = "loong64";
+		break;
+	default:
+		name = "unknown";
+	}
+	snprintf(what, whatlen,
+		 "ELF machine %u (%s) is not supported: only x86_64 and aarch64 binaries", m, name);
+	return -ERRORS__ELF_CLASS;
+}
+
 static void go_version(struct ctx *c)
 {
 	struct buildinfo *bi = calloc(1, sizeof(*bi));
@@ -130,9 +170,14 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 	p->text_start = pclntab__text_start(c->tab);
 
 	err = pclntab__find_func(c->tab, PROBED_FUNC, &f);
-	if (err) {
+	if (err == -ERRORS__NO_SYMBOL) {
 		snprintf(what, whatlen, "%s not found in pclntab", PROBED_FUNC);
-		return -ERRORS__NO_SYMBOL;
+		return err;
+	}
+	if (err) {
+		snprintf(what, whatlen, "pclntab, looking up %s: %s", PROBED_FUNC,
+			 errors__str(err));
+		return err;
 	}
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
 		struct profile_func *pf = &p->funcs[i];
@@ -157,6 +202,17 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 			pf->end = sym + (f.end - f.entry);
 			pf->address = sym;
 			pf->source = PROFILE_SRC_SYMTAB;
+		}
+		if (pf->address < p->text_start) {
+			/* Below runtime.text: not a function (and a profile reader refuses it). */
+			if (i == PROFILE_FUNC_CASGSTATUS) {
+				snprintf(what, whatlen,
+					 "%s at 0x%" PRIx64 " is below the text start 0x%" PRIx64,
+					 PROBED_FUNC, pf->address, p->text_start);
+				return -ERRORS__CORRUPT;
+			}
+			memset(pf, 0, sizeof(*pf));
+			continue;
 		}
 		if (elfbuf__vaddr_to_offset(c->e, pf->address, &off)) {
 			if (i == PROFILE_FUNC_CASGSTATUS) {
@@ -189,11 +245,59 @@ static void abi(struct ctx *c)
 				     c->p->go_version);
 }
 
-static void pick(struct ctx *c, struct candidates *k, struct profile_offset *out)
+/* A source's answer that cannot be a field of runtime.g is no answer. */
+static void drop_absurd(struct ctx *c, const char *name, const char *source, int64_t *v,
+			uint64_t *size)
+{
+	if (*v >= PROFILE_MAX_G_OFFSET) {
+		profile__add_warning(c->p,
+				     "g.%s: %s says %" PRId64 ", beyond any runtime.g; ignored",
+				     name, source, *v);
+		*v = -1;
+	}
+	/* The fields the tracer reads are at most a word; a wider size is a corrupt type. */
+	if (size && *size > 8)
+		*size = 0;
+}
+
+/*
+ * Choose one field's offset: DWARF, else the type descriptors, else the table.
+ * DWARF and the type descriptors are both the compiler's record of the one
+ * struct, so in a sound binary they agree: when they differ one of them is
+ * corrupt, and only the table can say which. Without that, any choice could
+ * point the tracer at the wrong field, so the binary is refused.
+ */
+static int pick(struct ctx *c, struct candidates *k, struct profile_offset *out, char *what,
+		size_t whatlen)
 {
 	out->value = -1;
 	out->source = PROFILE_SRC_NONE;
 	out->size = 0;
+	drop_absurd(c, k->name, "dwarf", &k->dwarf, &k->dwarf_size);
+	drop_absurd(c, k->name, "typedesc", &k->typedesc, &k->typedesc_size);
+	drop_absurd(c, k->name, "table", &k->table, NULL);
+	if (k->dwarf >= 0 && k->typedesc >= 0 && k->dwarf != k->typedesc) {
+		if (k->table != k->dwarf && k->table != k->typedesc) {
+			snprintf(what, whatlen,
+				 "g.%s: DWARF says %" PRId64 ", the type descriptors say %" PRId64
+				 "%s: corrupt Go runtime metadata",
+				 k->name, k->dwarf, k->typedesc,
+				 k->table >= 0 ? ", the offsets table a third value" :
+						 " and the offsets table has no row to decide");
+			return -ERRORS__CORRUPT;
+		}
+		profile__add_warning(c->p,
+				     "g.%s: %s says %" PRId64 ", %s and the %s table say %" PRId64
+				     "; using %s",
+				     k->name, k->table == k->dwarf ? "typedesc" : "dwarf",
+				     k->table == k->dwarf ? k->typedesc : k->dwarf,
+				     k->table == k->dwarf ? "dwarf" : "typedesc", c->p->go_version,
+				     k->table, k->table == k->dwarf ? "dwarf" : "typedesc");
+		if (k->table == k->typedesc)
+			k->dwarf = -1; /* the corrupt one steps aside */
+		else
+			k->typedesc = -1;
+	}
 	if (k->dwarf >= 0) {
 		out->value = k->dwarf;
 		out->source = PROFILE_SRC_DWARF;
@@ -207,7 +311,7 @@ static void pick(struct ctx *c, struct candidates *k, struct profile_offset *out
 		out->source = PROFILE_SRC_TABLE;
 	}
 	if (out->value < 0)
-		return;
+		return 0;
 	if (k->typedesc >= 0 && k->typedesc != out->value)
 		profile__add_warning(c->p, "g.%s: %s says %" PRId64 ", type descriptors say %" PRId64
 					   "; using %s",
@@ -218,9 +322,10 @@ static void pick(struct ctx *c, struct candidates *k, struct profile_offset *out
 					   "; using %s",
 				     k->name, profile__source_name(out->source), out->value,
 				     c->p->go_version, k->table, profile__source_name(out->source));
+	return 0;
 }
 
-static void g_offsets(struct ctx *c)
+static int g_offsets(struct ctx *c, char *what, size_t whatlen)
 {
 	struct candidates k[] = {
 		{ "goid" }, { "atomicstatus" }, { "waitreason" }, { "parentGoid" }, { "m" },
@@ -275,11 +380,16 @@ static void g_offsets(struct ctx *c)
 		k[3].table = t.parent_goid;
 		k[4].table = t.m;
 	}
-	pick(c, &k[0], &c->p->g_goid);
-	pick(c, &k[1], &c->p->g_atomicstatus);
-	pick(c, &k[2], &c->p->g_waitreason);
-	pick(c, &k[3], &c->p->g_parent_goid);
-	pick(c, &k[4], &c->p->g_m);
+	err = pick(c, &k[0], &c->p->g_goid, what, whatlen);
+	if (!err)
+		err = pick(c, &k[1], &c->p->g_atomicstatus, what, whatlen);
+	if (!err)
+		err = pick(c, &k[2], &c->p->g_waitreason, what, whatlen);
+	if (!err)
+		err = pick(c, &k[3], &c->p->g_parent_goid, what, whatlen);
+	if (!err)
+		err = pick(c, &k[4], &c->p->g_m, what, whatlen);
+	return err;
 }
 
 /* runtime.waitReasonStrings, a [N]string array, when the symbol table names it. */
@@ -360,6 +470,9 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 	what[0] = 0;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	binary_facts(&c);
+	err = supported_machine(e, what, whatlen);
+	if (err)
+		goto out;
 	go_version(&c);
 	err = functions(&c, what, whatlen);
 	if (err)
@@ -368,7 +481,9 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 	for (int i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (p->funcs[i].address)
 			resolver__choose_probe(e, i, p->abi, &p->funcs[i]);
-	g_offsets(&c);
+	err = g_offsets(&c, what, whatlen);
+	if (err)
+		goto out;
 	semantics(&c);
 	if (p->g_goid.value < 0) {
 		snprintf(what, whatlen,

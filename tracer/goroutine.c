@@ -368,9 +368,12 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 	if (!id)
 		return 1;
 	resolver__identify(e, path, id);
-	if (prof->build_id[0] && id->build_id[0] ? strcmp(prof->build_id, id->build_id) :
-						     strcmp(prof->go_version, id->go_version)) {
-		bool by_id = prof->build_id[0] && id->build_id[0];
+	/* Either difference is another build: same build id and another Go version is a forgery. */
+	bool id_differs = prof->build_id[0] && id->build_id[0] && strcmp(prof->build_id, id->build_id);
+	bool version_differs = (prof->go_version[0] || id->go_version[0]) &&
+			       strcmp(prof->go_version, id->go_version);
+	if (id_differs || version_differs) {
+		bool by_id = id_differs;
 
 		fprintf(stderr, "goroutine: %s: %s was made for %s %s, the binary has %s%s\n",
 			env.profile, env.force ? "warning: profile" : "profile does not match:",
@@ -385,6 +388,27 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 	}
 	free(id);
 	return 0;
+}
+
+/*
+ * A profile's address (and file offset) of a function must be the binary's
+ * own: otherwise the profile describes another build, whatever its ids say.
+ * 0, or 1 after one line (a warning and 0 with --force).
+ */
+static int check_entry(const char *path, enum profile_func_id id, const struct profile_func *f,
+		       const struct profile_func *own)
+{
+	const char *name = profile__func_names[id];
+
+	if (!f->address || (f->address == own->address && f->file_offset == own->file_offset))
+		return 0;
+	fprintf(stderr,
+		"goroutine: %s: %s%s at 0x%" PRIx64 " (file offset 0x%" PRIx64 ") is not its entry "
+		"in %s (0x%" PRIx64 ", file offset 0x%" PRIx64 ")%s\n",
+		env.profile ? env.profile : path, env.force ? "warning: the profile's " : "the profile's ",
+		name, f->address, f->file_offset, path, own->address, own->file_offset,
+		env.force ? "; using the binary's own" : "; refusing to probe");
+	return env.force ? 0 : 1;
 }
 
 /*
@@ -407,17 +431,8 @@ static int check_func(const struct elfbuf *e, const char *path, enum profile_fun
 				errors__str(err));
 		return required ? 1 : -1;
 	}
-	if (f->address && (f->address != own.address || f->file_offset != own.file_offset)) {
-		if (!env.force) {
-			fprintf(stderr,
-				"goroutine: %s: the profile's %s (0x%" PRIx64 ") is not its entry in "
-				"this binary (0x%" PRIx64 "); refusing to probe\n",
-				path, name, f->address, own.address);
-			return 1;
-		}
-		fprintf(stderr, "goroutine: warning: %s: probing %s at the binary's own 0x%" PRIx64 "\n",
-			path, name, own.address);
-	}
+	if (check_entry(path, id, f, &own))
+		return 1;
 	/*
 	 * The probe point is chosen here, on the bytes of the binary we attach to
 	 * and for this kernel's uprobe emulation, whatever a profile says.
@@ -716,6 +731,12 @@ int main(int argc, char **argv)
 		goto cleanup;
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
 		if (!wanted(prof, i)) {
+			struct profile_func own;
+
+			/* Not probed, but a profile that misplaces it is not this binary's. */
+			if (prof->funcs[i].address && !resolver__find_func(e, profile__func_names[i], &own) &&
+			    check_entry(path, i, &prof->funcs[i], &own))
+				goto cleanup;
 			prof->funcs[i].address = 0;
 			continue;
 		}
