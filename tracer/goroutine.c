@@ -768,12 +768,31 @@ int main(int argc, char **argv)
 	oo.goid = env.goid;
 	oo.goid_at_creation = prof->goid_at_creation;
 	oo.names = prof;
+
+	if (env.cmd) {
+		child = spawn(env.cmd, &go_fd);
+		if (child < 0) {
+			fprintf(stderr, "goroutine: cannot start %s: %s\n", env.cmd[0], strerror(errno));
+			goto cleanup;
+		}
+	}
+	target = child ? child : env.pid;
 	if (analyse) {
+		char shown[PATH_MAX];
+		ssize_t n = -1;
+
+		/* For the page: the binary's own path, not /proc/PID/exe. */
+		if (env.pid)
+			n = readlink(path, shown, sizeof(shown) - 1);
+		if (n > 0)
+			shown[n] = 0;
+		else
+			snprintf(shown, sizeof(shown), "%s", path);
 		struct timeline_opts to = {
 			.html_path = env.html,
 			.trace_path = env.trace_json,
-			.target = path,
-			.pid = env.pid,
+			.target = shown,
+			.pid = target,
 			.names = prof,
 			.start_ns = now_ns(),
 			.mono_to_real_ns = mono_to_real(),
@@ -790,15 +809,6 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-
-	if (env.cmd) {
-		child = spawn(env.cmd, &go_fd);
-		if (child < 0) {
-			fprintf(stderr, "goroutine: cannot start %s: %s\n", env.cmd[0], strerror(errno));
-			goto cleanup;
-		}
-	}
-	target = child ? child : env.pid;
 
 	skel = goroutine_bpf__open();
 	if (!skel) {

@@ -44,6 +44,7 @@ struct tslice {
 
 struct timeline {
 	struct timeline_opts o;
+	char *target; /* a copy: the caller's string need not outlive this call */
 	FILE *html, *trace;
 	bool trace_first;
 	/* Rows: (tgid, goid) -> index, open addressing; the rows themselves in a vector. */
@@ -77,14 +78,16 @@ int timeline__new(const struct timeline_opts *opts, struct timeline **out)
 	if (!t)
 		return -ENOMEM;
 	t->o = *opts;
+	t->target = strdup(opts->target ? opts->target : "");
+	if (!t->target)
+		goto fail;
+	t->o.target = t->target;
 	if (!t->o.max_slices)
 		t->o.max_slices = DEFAULT_MAX_SLICES;
 	t->nindex = 1024;
 	t->index = calloc(t->nindex, sizeof(*t->index));
-	if (!t->index) {
-		free(t);
-		return -ENOMEM;
-	}
+	if (!t->index)
+		goto fail;
 	if (opts->html_path && !(t->html = fopen(opts->html_path, "w")))
 		goto fail;
 	if (opts->trace_path) {
@@ -112,6 +115,7 @@ void timeline__delete(struct timeline *t)
 	if (t->trace)
 		fclose(t->trace);
 	free(t->index);
+	free(t->target);
 	free(t->rows);
 	free(t->slices);
 	free(t);
