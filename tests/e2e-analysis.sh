@@ -37,7 +37,7 @@ check() {
 		any(.lo_us == 262144 and .count >= 1)' "the 500 ms sleep" '.blocking[] | select(.reason == "sleep")'
 	# Mutex waits: named sync.Mutex.Lock from go1.20, semacquire before. The 8
 	# wait in turn for each other's 20 ms: at least 20 * (1 + ... + 7) ms in all.
-	q '.blocking | map(select(.reason == "sync.Mutex.Lock" or .reason == "semacquire"))[0] |
+	q '.blocking | (map(select(.reason == "sync.Mutex.Lock")) + map(select(.reason == "semacquire")))[0] |
 		.count >= 8 and .total_ms >= 500' "mutex contention" '.blocking | map(.reason)'
 	# One P, 4 spinners: each waits while the others run their 10 ms slices.
 	q '.sched_latency.hist | map(select(.lo_us >= 4096) | .count) | add >= 8' \
