@@ -51,15 +51,17 @@ struct {
 } counters SEC(".maps");
 
 /*
- * --summary: where each goroutine is (keyed by process and g address), since
- * when, and its own time per state. Read by the loader for the live counts,
- * the per-goroutine table and the leak candidates.
+ * Per goroutine (see struct goroutine_gentry): with --summary where each one
+ * is, since when, and its own time per state, read by the loader (mapped)
+ * for the live counts, the per-goroutine table and the leak candidates; when
+ * streaming events, the goids already read, so each is read once.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1 << 18);
-	__type(key, struct goroutine_gkey);
-	__type(value, struct goroutine_gval);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GOROUTINE_GSLOTS);
+	__type(key, __u32);
+	__type(value, struct goroutine_gentry);
+	__uint(map_flags, BPF_F_MMAPABLE);
 } gstate SEC(".maps");
 
 struct {
@@ -152,28 +154,65 @@ static __always_inline __u8 read_waitreason(__u64 gp, __u8 *flags)
 }
 
 /*
- * --summary: count the switch, then update the goroutine's record in place
- * (a hash update per event would cost an element allocation each time); a
- * record is (re)made only for a goroutine created or seen for the first time.
+ * g's two candidate slots in gstate (both NULL only if the verifier's
+ * bounds fail, never at run time), and which of them holds g, or NULL.
+ */
+static __always_inline struct goroutine_gentry *gentry_find(__u64 gp, __u32 tgid,
+							    struct goroutine_gentry **s0,
+							    struct goroutine_gentry **s1)
+{
+	__u32 i = (__u32)((gp * 0x9e3779b97f4a7c15ULL) >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
+
+	*s0 = bpf_map_lookup_elem(&gstate, &i);
+	i |= 1;
+	*s1 = bpf_map_lookup_elem(&gstate, &i);
+	if (!*s0 || !*s1)
+		return NULL;
+	if ((*s0)->key.gp == gp && (*s0)->key.tgid == tgid)
+		return *s0;
+	if ((*s1)->key.gp == gp && (*s1)->key.tgid == tgid)
+		return *s1;
+	return NULL;
+}
+
+/* A slot for a goroutine not in either: a free one, else the first (evicted). */
+static __always_inline struct goroutine_gentry *gentry_take(struct goroutine_gentry *s0,
+							    struct goroutine_gentry *s1)
+{
+	struct goroutine_gentry *slot = !s0->key.gp ? s0 : !s1->key.gp ? s1 : s0;
+
+	if (slot->key.gp)
+		count(GOROUTINE_CNT_EVICTED);
+	return slot;
+}
+
+/*
+ * --summary: count the switch, then update the goroutine's record in place;
+ * a record is (re)made only for a goroutine created or seen for the first
+ * time.
  */
 static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct goroutine_gkey key = { .gp = gp, .tgid = pid_tgid >> 32 };
-	__u32 zero = 0, n = newval & 0xfff;
+	__u32 tgid = pid_tgid >> 32, zero = 0, n = newval & 0xfff;
 	struct goroutine_summary *sum = bpf_map_lookup_elem(&summary, &zero);
+	struct goroutine_gentry *s0, *s1, *slot;
 	__u64 now = bpf_ktime_get_ns();
-	struct goroutine_gval *g, cur = {};
+	struct goroutine_gval *g = NULL;
 
 	if (!sum)
 		return 0;
 	count(GOROUTINE_CNT_EVENTS);
-	g = bpf_map_lookup_elem(&gstate, &key);
+	slot = gentry_find(gp, tgid, &s0, &s1);
+	if (!s0 || !s1)
+		return 0;
+	if (slot)
+		g = &slot->val;
 	goroutine_account(sum, g, oldval, newval, now);
 	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
 	if (n == GOROUTINE_DEAD) {
-		if (g)
-			bpf_map_delete_elem(&gstate, &key);
+		if (slot)
+			slot->key.gp = 0;
 		return 0;
 	}
 	if (g && !goroutine_is_creation(oldval, newval)) {
@@ -187,33 +226,40 @@ static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 			g->flags &= ~GOROUTINE_G_GOID_PENDING;
 		return 0;
 	}
-	cur.since_ns = now;
-	cur.state = n;
+	if (!slot)
+		slot = gentry_take(s0, s1);
+	g = &slot->val;
+	__builtin_memset(g, 0, sizeof(*g));
+	g->since_ns = now;
+	g->state = n;
 	if (n == GOROUTINE_WAITING)
-		cur.waitreason = read_waitreason(gp, &cur.flags);
+		g->waitreason = read_waitreason(gp, &g->flags);
 	if (goroutine_is_creation(oldval, newval)) {
-		cur.created_ns = now;
-		if (!read_parent(gp, (__u32)pid_tgid, &cur.parent_goid))
-			cur.flags |= GOROUTINE_G_HAS_PARENT;
+		g->created_ns = now;
+		if (!read_parent(gp, (__u32)pid_tgid, &g->parent_goid))
+			g->flags |= GOROUTINE_G_HAS_PARENT;
 		if (!goid_at_creation)
-			cur.flags |= GOROUTINE_G_GOID_PENDING;
+			g->flags |= GOROUTINE_G_GOID_PENDING;
 	} else if (parent_goid_offset >= 0 &&
-		   !bpf_probe_read_user(&cur.parent_goid, sizeof(cur.parent_goid),
+		   !bpf_probe_read_user(&g->parent_goid, sizeof(g->parent_goid),
 					(void *)(gp + parent_goid_offset))) {
 		/* Seen for the first time mid-life: g.parentGoid still says. */
-		cur.flags |= GOROUTINE_G_HAS_PARENT;
+		g->flags |= GOROUTINE_G_HAS_PARENT;
 	}
-	if (!(cur.flags & GOROUTINE_G_GOID_PENDING) &&
-	    bpf_probe_read_user(&cur.goid, sizeof(cur.goid), (void *)(gp + goid_offset)))
-		cur.flags |= GOROUTINE_G_GOID_PENDING;
-	bpf_map_update_elem(&gstate, &key, &cur, BPF_ANY);
+	if (!(g->flags & GOROUTINE_G_GOID_PENDING) &&
+	    bpf_probe_read_user(&g->goid, sizeof(g->goid), (void *)(gp + goid_offset)))
+		g->flags |= GOROUTINE_G_GOID_PENDING;
+	slot->key.tgid = tgid;
+	slot->key.gp = gp;
 	return 0;
 }
 
 static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
+	int creation = goroutine_is_creation(oldval, newval);
+	struct goroutine_gentry *s0, *s1, *slot;
 	struct goroutine_event *e;
 
 	if (summary_mode)
@@ -229,14 +275,33 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 	e->parent_goid = 0;
 	e->waitreason = 0;
 	e->pad = 0;
-	if (bpf_probe_read_user(&e->goid, sizeof(e->goid), (void *)(gp + goid_offset))) {
+	/*
+	 * The goid from gstate when known: a read of the target's memory costs
+	 * more than the rest of the event. A creation always reads it again (the
+	 * g may be a reused one), and before go1.24 the read there is stale.
+	 */
+	slot = gentry_find(gp, tgid, &s0, &s1);
+	if (slot && !creation && !(slot->val.flags & GOROUTINE_G_GOID_PENDING)) {
+		e->goid = slot->val.goid;
+	} else if (bpf_probe_read_user(&e->goid, sizeof(e->goid), (void *)(gp + goid_offset))) {
 		e->goid = 0;
 		e->flags |= GOROUTINE_EV_GOID_UNREADABLE;
+	} else if (s0 && s1) {
+		if (!slot) {
+			slot = gentry_take(s0, s1);
+			slot->key.tgid = tgid;
+			slot->key.gp = gp;
+		}
+		slot->val.goid = e->goid;
+		slot->val.flags = creation && !goid_at_creation ? GOROUTINE_G_GOID_PENDING : 0;
 	}
+	/* A dead g's goid is the next goroutine's business. */
+	if ((newval & 0xfff) == GOROUTINE_DEAD && slot)
+		slot->key.gp = 0;
 	if (waitreason_offset >= 0 && (newval & ~0x1000) == GOROUTINE_WAITING &&
 	    !bpf_probe_read_user(&e->waitreason, 1, (void *)(gp + waitreason_offset)))
 		e->flags |= GOROUTINE_EV_WAITREASON;
-	if (goroutine_is_creation(oldval, newval) && !read_parent(gp, tid, &e->parent_goid))
+	if (creation && !read_parent(gp, tid, &e->parent_goid))
 		e->flags |= GOROUTINE_EV_PARENT;
 	e->pid = tid;
 	e->tgid = pid_tgid >> 32;

@@ -125,6 +125,21 @@ struct goroutine_gval {
 	__u16 pad;
 };
 
+/*
+ * --summary keeps goroutines in an array of GOROUTINE_GSLOTS slots, two
+ * candidate slots per g (a hash of its address): an array element is found
+ * with no hashing or locking by the kernel, which is most of what a hash map
+ * costs per event. key.gp 0 marks a free slot. A goroutine that finds both of
+ * its slots taken by others takes the first (GOROUTINE_CNT_EVICTED).
+ */
+#define GOROUTINE_GSLOTS_SHIFT 18
+#define GOROUTINE_GSLOTS (1u << GOROUTINE_GSLOTS_SHIFT)
+
+struct goroutine_gentry {
+	struct goroutine_gkey key;
+	struct goroutine_gval val;
+};
+
 #define GOROUTINE_G_HAS_PARENT 0x1
 #define GOROUTINE_G_HAS_REASON 0x2
 /* Created before its goid was assigned (before go1.24): read it again. */
@@ -134,6 +149,7 @@ struct goroutine_gval {
 enum goroutine_counter {
 	GOROUTINE_CNT_EVENTS = 0, /* probe hits that produced an event */
 	GOROUTINE_CNT_LOST = 1,	  /* events dropped because the ring buffer was full */
+	GOROUTINE_CNT_EVICTED = 2, /* --summary: a goroutine's record taken by another's */
 	GOROUTINE_CNT_MAX,
 };
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -508,41 +509,56 @@ static uint64_t read_counter(struct goroutine_bpf *skel, uint32_t idx)
 	return sum;
 }
 
-/* The live goroutines the BPF program follows in --summary mode. */
+/*
+ * The live goroutines the BPF program follows in --summary mode: the slots
+ * in use of its array, read through a mapping of it (no syscall per slot).
+ * With --binary, slots of processes that ended without their goroutines
+ * exiting are left out.
+ */
 static int kernel_live(struct goroutine_bpf *skel, struct goroutine_gkey **keys,
 		       struct goroutine_gval **vals, size_t *n)
 {
-	int fd = bpf_map__fd(skel->maps.gstate);
-	struct goroutine_gkey key, next, *k = NULL;
-	struct goroutine_gval *v = NULL;
-	size_t cap = 0, i = 0;
-	void *prev = NULL;
+	size_t len = (size_t)GOROUTINE_GSLOTS * sizeof(struct goroutine_gentry), i, k = 0, cap = 0;
+	const struct goroutine_gentry *slots;
+	struct goroutine_gkey *kk = NULL;
+	struct goroutine_gval *vv = NULL;
+	uint32_t dead = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (i == cap) {
+	slots = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(skel->maps.gstate), 0);
+	if (slots == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < GOROUTINE_GSLOTS; i++) {
+		struct goroutine_gentry s = slots[i]; /* a copy: the kernel may be writing it */
+
+		if (!s.key.gp || s.key.tgid == dead)
+			continue;
+		if (!skel->rodata->target_tgid && kill(s.key.tgid, 0) && errno == ESRCH) {
+			dead = s.key.tgid;
+			continue;
+		}
+		if (k == cap) {
 			size_t c = cap ? cap * 2 : 1024;
-			struct goroutine_gkey *nk = realloc(k, c * sizeof(*k));
-			struct goroutine_gval *nv = nk ? realloc(v, c * sizeof(*v)) : NULL;
+			struct goroutine_gkey *nk = realloc(kk, c * sizeof(*kk));
+			struct goroutine_gval *nv = nk ? realloc(vv, c * sizeof(*vv)) : NULL;
 
 			if (nk)
-				k = nk;
-			if (!nk || !nv) {
-				free(k);
-				free(v);
+				kk = nk;
+			if (!nv) {
+				free(kk);
+				free(vv);
+				munmap((void *)slots, len);
 				return -ENOMEM;
 			}
-			v = nv;
+			vv = nv;
 			cap = c;
 		}
-		/* Gone between the two calls (the goroutine exited): skip it. */
-		if (!bpf_map_lookup_elem(fd, &next, &v[i]))
-			k[i++] = next;
-		key = next;
-		prev = &key;
+		kk[k] = s.key;
+		vv[k++] = s.val;
 	}
-	*keys = k;
-	*vals = v;
-	*n = i;
+	munmap((void *)slots, len);
+	*keys = kk;
+	*vals = vv;
+	*n = k;
 	return 0;
 }
 
@@ -560,6 +576,7 @@ static void report_summary(struct goroutine_bpf *skel, struct analysis *an, FILE
 		.now_ns = now_ns(),
 		.elapsed_s = (now_ns() - since) / 1e9,
 		.lost = read_counter(skel, GOROUTINE_CNT_LOST),
+		.evicted = an ? 0 : read_counter(skel, GOROUTINE_CNT_EVICTED),
 		.source = an ? "events" : "kernel",
 		.leak_after_s = env.leak_after,
 		.top = TOP_GOROUTINES,

@@ -359,6 +359,10 @@ void summary__print(FILE *f, const struct summary_input *in)
 	fprintf(f, "goroutine summary: %.1f s, %" PRIu64 " state switches, %" PRIu64 " lost (%s)\n",
 		in->elapsed_s, r.switches, in->lost,
 		!strcmp(in->source, "kernel") ? "aggregated in the kernel" : "from events");
+	if (in->evicted)
+		fprintf(f, "note: %" PRIu64 " goroutine records were evicted by others (hash "
+			   "collisions): their time in state so far is not counted\n",
+			in->evicted);
 	fprintf(f, "goroutines: %" PRIu64 " created, %" PRIu64 " exited, %zu live", (uint64_t)s->created,
 		(uint64_t)s->exited, in->n);
 	for (i = 0, j = 0; i < GOROUTINE_NSTATES; i++)
@@ -545,6 +549,7 @@ cJSON *summary__json(const struct summary_input *in)
 	cJSON_AddNumberToObject(o, "elapsed_s", in->elapsed_s);
 	cJSON_AddNumberToObject(o, "switches", r.switches);
 	cJSON_AddNumberToObject(o, "lost", in->lost);
+	cJSON_AddNumberToObject(o, "evicted", in->evicted);
 
 	x = cJSON_AddObjectToObject(o, "goroutines");
 	cJSON_AddNumberToObject(x, "created", s->created);
