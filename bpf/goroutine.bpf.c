@@ -131,7 +131,8 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 static __always_inline int read_parent(__u64 gp, __u32 tid, __u64 *parent)
 {
 	if (parent_goid_offset >= 0)
-		return bpf_probe_read_user(parent, sizeof(*parent), (void *)(gp + parent_goid_offset));
+		return bpf_probe_read_user(parent, sizeof(*parent),
+					   (void *)(gp + parent_goid_offset));
 	if (abi == GOROUTINE_ABI_REGISTER) {
 		__u64 *p = bpf_map_lookup_elem(&creator, &tid);
 
@@ -148,7 +149,8 @@ static __always_inline __u8 read_waitreason(__u64 gp, __u8 *flags)
 {
 	__u8 wr = 0;
 
-	if (waitreason_offset >= 0 && !bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset)))
+	if (waitreason_offset >= 0 &&
+	    !bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset)))
 		*flags |= GOROUTINE_G_HAS_REASON;
 	return wr;
 }
@@ -157,9 +159,8 @@ static __always_inline __u8 read_waitreason(__u64 gp, __u8 *flags)
  * g's two candidate slots in gstate (both NULL only if the verifier's
  * bounds fail, never at run time), and which of them holds g, or NULL.
  */
-static __always_inline struct goroutine_gentry *gentry_find(__u64 gp, __u32 tgid,
-							    struct goroutine_gentry **s0,
-							    struct goroutine_gentry **s1)
+static __always_inline struct goroutine_gentry *
+gentry_find(__u64 gp, __u32 tgid, struct goroutine_gentry **s0, struct goroutine_gentry **s1)
 {
 	__u32 i = (__u32)((gp * 0x9e3779b97f4a7c15ULL) >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
 

@@ -76,7 +76,7 @@ struct goroutine_event {
 
 struct goroutine_summary {
 	__u64 transitions[GOROUTINE_NSTATES][GOROUTINE_NSTATES];
-	__u64 state_ns[GOROUTINE_NSTATES]; /* time spent in each state, counted on leaving it */
+	__u64 state_ns[GOROUTINE_NSTATES];    /* time spent in each state, counted on leaving it */
 	__u64 schedlat[GOROUTINE_HIST_SLOTS]; /* RUNNABLE -> RUNNING */
 	__u64 schedlat_ns;
 	__u64 wait_count[GOROUTINE_NREASONS];
@@ -147,8 +147,8 @@ struct goroutine_gentry {
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {
-	GOROUTINE_CNT_EVENTS = 0, /* probe hits that produced an event */
-	GOROUTINE_CNT_LOST = 1,	  /* events dropped because the ring buffer was full */
+	GOROUTINE_CNT_EVENTS = 0,  /* probe hits that produced an event */
+	GOROUTINE_CNT_LOST = 1,	   /* events dropped because the ring buffer was full */
 	GOROUTINE_CNT_EVICTED = 2, /* --summary: a goroutine's record taken by another's */
 	GOROUTINE_CNT_MAX,
 };

@@ -74,8 +74,8 @@ static __always_inline int goroutine_is_exit(__u32 oldval, __u32 newval)
  * goroutine_is_exit(). Values are masked to drop the _Gscan bit.
  */
 static __always_inline void goroutine_account(struct goroutine_summary *sum,
-					      struct goroutine_gval *g, __u32 oldval,
-					      __u32 newval, __u64 now)
+					      struct goroutine_gval *g, __u32 oldval, __u32 newval,
+					      __u64 now)
 {
 	__u32 o = goroutine_state_index(oldval & 0xfff), n = goroutine_state_index(newval & 0xfff);
 

@@ -144,7 +144,7 @@ static void emit(struct analysis *a, const struct goroutine_gkey *k, const struc
 
 void analysis__event(struct analysis *a, const struct goroutine_event *e)
 {
-	struct goroutine_gkey key = { .gp = e->gp, .tgid = e->tgid };
+	struct goroutine_gkey key = {.gp = e->gp, .tgid = e->tgid};
 	uint32_t o = e->old_state & 0xfff, n = e->new_state & 0xfff;
 	bool creation = goroutine_is_creation(o, n);
 	bool goid_ok = !(e->flags & GOROUTINE_EV_GOID_UNREADABLE);

@@ -27,8 +27,8 @@ struct analysis_slice {
 	int32_t waitreason; /* -1: none or unknown */
 	bool has_parent;
 	bool goid_known; /* false: created before its goid was assigned, never seen again */
-	bool exited; /* the goroutine ended at end_ns */
-	bool open;   /* still in this state when tracing stopped */
+	bool exited;	 /* the goroutine ended at end_ns */
+	bool open;	 /* still in this state when tracing stopped */
 };
 
 typedef void (*analysis_slice_fn)(void *ctx, const struct analysis_slice *s);

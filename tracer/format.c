@@ -10,18 +10,12 @@
 #include "profile.h"
 
 static const char *const state_names[] = {
-	[GOROUTINE_IDLE] = "IDLE",
-	[GOROUTINE_RUNNABLE] = "RUNNABLE",
-	[GOROUTINE_RUNNING] = "RUNNING",
-	[GOROUTINE_SYSCALL] = "SYSCALL",
-	[GOROUTINE_WAITING] = "WAITING",
-	[GOROUTINE_MORIBUND_UNUSED] = "MORIBUND_UNUSED",
-	[GOROUTINE_DEAD] = "DEAD",
-	[GOROUTINE_ENQUEUE_UNUSED] = "ENQUEUE_UNUSED",
-	[GOROUTINE_COPYSTACK] = "COPYSTACK",
-	[GOROUTINE_PREEMPTED] = "PREEMPTED",
-	[GOROUTINE_LEAKED] = "LEAKED",
-	[GOROUTINE_DEADEXTRA] = "DEADEXTRA",
+	[GOROUTINE_IDLE] = "IDLE",	     [GOROUTINE_RUNNABLE] = "RUNNABLE",
+	[GOROUTINE_RUNNING] = "RUNNING",     [GOROUTINE_SYSCALL] = "SYSCALL",
+	[GOROUTINE_WAITING] = "WAITING",     [GOROUTINE_MORIBUND_UNUSED] = "MORIBUND_UNUSED",
+	[GOROUTINE_DEAD] = "DEAD",	     [GOROUTINE_ENQUEUE_UNUSED] = "ENQUEUE_UNUSED",
+	[GOROUTINE_COPYSTACK] = "COPYSTACK", [GOROUTINE_PREEMPTED] = "PREEMPTED",
+	[GOROUTINE_LEAKED] = "LEAKED",	     [GOROUTINE_DEADEXTRA] = "DEADEXTRA",
 };
 
 const char *format__state_name(uint32_t state)
@@ -57,8 +51,8 @@ void format__clock_init(struct format_clock *c)
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	c->mono_to_real_ns = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000LL +
-			     (real.tv_nsec - mono.tv_nsec);
+	c->mono_to_real_ns =
+		(int64_t)(real.tv_sec - mono.tv_sec) * 1000000000LL + (real.tv_nsec - mono.tv_nsec);
 	c->cached_sec = -1;
 	c->cached_hms[0] = 0;
 }
@@ -118,6 +112,6 @@ char *format__field(char *p, const char *s, size_t n, int width, bool right)
 
 int format__header(char *buf, size_t len)
 {
-	return snprintf(buf, len, FORMAT_HEADER, "TIME", "STATE", "GOID", "PID", "TGID", "OLD", "CPU",
-			"PARENT", "REASON");
+	return snprintf(buf, len, FORMAT_HEADER, "TIME", "STATE", "GOID", "PID", "TGID", "OLD",
+			"CPU", "PARENT", "REASON");
 }

@@ -64,15 +64,15 @@ static struct env {
 	bool force;
 	bool json;
 	bool verbose;
-	bool count_only; /* --mode count */
-	bool probe_entry; /* --probe entry */
-	bool summary;	  /* --summary */
-	long interval;	  /* -i SECONDS, with --summary */
+	bool count_only;   /* --mode count */
+	bool probe_entry;  /* --probe entry */
+	bool summary;	   /* --summary */
+	long interval;	   /* -i SECONDS, with --summary */
 	double leak_after; /* --leak-after SECONDS */
 	bool leak_given;
 	const char *html;	/* --html FILE */
 	const char *trace_json; /* --trace-json FILE */
-	char **cmd; /* -- CMD ARGS... */
+	char **cmd;		/* -- CMD ARGS... */
 } env = {
 	.goid = -1,
 	.leak_after = 10,
@@ -120,33 +120,35 @@ enum {
 };
 
 static const struct argp_option opts[] = {
-	{ "binary", 'b', "PATH", 0, "Trace every process running PATH (default " DEFAULT_BINARY ")", 0 },
-	{ "pid", 'p', "PID", 0, "Trace only process PID", 0 },
-	{ "profile", OPT_PROFILE, "FILE", 0, "Offsets and addresses from a gooffsets profile", 0 },
-	{ "default", OPT_DEFAULT, NULL, 0, "Use the go1.17 hardcoded default (goid at 152, register ABI)", 0 },
-	{ "force", OPT_FORCE, NULL, 0, "Use a profile made for another build of the binary", 0 },
-	{ "json", OPT_JSON, NULL, 0, "JSON lines instead of the table", 0 },
-	{ "output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 0 },
-	{ "goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0 },
-	{ "state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
-	{ "summary", OPT_SUMMARY, NULL, 0,
-	  "Aggregate in the kernel; print states, scheduler latency, blocking on exit", 0 },
-	{ "interval", 'i', "SECONDS", 0, "With --summary: also print it every SECONDS", 0 },
-	{ "leak-after", OPT_LEAK_AFTER, "SECONDS", 0,
-	  "Report goroutines WAITING longer than SECONDS as leak candidates (default 10; "
-	  "implies --summary)",
-	  0 },
-	{ "html", OPT_HTML, "FILE", 0,
-	  "Write a self-contained HTML time line with the summary to FILE; events are "
-	  "analysed in user space, and the summary printed instead of them",
-	  0 },
-	{ "trace-json", OPT_TRACE_JSON, "FILE", 0,
-	  "Write Chrome trace-event JSON (a track per goroutine) to FILE, as --html does", 0 },
-	{ "mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0 },
-	{ "probe", OPT_PROBE, "WHERE", 0,
-	  "auto (default): the cheapest safe point in each function; entry: function entries", 0 },
-	{ "verbose", 'v', NULL, 0, "Show what was resolved, and libbpf's debug output", 0 },
+	{"binary", 'b', "PATH", 0, "Trace every process running PATH (default " DEFAULT_BINARY ")",
+	 0},
+	{"pid", 'p', "PID", 0, "Trace only process PID", 0},
+	{"profile", OPT_PROFILE, "FILE", 0, "Offsets and addresses from a gooffsets profile", 0},
+	{"default", OPT_DEFAULT, NULL, 0,
+	 "Use the go1.17 hardcoded default (goid at 152, register ABI)", 0},
+	{"force", OPT_FORCE, NULL, 0, "Use a profile made for another build of the binary", 0},
+	{"json", OPT_JSON, NULL, 0, "JSON lines instead of the table", 0},
+	{"output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 0},
+	{"goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0},
+	{"state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0},
+	{"duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0},
+	{"summary", OPT_SUMMARY, NULL, 0,
+	 "Aggregate in the kernel; print states, scheduler latency, blocking on exit", 0},
+	{"interval", 'i', "SECONDS", 0, "With --summary: also print it every SECONDS", 0},
+	{"leak-after", OPT_LEAK_AFTER, "SECONDS", 0,
+	 "Report goroutines WAITING longer than SECONDS as leak candidates (default 10; "
+	 "implies --summary)",
+	 0},
+	{"html", OPT_HTML, "FILE", 0,
+	 "Write a self-contained HTML time line with the summary to FILE; events are "
+	 "analysed in user space, and the summary printed instead of them",
+	 0},
+	{"trace-json", OPT_TRACE_JSON, "FILE", 0,
+	 "Write Chrome trace-event JSON (a track per goroutine) to FILE, as --html does", 0},
+	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
+	{"probe", OPT_PROBE, "WHERE", 0,
+	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
+	{"verbose", 'v', NULL, 0, "Show what was resolved, and libbpf's debug output", 0},
 	{},
 };
 
@@ -244,7 +246,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.leak_given && !env.html && !env.trace_json)
 			env.summary = true;
 		if ((env.summary || env.html || env.trace_json) && env.count_only)
-			argp_error(state, "--mode count excludes --summary, --html and --trace-json");
+			argp_error(state,
+				   "--mode count excludes --summary, --html and --trace-json");
 		if (env.interval && !env.summary && !env.html && !env.trace_json)
 			argp_error(state, "-i goes with --summary");
 		break;
@@ -327,7 +330,7 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 		prof->g_goid.value = GOROUTINE_DEFAULT_GOID_OFFSET;
 		prof->g_goid.source = PROFILE_SRC_DEFAULT;
 		prof->abi = GOROUTINE_DEFAULT_ABI == GOROUTINE_ABI_REGISTER ? PROFILE_ABI_REGISTER :
-									     PROFILE_ABI_STACK;
+									      PROFILE_ABI_STACK;
 		prof->g_waitreason.value = prof->g_parent_goid.value = prof->g_m.value = -1;
 		prof->g_atomicstatus.value = -1;
 		return 0;
@@ -336,8 +339,10 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 		err = resolver__resolve(e, path, prof, why, sizeof(why));
 		if (err) {
 			/* Only a Go binary with unknown offsets has a use for the default. */
-			fprintf(stderr, "goroutine: %s: %s%s\n", path, why[0] ? why : errors__str(err),
-				err == -ERRORS__NO_FIELD ? " (--default uses the go1.17 defaults)" : "");
+			fprintf(stderr, "goroutine: %s: %s%s\n", path,
+				why[0] ? why : errors__str(err),
+				err == -ERRORS__NO_FIELD ? " (--default uses the go1.17 defaults)" :
+							   "");
 			return 1;
 		}
 		return 0;
@@ -370,7 +375,8 @@ static int load_profile(const struct elfbuf *e, const char *path, struct profile
 		return 1;
 	resolver__identify(e, path, id);
 	/* Either difference is another build: same build id and another Go version is a forgery. */
-	bool id_differs = prof->build_id[0] && id->build_id[0] && strcmp(prof->build_id, id->build_id);
+	bool id_differs =
+		prof->build_id[0] && id->build_id[0] && strcmp(prof->build_id, id->build_id);
 	bool version_differs = (prof->go_version[0] || id->go_version[0]) &&
 			       strcmp(prof->go_version, id->go_version);
 	if (id_differs || version_differs) {
@@ -406,8 +412,9 @@ static int check_entry(const char *path, enum profile_func_id id, const struct p
 	fprintf(stderr,
 		"goroutine: %s: %s%s at 0x%" PRIx64 " (file offset 0x%" PRIx64 ") is not its entry "
 		"in %s (0x%" PRIx64 ", file offset 0x%" PRIx64 ")%s\n",
-		env.profile ? env.profile : path, env.force ? "warning: the profile's " : "the profile's ",
-		name, f->address, f->file_offset, path, own->address, own->file_offset,
+		env.profile ? env.profile : path,
+		env.force ? "warning: the profile's " : "the profile's ", name, f->address,
+		f->file_offset, path, own->address, own->file_offset,
 		env.force ? "; using the binary's own" : "; refusing to probe");
 	return env.force ? 0 : 1;
 }
@@ -466,7 +473,7 @@ static int watch_pid(pid_t pid)
 
 static bool process_gone(pid_t pid, int pidfd)
 {
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
 
 	if (pidfd >= 0)
 		return poll(&p, 1, 0) > 0;
@@ -693,8 +700,8 @@ static struct bpf_link *attach(struct bpf_program *prog, pid_t pid, const char *
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
-	struct output_opts oo = { .out = stdout };
+	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
+	struct output_opts oo = {.out = stdout};
 	struct goroutine_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	struct output *out = NULL;
@@ -751,7 +758,8 @@ int main(int argc, char **argv)
 			struct profile_func own;
 
 			/* Not probed, but a profile that misplaces it is not this binary's. */
-			if (prof->funcs[i].address && !resolver__find_func(e, profile__func_names[i], &own) &&
+			if (prof->funcs[i].address &&
+			    !resolver__find_func(e, profile__func_names[i], &own) &&
 			    check_entry(path, i, &prof->funcs[i], &own))
 				goto cleanup;
 			prof->funcs[i].address = 0;
@@ -789,7 +797,8 @@ int main(int argc, char **argv)
 	if (env.cmd) {
 		child = spawn(env.cmd, &go_fd);
 		if (child < 0) {
-			fprintf(stderr, "goroutine: cannot start %s: %s\n", env.cmd[0], strerror(errno));
+			fprintf(stderr, "goroutine: cannot start %s: %s\n", env.cmd[0],
+				strerror(errno));
 			goto cleanup;
 		}
 	}
@@ -847,8 +856,8 @@ int main(int argc, char **argv)
 	skel->rodata->goid_offset = prof->g_goid.value;
 	skel->rodata->waitreason_offset = prof->g_waitreason.value;
 	skel->rodata->parent_goid_offset = prof->g_parent_goid.value;
-	skel->rodata->abi = prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK :
-							      GOROUTINE_ABI_REGISTER;
+	skel->rodata->abi =
+		prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK : GOROUTINE_ABI_REGISTER;
 	skel->rodata->target_tgid = target;
 	skel->rodata->count_only = env.count_only;
 	skel->rodata->summary_mode = env.summary && !analyse;
@@ -870,14 +879,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
 		if (!prof->funcs[i].address)
 			continue;
-		*links[i] = attach(*progs[i], target, path, &prof->funcs[i], profile__func_names[i]);
+		*links[i] =
+			attach(*progs[i], target, path, &prof->funcs[i], profile__func_names[i]);
 		if (!*links[i])
 			goto cleanup;
 	}
 
 	out = output__new(&oo);
 	sink.out = print_events ? out : NULL;
-	rb = out ? ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &sink, NULL) : NULL;
+	rb = out ? ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &sink, NULL) :
+		   NULL;
 	if (!rb) {
 		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(errno));
 		goto cleanup;
@@ -896,9 +907,9 @@ int main(int argc, char **argv)
 			"%s ABI, BPF prog id %u\n",
 			path, prof->go_version[0] ? prof->go_version : "Go version unknown",
 			PROBED_FUNC, prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.file_offset,
-			skel->rodata->goid_offset,
-			profile__source_name(prof->g_goid.source),
-			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack", info.id);
+			skel->rodata->goid_offset, profile__source_name(prof->g_goid.source),
+			skel->rodata->abi == GOROUTINE_ABI_REGISTER ? "register" : "stack",
+			info.id);
 	}
 	if (!env.json && print_events) {
 		format__header(header, sizeof(header));

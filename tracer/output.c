@@ -203,7 +203,8 @@ static void print(struct output *o, const struct goroutine_event *e, bool goid_k
 	if (o->len + LINE_MAX_BYTES > sizeof(o->buf))
 		out_flush(o);
 	p = o->buf + o->len;
-	p = o->o.json ? json_line(o, e, goid_known, reason, p) : table_line(o, e, goid_known, reason, p);
+	p = o->o.json ? json_line(o, e, goid_known, reason, p) :
+			table_line(o, e, goid_known, reason, p);
 	o->len = p - o->buf;
 }
 

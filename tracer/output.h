@@ -23,9 +23,9 @@ struct profile;
 struct output_opts {
 	FILE *out;
 	bool json;
-	int64_t goid;		 /* print only this goroutine; -1: all */
-	int64_t state;		 /* print only switches to this state; -1: all */
-	bool goid_at_creation;	 /* the goid read at _Gdead -> _Grunnable is right */
+	int64_t goid;		     /* print only this goroutine; -1: all */
+	int64_t state;		     /* print only switches to this state; -1: all */
+	bool goid_at_creation;	     /* the goid read at _Gdead -> _Grunnable is right */
 	const struct profile *names; /* status and wait-reason names; NULL: built-in */
 };
 

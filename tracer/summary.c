@@ -126,7 +126,7 @@ struct report {
 	uint64_t live_by_state[GOROUTINE_NSTATES];
 	unsigned int reasons[GOROUTINE_NREASONS]; /* wait reasons seen, by total time */
 	unsigned int nreasons;
-	size_t *busy; /* live goroutines, busiest first */
+	size_t *busy;  /* live goroutines, busiest first */
 	size_t *leaks; /* leak candidates, grouped: pid, reason, parent, then oldest first */
 	size_t nleaks;
 };
@@ -193,7 +193,8 @@ static int report_init(struct report *r, const struct summary_input *in)
 			r->reasons[r->nreasons++] = i;
 	/* Few reasons: an insertion sort by total time, largest first. */
 	for (i = 1; i < r->nreasons; i++)
-		for (j = i; j > 0 && s->wait_ns[r->reasons[j]] > s->wait_ns[r->reasons[j - 1]]; j--) {
+		for (j = i; j > 0 && s->wait_ns[r->reasons[j]] > s->wait_ns[r->reasons[j - 1]];
+		     j--) {
 			unsigned int t = r->reasons[j];
 
 			r->reasons[j] = r->reasons[j - 1];
@@ -282,7 +283,8 @@ static void print_goroutines(FILE *f, const struct report *r)
 
 	if (!in->n)
 		return;
-	fprintf(f, "\nbusiest live goroutines (%zu of %zu, by RUNNING + RUNNABLE + SYSCALL time):\n",
+	fprintf(f,
+		"\nbusiest live goroutines (%zu of %zu, by RUNNING + RUNNABLE + SYSCALL time):\n",
 		shown, in->n);
 	fprintf(f, "%10s %10s %7s %-9s %9s %9s %9s %9s %9s %9s  %s\n", "GOID", "PARENT", "PID",
 		"STATE", "FOR", "AGE", "RUNNING", "RUNNABLE", "SYSCALL", "WAITING", "REASON");
@@ -296,7 +298,8 @@ static void print_goroutines(FILE *f, const struct report *r)
 			snprintf(goid, sizeof(goid), "%" PRIu64, (uint64_t)v->goid);
 		w[0] = 0;
 		if (v->state == GOROUTINE_WAITING && (v->flags & GOROUTINE_G_HAS_REASON))
-			snprintf(w, sizeof(w), "%s", reason(in->names, v->waitreason, b, sizeof(b)));
+			snprintf(w, sizeof(w), "%s",
+				 reason(in->names, v->waitreason, b, sizeof(b)));
 		fprintf(f, "%10s %10s %7u %-9s %9s %9s %9s %9s %9s %9s  %s\n", goid, parent,
 			in->keys[r->busy[k]].tgid, state(in->names, v->state, a, sizeof(a)),
 			dur(in->now_ns - v->since_ns, b, sizeof(b)),
@@ -329,8 +332,9 @@ static void print_leaks(FILE *f, const struct report *r)
 		if (v->flags & GOROUTINE_G_HAS_PARENT)
 			snprintf(parent, sizeof(parent), "%" PRIu64, (uint64_t)v->parent_goid);
 		fprintf(f, "%7u %-28s %10s %8zu %9s  ", in->keys[r->leaks[i]].tgid,
-			v->flags & GOROUTINE_G_HAS_REASON ? reason(in->names, v->waitreason, a, sizeof(a)) :
-							    "?",
+			v->flags & GOROUTINE_G_HAS_REASON ?
+				reason(in->names, v->waitreason, a, sizeof(a)) :
+				"?",
 			parent, j - i, dur(in->now_ns - v->since_ns, b, sizeof(b)));
 		for (k = i; k < j && k < i + LEAK_GOIDS_TEXT; k++) {
 			const struct goroutine_gval *g = &in->vals[r->leaks[k]];
@@ -360,11 +364,12 @@ void summary__print(FILE *f, const struct summary_input *in)
 		in->elapsed_s, r.switches, in->lost,
 		!strcmp(in->source, "kernel") ? "aggregated in the kernel" : "from events");
 	if (in->evicted)
-		fprintf(f, "note: %" PRIu64 " goroutine records were evicted by others (hash "
-			   "collisions): their time in state so far is not counted\n",
+		fprintf(f,
+			"note: %" PRIu64 " goroutine records were evicted by others (hash "
+			"collisions): their time in state so far is not counted\n",
 			in->evicted);
-	fprintf(f, "goroutines: %" PRIu64 " created, %" PRIu64 " exited, %zu live", (uint64_t)s->created,
-		(uint64_t)s->exited, in->n);
+	fprintf(f, "goroutines: %" PRIu64 " created, %" PRIu64 " exited, %zu live",
+		(uint64_t)s->created, (uint64_t)s->exited, in->n);
 	for (i = 0, j = 0; i < GOROUTINE_NSTATES; i++)
 		if (r.live_by_state[i])
 			fprintf(f, "%s%" PRIu64 " %s", j++ ? ", " : ": ", r.live_by_state[i],
@@ -383,7 +388,8 @@ void summary__print(FILE *f, const struct summary_input *in)
 	for (i = 0; i < GOROUTINE_NSTATES; i++)
 		for (j = 0; j < GOROUTINE_NSTATES; j++)
 			if (s->transitions[i][j])
-				fprintf(f, "%-12s %-12s %12" PRIu64 "\n", state(in->names, i, a, sizeof(a)),
+				fprintf(f, "%-12s %-12s %12" PRIu64 "\n",
+					state(in->names, i, a, sizeof(a)),
 					state(in->names, j, b, sizeof(b)),
 					(uint64_t)s->transitions[i][j]);
 
@@ -399,7 +405,8 @@ void summary__print(FILE *f, const struct summary_input *in)
 
 		fprintf(f, "%-30s %8" PRIu64 " %11.3f %9s %9s %9s %9s %9s\n",
 			reason(in->names, k, a, sizeof(a)), (uint64_t)s->wait_count[k],
-			s->wait_ns[k] / 1e6, dur((double)s->wait_ns[k] / s->wait_count[k], b, sizeof(b)),
+			s->wait_ns[k] / 1e6,
+			dur((double)s->wait_ns[k] / s->wait_count[k], b, sizeof(b)),
 			dur(summary__percentile(s->wait_hist[k], 0.5, max_us) * 1e3, c, sizeof(c)),
 			dur(summary__percentile(s->wait_hist[k], 0.9, max_us) * 1e3, d, sizeof(d)),
 			dur(summary__percentile(s->wait_hist[k], 0.99, max_us) * 1e3, e, sizeof(e)),
@@ -569,7 +576,8 @@ cJSON *summary__json(const struct summary_input *in)
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "state", state(in->names, i, a, sizeof(a)));
 		cJSON_AddNumberToObject(x, "time_ms", s->state_ns[i] / 1e6);
-		cJSON_AddNumberToObject(x, "share", r.total_ns ? (double)s->state_ns[i] / r.total_ns : 0);
+		cJSON_AddNumberToObject(x, "share",
+					r.total_ns ? (double)s->state_ns[i] / r.total_ns : 0);
 	}
 	arr = cJSON_AddArrayToObject(o, "transitions");
 	for (i = 0; arr && i < GOROUTINE_NSTATES; i++)

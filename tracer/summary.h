@@ -30,7 +30,7 @@ struct summary_input {
 	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of since_ns and created_ns */
 	double elapsed_s;
 	uint64_t lost;
-	uint64_t evicted; /* goroutine records lost to slot collisions (kernel) */
+	uint64_t evicted;	     /* goroutine records lost to slot collisions (kernel) */
 	const char *source;	     /* "kernel" or "events" */
 	double leak_after_s;	     /* WAITING longer than this is a leak candidate */
 	size_t top;		     /* goroutines in the table's per-goroutine list */

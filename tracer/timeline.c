@@ -54,7 +54,7 @@ struct timeline {
 	size_t nrows, caprows;
 	struct tslice *slices;
 	size_t nslices, capslices;
-	uint64_t dropped; /* slices past max_slices, not on the page */
+	uint64_t dropped;   /* slices past max_slices, not on the page */
 	uint32_t tgids[64]; /* processes given a name in the trace file */
 	size_t ntgids;
 	int err;
@@ -337,7 +337,8 @@ static const struct row *sort_rows;
 
 static int by_tgid_goid(const void *a, const void *b)
 {
-	const struct row *x = &sort_rows[*(const uint32_t *)a], *y = &sort_rows[*(const uint32_t *)b];
+	const struct row *x = &sort_rows[*(const uint32_t *)a],
+			 *y = &sort_rows[*(const uint32_t *)b];
 
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
@@ -354,7 +355,7 @@ static size_t merge_short(struct tslice *v, size_t n, uint64_t res_ns)
 	size_t i = 0, out = 0;
 
 	while (i < n) {
-		uint64_t acc[GOROUTINE_NSTATES] = { 0 };
+		uint64_t acc[GOROUTINE_NSTATES] = {0};
 		size_t j = i;
 		unsigned int best = 0, k;
 		int16_t reason = v[i].reason;
@@ -485,8 +486,7 @@ static int write_html(struct timeline *t, uint64_t end_ns, const cJSON *summary,
 	fwrite(tpl, 1, mark - tpl, f);
 	fprintf(f, "{\"meta\":{\"tool\":\"goroutine\",\"target\":\"");
 	json_str(f, t->o.target ? t->o.target : "");
-	fprintf(f,
-		"\",\"pid\":%u,\"go_version\":\"", t->o.pid);
+	fprintf(f, "\",\"pid\":%u,\"go_version\":\"", t->o.pid);
 	json_str(f, t->o.names ? t->o.names->go_version : "");
 	fprintf(f,
 		"\",\"started_unix_ms\":%.0f,\"duration_us\":%.1f,\"events\":%" PRIu64
@@ -542,7 +542,8 @@ int timeline__finish(struct timeline *t, uint64_t end_ns, const cJSON *summary, 
 	if (t->trace) {
 		fprintf(t->trace, "\n],\"otherData\":{\"tool\":\"goroutine\",\"target\":\"");
 		json_str(t->trace, t->o.target ? t->o.target : "");
-		fprintf(t->trace, "\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64 "}}\n", events, lost);
+		fprintf(t->trace, "\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64 "}}\n", events,
+			lost);
 		if (fflush(t->trace) || ferror(t->trace))
 			err = err ? err : -EIO;
 	}

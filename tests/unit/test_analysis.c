@@ -35,7 +35,12 @@ static struct goroutine_event ev(uint64_t ts, uint64_t gp, uint64_t goid, uint32
 {
 	/* Time 0 would read as "created before tracing": start at T0. */
 	struct goroutine_event e = {
-		.ts_ns = T0 + ts, .goid = goid, .gp = gp, .tgid = 42, .old_state = o, .new_state = n,
+		.ts_ns = T0 + ts,
+		.goid = goid,
+		.gp = gp,
+		.tgid = 42,
+		.old_state = o,
+		.new_state = n,
 	};
 	return e;
 }
@@ -131,7 +136,8 @@ static void test_pending_goid(void)
 	free(v);
 	/* At the end, the open RUNNING slice. */
 	analysis__finish(a, T0 + 500);
-	CHECK(r.n == 2 && r.s[1].open && r.s[1].end_ns == T0 + 500 && r.s[1].state == GOROUTINE_RUNNING);
+	CHECK(r.n == 2 && r.s[1].open && r.s[1].end_ns == T0 + 500 &&
+	      r.s[1].state == GOROUTINE_RUNNING);
 	analysis__delete(a);
 }
 
@@ -158,11 +164,13 @@ static void test_churn(void)
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		g = (seed >> 33) % N;
 		if (live[g]) {
-			e = ev(++t, 0x10000 + g * 0x1000ULL, g + 1, GOROUTINE_RUNNING, GOROUTINE_DEAD);
+			e = ev(++t, 0x10000 + g * 0x1000ULL, g + 1, GOROUTINE_RUNNING,
+			       GOROUTINE_DEAD);
 			exited++;
 			nlive--;
 		} else {
-			e = ev(++t, 0x10000 + g * 0x1000ULL, g + 1, GOROUTINE_DEAD, GOROUTINE_RUNNABLE);
+			e = ev(++t, 0x10000 + g * 0x1000ULL, g + 1, GOROUTINE_DEAD,
+			       GOROUTINE_RUNNABLE);
 			created++;
 			nlive++;
 		}
@@ -190,14 +198,14 @@ static void test_churn(void)
 
 static void test_percentile(void)
 {
-	__u64 h[GOROUTINE_HIST_SLOTS] = { 0 };
+	__u64 h[GOROUTINE_HIST_SLOTS] = {0};
 
 	CHECK(summary__percentile(h, 0.5, 0) == 0);
 	h[10] = 4; /* 1024-2047 us */
 	CHECK(summary__percentile(h, 0.5, 0) == 1536);
 	CHECK(summary__percentile(h, 1.0, 0) == 2048);
 	CHECK(summary__percentile(h, 1.0, 1500) == 1500); /* capped at the max seen */
-	h[0] = 4; /* 0-1 us */
+	h[0] = 4;					  /* 0-1 us */
 	CHECK(summary__percentile(h, 0.25, 0) == 1);
 	CHECK(summary__percentile(h, 0.75, 0) == 1536);
 }
