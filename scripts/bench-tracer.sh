@@ -9,8 +9,9 @@
 #     entry and at the resolver's cheap probe point; bpftrace count and printf
 #     one-liners; our tracer writing every event as a table and as JSON, and
 #     aggregating in the kernel (--summary);
-#   - go-server-http under wrk on loopback: untraced, our tracer streaming
-#     every event, bpftrace's count one-liner.
+#   - go-server-http under wrk on loopback: untraced, our count-only mode (the
+#     probes' own cost: the ceiling for the rest), our tracer streaming every
+#     event and aggregating (--summary), bpftrace's count one-liner.
 # Installs bpftrace and wrk if missing. Default under 15 minutes, --quick under 2.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -133,7 +134,9 @@ http() { # KEY [TRACER ARGS...]
 }
 for r in $(seq "$runs"); do
 	http untraced
+	http ours-count --mode count
 	http ours-table -o "$work/ev-http.txt"
+	http ours-summary --summary -o /dev/null
 	http bpftrace-count
 	echo "  http run $r/$runs done" >&2
 done
@@ -142,7 +145,7 @@ report go1.19
 report go1.24
 printf '\nhttp: go-server-http under wrk -t1 -c32 -d%ss (medians of %s runs)\n' "$wrk_secs" "$runs"
 u=$(median "${secs[http/untraced]}")
-for k in untraced ours-table bpftrace-count; do
+for k in untraced ours-count ours-table ours-summary bpftrace-count; do
 	v=$(median "${secs[http/$k]}")
 	printf '%-20s %10.0f req/s %6.1f%% of untraced  events %s lost %s\n' "$k" "$v" \
 		"$(echo "100 * $v / $u" | bc -l)" "${events[http/$k]:-}" "$(median "${lost[http/$k]:-0}")"
