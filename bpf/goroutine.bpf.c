@@ -33,6 +33,18 @@ const volatile __u32 goid_at_creation = 0;
  * the return address) plus what the function pushed before the probe point.
  */
 const volatile __u32 stack_args_offset = 8;
+/*
+ * go1.26+ with the syscall probes: reentersyscall and exitsyscall still call
+ * casgstatus when their raw CAS fails (the GC holds the scan bit) or in a
+ * synctest bubble, a switch their entry probes have already recorded. The
+ * link-time address ranges of the two and of the casgstatus probe point let
+ * the casgstatus probe tell such calls by their return address (PIE: the load
+ * bias is the probe's run-time address minus its link-time one).
+ */
+const volatile __u32 syscall_probes = 0;
+const volatile __u64 casgstatus_probe_addr = 0;
+const volatile __u64 reentersyscall_lo = 0, reentersyscall_hi = 0;
+const volatile __u64 exitsyscall_lo = 0, exitsyscall_hi = 0;
 
 #define RINGBUF_BYTES (8 * 1024 * 1024)
 /* Wake the loader once a quarter of the ring is used, not for every event. */
@@ -89,12 +101,14 @@ struct {
 #define GO_PARM3(x) ((x)->rcx)
 #define GO_G(x) ((x)->r14)
 #define GO_SP(x) ((x)->rsp)
+#define GO_IP(x) ((x)->rip)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_PARM1(x) PT_REGS_PARM1(x)
 #define GO_PARM2(x) PT_REGS_PARM2(x)
 #define GO_PARM3(x) PT_REGS_PARM3(x)
 #define GO_G(x) (((const struct user_pt_regs *)(x))->regs[28])
 #define GO_SP(x) PT_REGS_SP(x)
+#define GO_IP(x) PT_REGS_IP(x)
 #else
 #error "unsupported architecture"
 #endif
@@ -235,12 +249,12 @@ static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 	g->state = n;
 	if (n == GOROUTINE_WAITING)
 		g->waitreason = read_waitreason(gp, &g->flags);
+	if (goroutine_goid_unset(oldval, newval, goid_at_creation))
+		g->flags |= GOROUTINE_G_GOID_PENDING;
 	if (goroutine_is_creation(oldval, newval)) {
 		g->created_ns = now;
 		if (!read_parent(gp, (__u32)pid_tgid, &g->parent_goid))
 			g->flags |= GOROUTINE_G_HAS_PARENT;
-		if (!goid_at_creation)
-			g->flags |= GOROUTINE_G_GOID_PENDING;
 	} else if (parent_goid_offset >= 0 &&
 		   !bpf_probe_read_user(&g->parent_goid, sizeof(g->parent_goid),
 					(void *)(gp + parent_goid_offset))) {
@@ -294,7 +308,9 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 			slot->key.gp = gp;
 		}
 		slot->val.goid = e->goid;
-		slot->val.flags = creation && !goid_at_creation ? GOROUTINE_G_GOID_PENDING : 0;
+		slot->val.flags = goroutine_goid_unset(oldval, newval, goid_at_creation) ?
+					  GOROUTINE_G_GOID_PENDING :
+					  0;
 	}
 	/* A dead g's goid is the next goroutine's business. */
 	if ((newval & 0xfff) == GOROUTINE_DEAD && slot)
@@ -321,6 +337,29 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 	return 0;
 }
 
+/* A RUNNING <-> SYSCALL casgstatus call from the functions probed for it. */
+static __always_inline int seen_by_syscall_probe(struct pt_regs *ctx, __u32 oldval, __u32 newval)
+{
+	__u64 ret;
+
+	if (!syscall_probes || !((oldval == GOROUTINE_RUNNING && newval == GOROUTINE_SYSCALL) ||
+				 (oldval == GOROUTINE_SYSCALL && newval == GOROUTINE_RUNNING)))
+		return 0;
+#if defined(__TARGET_ARCH_x86)
+	/* The return address, above what casgstatus pushed before the probe point. */
+	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)(GO_SP(ctx) + stack_args_offset - 8)))
+		return 0;
+#else
+	/* arm64: in the link register while the probe is at the entry. */
+	if (stack_args_offset != 8)
+		return 0;
+	ret = ((const struct user_pt_regs *)ctx)->regs[30];
+#endif
+	ret -= GO_IP(ctx) - casgstatus_probe_addr;
+	return (ret > reentersyscall_lo && ret <= reentersyscall_hi) ||
+	       (ret > exitsyscall_lo && ret <= exitsyscall_hi);
+}
+
 static __always_inline int other_process(void)
 {
 	return target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid;
@@ -340,6 +379,8 @@ int BPF_KPROBE(casgstatus)
 		return 0;
 	}
 	if (read_args(ctx, &gp, &oldval, &newval))
+		return 0;
+	if (seen_by_syscall_probe(ctx, oldval, newval))
 		return 0;
 	return record(ctx, gp, oldval, newval);
 }

@@ -61,6 +61,17 @@ static __always_inline int goroutine_is_creation(__u32 oldval, __u32 newval)
 	return oldval == GOROUTINE_DEAD && newval == GOROUTINE_RUNNABLE;
 }
 
+/*
+ * Whether the goid read at this switch may not be the goroutine's own yet: a
+ * fresh g leaves _Gidle (for _Gdead, or go1.26+'s _Gdeadextra for an extra M)
+ * before its goid is set, and before go1.24 so does a creation.
+ */
+static __always_inline int goroutine_goid_unset(__u32 oldval, __u32 newval, __u32 goid_at_creation)
+{
+	return (oldval & 0xfff) == GOROUTINE_IDLE ||
+	       (!goid_at_creation && goroutine_is_creation(oldval & 0xfff, newval & 0xfff));
+}
+
 /* Its end: any live state to _Gdead (a fresh g's _Gidle -> _Gdead is not one). */
 static __always_inline int goroutine_is_exit(__u32 oldval, __u32 newval)
 {

@@ -179,11 +179,10 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 		slot->used = true;
 		slot->key = key;
 		g = &slot->val;
-		if (creation) {
+		if (creation)
 			g->created_ns = e->ts_ns;
-			if (!a->goid_at_creation)
-				g->flags |= GOROUTINE_G_GOID_PENDING;
-		}
+		if (goroutine_goid_unset(o, n, a->goid_at_creation))
+			g->flags |= GOROUTINE_G_GOID_PENDING;
 		if (e->flags & GOROUTINE_EV_PARENT) {
 			g->parent_goid = e->parent_goid;
 			g->flags |= GOROUTINE_G_HAS_PARENT;

@@ -83,7 +83,7 @@ static struct env {
 const char *argp_program_version = "goroutine 0.2";
 static const char doc[] =
 	"Trace goroutine state switches of a Go program from outside, with a uprobe on\n"
-	"runtime.casgstatus. Needs root, or CAP_BPF and CAP_PERFMON.\n"
+	"runtime.casgstatus. Needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN).\n"
 	"\n"
 	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | -- CMD [ARGS...]]\n"
 	"\n"
@@ -130,7 +130,8 @@ static const struct argp_option opts[] = {
 	{"json", OPT_JSON, NULL, 0, "JSON lines instead of the table", 0},
 	{"output", 'o', "FILE", 0, "Write events to FILE instead of stdout", 0},
 	{"goid", OPT_GOID, "GOID", 0, "Only events of goroutine GOID", 0},
-	{"state", OPT_STATE, "STATE", 0, "Only switches to STATE (e.g. WAITING, SYSCALL)", 0},
+	{"state", OPT_STATE, "STATE", 0,
+	 "Only switches to STATE (a name: WAITING, SYSCALL; or a number)", 0},
 	{"duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0},
 	{"summary", OPT_SUMMARY, NULL, 0,
 	 "Aggregate in the kernel; print states, scheduler latency, blocking on exit", 0},
@@ -161,7 +162,7 @@ static long parse_long(const char *arg, const char *what, long min, long max,
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < min || v > max)
-		argp_error(state, "invalid %s: %s", what, arg);
+		argp_failure(state, 1, 0, "invalid %s: %s", what, arg);
 	return v;
 }
 
@@ -205,7 +206,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!strcmp(arg, "count"))
 			env.count_only = true;
 		else if (strcmp(arg, "events"))
-			argp_error(state, "unknown mode %s (events, count)", arg);
+			argp_failure(state, 1, 0, "unknown mode %s (events, count)", arg);
 		break;
 	case OPT_SUMMARY:
 		env.summary = true;
@@ -219,7 +220,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		env.leak_after = strtod(arg, &end);
 		if (errno || end == arg || *end || !(env.leak_after >= 0) || env.leak_after > 1e9)
-			argp_error(state, "invalid --leak-after: %s", arg);
+			argp_failure(state, 1, 0, "invalid --leak-after: %s", arg);
 		env.leak_given = true;
 		break;
 	}
@@ -233,23 +234,23 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!strcmp(arg, "entry"))
 			env.probe_entry = true;
 		else if (strcmp(arg, "auto"))
-			argp_error(state, "unknown probe placement %s (auto, entry)", arg);
+			argp_failure(state, 1, 0, "unknown probe placement %s (auto, entry)", arg);
 		break;
 	case ARGP_KEY_ARGS:
 		env.cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
 		if (!!env.cmd + !!env.pid + !!env.binary > 1)
-			argp_error(state, "give one of --binary, -p and a command");
+			argp_failure(state, 1, 0, "give one of --binary, -p and a command");
 		if (env.use_default && env.profile)
-			argp_error(state, "--default and --profile exclude each other");
+			argp_failure(state, 1, 0, "--default and --profile exclude each other");
 		if (env.leak_given && !env.html && !env.trace_json)
 			env.summary = true;
 		if ((env.summary || env.html || env.trace_json) && env.count_only)
-			argp_error(state,
-				   "--mode count excludes --summary, --html and --trace-json");
+			argp_failure(state, 1, 0,
+				     "--mode count excludes --summary, --html and --trace-json");
 		if (env.interval && !env.summary && !env.html && !env.trace_json)
-			argp_error(state, "-i goes with --summary");
+			argp_failure(state, 1, 0, "-i goes with --summary");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -692,9 +693,13 @@ static struct bpf_link *attach(struct bpf_program *prog, pid_t pid, const char *
 	uopts.retprobe = false; /* never a uretprobe on Go code: Go moves stacks */
 	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, f->probe.file_offset,
 					       &uopts);
+	/* Loading needs CAP_BPF, but the kernel creates a uprobe only for CAP_SYS_ADMIN. */
 	if (!link)
-		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s\n", path, name,
-			strerror(errno));
+		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s%s\n", path, name,
+			strerror(errno),
+			errno == EACCES || errno == EPERM ?
+				" (uprobes need root or CAP_SYS_ADMIN)" :
+				"");
 	return link;
 }
 
@@ -717,6 +722,7 @@ int main(int argc, char **argv)
 	int go_fd = -1, pidfd = -1, status = 0, rc = 1, err, i;
 	bool child_done = false;
 
+	argp_err_exit_status = 1;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 1;
 	analyse = env.html || env.trace_json;
@@ -768,8 +774,13 @@ int main(int argc, char **argv)
 		err = check_func(e, path, i, prof, &prof->funcs[i]);
 		if (err > 0)
 			goto cleanup;
-		if (err < 0)
+		if (err < 0) {
+			fprintf(stderr, "goroutine: warning: %s: %s not found: %s\n", path,
+				profile__func_names[i],
+				i == PROFILE_FUNC_NEWPROC ? "no parent goids" :
+							    "SYSCALL switches will not be seen");
 			prof->funcs[i].address = 0;
+		}
 	}
 	if (env.state) {
 		oo.state = output__state_value(env.state, prof);
@@ -781,7 +792,8 @@ int main(int argc, char **argv)
 		oo.state = -1;
 	}
 	if (env.output) {
-		oo.out = fopen(env.output, "w");
+		/* Close-on-exec: a traced command must not inherit the events file. */
+		oo.out = fopen(env.output, "we");
 		if (!oo.out) {
 			fprintf(stderr, "goroutine: %s: %s\n", env.output, strerror(errno));
 			goto cleanup;
@@ -863,6 +875,19 @@ int main(int argc, char **argv)
 	skel->rodata->summary_mode = env.summary && !analyse;
 	skel->rodata->goid_at_creation = prof->goid_at_creation;
 	skel->rodata->stack_args_offset = 8 + prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.sp_delta;
+	if (prof->funcs[PROFILE_FUNC_REENTERSYSCALL].address &&
+	    prof->funcs[PROFILE_FUNC_EXITSYSCALL].address) {
+		const struct profile_func *re = &prof->funcs[PROFILE_FUNC_REENTERSYSCALL];
+		const struct profile_func *ex = &prof->funcs[PROFILE_FUNC_EXITSYSCALL];
+
+		skel->rodata->syscall_probes = 1;
+		skel->rodata->casgstatus_probe_addr =
+			prof->funcs[PROFILE_FUNC_CASGSTATUS].probe.address;
+		skel->rodata->reentersyscall_lo = re->address;
+		skel->rodata->reentersyscall_hi = re->end;
+		skel->rodata->exitsyscall_lo = ex->address;
+		skel->rodata->exitsyscall_hi = ex->end;
+	}
 	for (i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (!prof->funcs[i].address)
 			bpf_program__set_autoload(*progs[i], false);
@@ -870,7 +895,8 @@ int main(int argc, char **argv)
 	err = goroutine_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "goroutine: cannot load BPF program: %s%s\n", strerror(-err),
-			err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+			err == -EPERM ? " (run as root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" :
+					"");
 		goto cleanup;
 	}
 	/* The time line starts when the first probe can fire, not when the files were opened. */

@@ -3,11 +3,13 @@
  * output: filters, creation hold-back and formatting of goroutine events (see
  * output.h).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
+#include "goroutine_account.h"
 #include "output.h"
 #include "profile.h"
 
@@ -56,7 +58,15 @@ static const char *state_name(const struct output *o, uint32_t state, char *buf,
 
 int64_t output__state_value(const char *name, const struct profile *names)
 {
+	char *end;
 	uint32_t i;
+	long v;
+
+	/* A number names any state, one this tracer has no name for included. */
+	errno = 0;
+	v = strtol(name, &end, 0);
+	if (!errno && end != name && !*end && v >= 0 && v <= 0xffff)
+		return v;
 
 	for (i = 0; names && i < (uint32_t)names->n_gstatus; i++)
 		if (!strcmp(names->gstatus[i], name))
@@ -149,10 +159,12 @@ static char *json_line(struct output *o, const struct goroutine_event *e, bool g
 }
 
 /* The table row; the same columns as FORMAT_HEADER in format.h. */
+#define TABLE_COLUMNS 100
+
 static char *table_line(struct output *o, const struct goroutine_event *e, bool goid_known,
 			const char *reason, char *p)
 {
-	char num[24], b[12];
+	char num[24], b[12], *start = p;
 	const char *name;
 
 	p = format__time_to(&o->clock, e->ts_ns, p);
@@ -179,10 +191,17 @@ static char *table_line(struct output *o, const struct goroutine_event *e, bool 
 	else
 		p = format__field(p, "-", 1, 7, true);
 	if (reason) {
-		size_t n = strlen(reason);
+		size_t n = strlen(reason), used = p - start + 1;
 
 		*p++ = ' ';
-		memcpy(p, reason, n);
+		/* Lines stay under TABLE_COLUMNS: a longer reason ends in '~' (--json has it whole). */
+		if (used + n >= TABLE_COLUMNS && used + 2 < TABLE_COLUMNS) {
+			n = TABLE_COLUMNS - 2 - used;
+			memcpy(p, reason, n);
+			p[n++] = '~';
+		} else {
+			memcpy(p, reason, n);
+		}
 		p += n;
 	}
 	*p++ = '\n';
@@ -214,13 +233,10 @@ void output__flush(struct output *o)
 	fflush(o->o.out);
 }
 
+/* Held back until the goroutine's next switch shows its goid. */
 static bool is_creation(const struct output *o, const struct goroutine_event *e)
 {
-	/* A new g's first switch: its goid field is still zero in every release. */
-	if (e->old_state == GOROUTINE_IDLE && e->new_state == GOROUTINE_DEAD)
-		return true;
-	return !o->o.goid_at_creation && e->old_state == GOROUTINE_DEAD &&
-	       e->new_state == GOROUTINE_RUNNABLE;
+	return goroutine_goid_unset(e->old_state, e->new_state, o->o.goid_at_creation);
 }
 
 static struct pending *slot(struct output *o, uint32_t tgid, uint64_t gp, bool insert)
