@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errors.h"
 #include "log.h"
@@ -38,8 +39,8 @@ static const char doc[] =
 	"resolved; otherwise one line on stderr says what is missing.";
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Resolve the binary of process PID (/proc/PID/exe)", 0 },
-	{ "verbose", 'v', NULL, 0, "Also print informational messages", 0 },
+	{"pid", 'p', "PID", 0, "Resolve the binary of process PID (/proc/PID/exe)", 0},
+	{"verbose", 'v', NULL, 0, "Also print informational messages", 0},
 	{},
 };
 
@@ -52,19 +53,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		env.pid = strtol(arg, &end, 10);
 		if (errno || end == arg || *end || env.pid <= 0 || env.pid > INT_MAX)
-			argp_error(state, "invalid PID: %s", arg);
+			argp_failure(state, 1, 0, "invalid PID: %s", arg);
 		break;
 	case 'v':
 		env.verbose = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (env.binary)
-			argp_error(state, "one binary at a time");
+			argp_failure(state, 1, 0, "one binary at a time");
 		env.binary = arg;
 		break;
 	case ARGP_KEY_END:
 		if (!env.binary == !env.pid)
-			argp_error(state, "give a BINARY or -p PID");
+			argp_failure(state, 1, 0, "give a BINARY or -p PID");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -92,12 +93,14 @@ static void log_fn(enum log__level level, const char *fmt, va_list ap)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
 	struct profile *p;
 	char path[64], what[256] = "", *json = NULL;
 	const char *binary;
 	int err, i;
 
+	/* Usage errors are one line (argp_failure) and exit 1, like every other error. */
+	argp_err_exit_status = 1;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 1;
 	log__set_fn(log_fn);
@@ -112,11 +115,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	err = resolver__resolve_path(binary, p, what, sizeof(what));
+	if (err == -ENOENT && env.pid) {
+		fprintf(stderr, "gooffsets: no process with PID %ld\n", env.pid);
+		free(p);
+		return 1;
+	}
 	if (err) {
 		/* Never a partial profile on stdout: one line, exit 1. */
 		fprintf(stderr, "gooffsets: %s: %s\n", binary, what[0] ? what : errors__str(err));
 		free(p);
 		return 1;
+	}
+	/* The profile names the binary the process runs, not the /proc link. */
+	if (env.pid) {
+		ssize_t n = readlink(path, p->path, sizeof(p->path) - 1);
+
+		if (n > 0)
+			p->path[n] = 0;
 	}
 	for (i = 0; i < nheld; i++)
 		fprintf(stderr, "gooffsets: warning: %s: %s\n", binary, held[i]);

@@ -163,10 +163,10 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 		snprintf(what, whatlen, "pclntab: %s", errors__str(err));
 		return err;
 	}
-	p->pclntab_version = loc.version == PCLNTAB_VER_12    ? 12 :
-			     loc.version == PCLNTAB_VER_116   ? 116 :
-			     loc.version == PCLNTAB_VER_118   ? 118 :
-								 120;
+	p->pclntab_version = loc.version == PCLNTAB_VER_12  ? 12 :
+			     loc.version == PCLNTAB_VER_116 ? 116 :
+			     loc.version == PCLNTAB_VER_118 ? 118 :
+							      120;
 	p->text_start = pclntab__text_start(c->tab);
 
 	err = pclntab__find_func(c->tab, PROBED_FUNC, &f);
@@ -197,7 +197,9 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 		pf->source = PROFILE_SRC_PCLNTAB;
 		if (!elfbuf__symbol(c->e, profile__func_names[i], &sym, NULL) && sym != f.entry) {
 			/* The linker's symbol table is the ground truth when it exists. */
-			profile__add_warning(p, "%s: pclntab says 0x%" PRIx64 ", .symtab says 0x%" PRIx64 "; using .symtab",
+			profile__add_warning(p,
+					     "%s: pclntab says 0x%" PRIx64
+					     ", .symtab says 0x%" PRIx64 "; using .symtab",
 					     profile__func_names[i], f.entry, sym);
 			pf->end = sym + (f.end - f.entry);
 			pf->address = sym;
@@ -217,7 +219,8 @@ static int functions(struct ctx *c, char *what, size_t whatlen)
 		if (elfbuf__vaddr_to_offset(c->e, pf->address, &off)) {
 			if (i == PROFILE_FUNC_CASGSTATUS) {
 				snprintf(what, whatlen,
-					 "%s at 0x%" PRIx64 " is not in a loaded segment of the file",
+					 "%s at 0x%" PRIx64
+					 " is not in a loaded segment of the file",
 					 PROBED_FUNC, pf->address);
 				return -ERRORS__CORRUPT;
 			}
@@ -313,22 +316,23 @@ static int pick(struct ctx *c, struct candidates *k, struct profile_offset *out,
 	if (out->value < 0)
 		return 0;
 	if (k->typedesc >= 0 && k->typedesc != out->value)
-		profile__add_warning(c->p, "g.%s: %s says %" PRId64 ", type descriptors say %" PRId64
-					   "; using %s",
+		profile__add_warning(c->p,
+				     "g.%s: %s says %" PRId64 ", type descriptors say %" PRId64
+				     "; using %s",
 				     k->name, profile__source_name(out->source), out->value,
 				     k->typedesc, profile__source_name(out->source));
 	if (k->table >= 0 && k->table != out->value)
-		profile__add_warning(c->p, "g.%s: %s says %" PRId64 ", the %s table says %" PRId64
-					   "; using %s",
-				     k->name, profile__source_name(out->source), out->value,
-				     c->p->go_version, k->table, profile__source_name(out->source));
+		profile__add_warning(
+			c->p, "g.%s: %s says %" PRId64 ", the %s table says %" PRId64 "; using %s",
+			k->name, profile__source_name(out->source), out->value, c->p->go_version,
+			k->table, profile__source_name(out->source));
 	return 0;
 }
 
 static int g_offsets(struct ctx *c, char *what, size_t whatlen)
 {
 	struct candidates k[] = {
-		{ "goid" }, { "atomicstatus" }, { "waitreason" }, { "parentGoid" }, { "m" },
+		{"goid"}, {"atomicstatus"}, {"waitreason"}, {"parentGoid"}, {"m"},
 	};
 	struct dwarfg_fields d;
 	struct gotypes_struct *gs = NULL;
@@ -428,6 +432,7 @@ static int waitreasons_from_binary(struct ctx *c)
 static void semantics(struct ctx *c)
 {
 	struct profile *p = c->p;
+	bool from_binary;
 	int i, max;
 
 	/*
@@ -441,13 +446,15 @@ static void semantics(struct ctx *c)
 	 * with a raw CAS, so casgstatus never sees SYSCALL there.
 	 */
 	p->syscall_bypasses_casgstatus = c->ver_known && goversion__at_least(&c->ver, 1, 26);
+	/* The binary's own names need no version; the tables below do. */
+	from_binary = !waitreasons_from_binary(c);
 	if (!c->ver_known)
 		return;
 	for (i = 0; i < PROFILE_MAX_GSTATUS; i++)
 		if (offtable__gstatus_name(&c->ver, i, p->gstatus[i], PROFILE_NAME_LEN))
 			break;
 	p->n_gstatus = i;
-	if (!waitreasons_from_binary(c))
+	if (from_binary)
 		return;
 	p->n_waitreasons = 0;
 	max = offtable__waitreason_max(&c->ver);
@@ -463,7 +470,7 @@ static void semantics(struct ctx *c)
 int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *p, char *what,
 		      size_t whatlen)
 {
-	struct ctx c = { .e = e, .p = p };
+	struct ctx c = {.e = e, .p = p};
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -489,8 +496,7 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 		snprintf(what, whatlen,
 			 "goid offset not resolved: no DWARF, no runtime.g type descriptor, and "
 			 "%s%s is not in the offsets table",
-			 p->go_version[0] ? "Go version " : "an unknown Go version",
-			 p->go_version);
+			 p->go_version[0] ? "Go version " : "an unknown Go version", p->go_version);
 		err = -ERRORS__NO_FIELD;
 	}
 out:
@@ -501,7 +507,7 @@ out:
 
 int resolver__identify(const struct elfbuf *e, const char *path, struct profile *p)
 {
-	struct ctx c = { .e = e, .p = p };
+	struct ctx c = {.e = e, .p = p};
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
@@ -548,7 +554,8 @@ void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enu
 
 	/* casgstatus reads its arguments; the other probes read g from R14. */
 	if (abi == PROFILE_ABI_REGISTER)
-		opts.keep_regs = id == PROFILE_FUNC_CASGSTATUS ? PROBEPOINT_GO_ARGS : PROBEPOINT_R14;
+		opts.keep_regs =
+			id == PROFILE_FUNC_CASGSTATUS ? PROBEPOINT_GO_ARGS : PROBEPOINT_R14;
 	memset(&f->probe, 0, sizeof(f->probe));
 	f->probe.address = f->address;
 	f->probe.file_offset = f->file_offset;
@@ -556,7 +563,7 @@ void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enu
 	code = f->end > f->address ? elfbuf__at_vaddr(e, f->address, f->end - f->address, NULL) :
 				     NULL;
 	if (!code || probepoint__choose(code, f->end - f->address, f->address, elfbuf__machine(e),
-				       &opts, &pp))
+					&opts, &pp))
 		return;
 	f->probe.address = pp.address;
 	f->probe.file_offset = f->file_offset + pp.offset;

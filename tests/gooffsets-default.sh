@@ -23,4 +23,21 @@ want=$(readelf -lW "$bin" | gawk -v a="$((addr))" '$1 == "LOAD" {
 	if (a >= va && a < va + fs) printf "0x%x\n", a - va + off }')
 [ "$(jq -r '.symbols["runtime.casgstatus"].file_offset' "$WORK/p.json")" = "$want" ] ||
 	fail "casgstatus file offset differs from the program headers ($want)"
-pass "goid offset $goid = hardcoded default; casgstatus $addr at file offset $want"
+
+# -p PID: the same profile from the running process, naming the binary, not /proc/PID/exe.
+start_server
+"$BUILD/gooffsets" -p "$SERVER_PID" >"$WORK/pid.json" || fail "gooffsets -p $SERVER_PID failed"
+[ "$(jq -r .binary.path "$WORK/pid.json")" = "$(readlink -f "$bin")" ] ||
+	fail "gooffsets -p: binary.path is $(jq -r .binary.path "$WORK/pid.json")"
+diff <(jq 'del(.binary.path)' "$WORK/p.json") <(jq 'del(.binary.path)' "$WORK/pid.json") >&2 ||
+	fail "gooffsets -p $SERVER_PID differs from gooffsets $bin"
+kill "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+set +e
+err=$("$BUILD/gooffsets" -p "$SERVER_PID" 2>&1 >"$WORK/gone.json")
+rc=$?
+set -e
+[ "$rc" = 1 ] && [ ! -s "$WORK/gone.json" ] && [ "$(wc -l <<<"$err")" = 1 ] ||
+	fail "gooffsets -p on an exited process: rc=$rc, stderr: $err"
+[[ $err == *"no process with PID $SERVER_PID"* ]] || fail "gooffsets -p: unexpected error: $err"
+pass "goid offset $goid = hardcoded default; casgstatus $addr at file offset $want; -p gives the same profile"

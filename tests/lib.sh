@@ -34,16 +34,17 @@ pass() {
 # Skip code CTest recognises (SKIP_RETURN_CODE); used only outside CI.
 SKIP=77
 
-# Tests that load BPF need root or CAP_BPF+CAP_PERFMON. Never a silent skip: a
-# loud line, and a failure under CI, where BPF must work.
+# Tests that load BPF and attach uprobes need CAP_BPF, CAP_PERFMON and, for the
+# uprobes, CAP_SYS_ADMIN (tracer-errors shows that). Never a silent skip: a loud
+# line, and a failure under CI, where BPF must work.
 require_bpf() {
 	local capeff
 	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
-	# CAP_PERFMON is bit 38, CAP_BPF bit 39 (both needed), or CAP_SYS_ADMIN bit 21.
-	if (((0x$capeff >> 38 & 3) == 3)) || (((0x$capeff >> 21) & 1)); then
+	# CAP_SYS_ADMIN is bit 21, CAP_PERFMON bit 38, CAP_BPF bit 39.
+	if (((0x$capeff >> 38 & 3) == 3)) && (((0x$capeff >> 21) & 1)); then
 		return 0
 	fi
-	echo "!!! [$TEST_NAME] cannot load BPF: not root and no CAP_BPF+CAP_PERFMON !!!" >&2
+	echo "!!! [$TEST_NAME] cannot load BPF: not root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN) !!!" >&2
 	if [ "${CI:-}" = true ]; then
 		fail "BPF is required under CI"
 	fi

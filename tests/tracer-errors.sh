@@ -28,11 +28,22 @@ one_line "not Go command" "not a Go executable" "$T" -- /bin/true
 chmod 755 "$WORK"
 cp "$T" "$SRC/go-server-http/main" "$WORK/"
 chmod 755 "$WORK/goroutine" "$WORK/main"
-one_line "no permission" "cannot load BPF program: Operation not permitted \(run as root, or with CAP_BPF and CAP_PERFMON\)" \
+one_line "no permission" "cannot load BPF program: Operation not permitted \(run as root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN\)" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
 	"$WORK/goroutine" --binary "$WORK/main"
 
+one_line "bad PID" "invalid" "$T" -p 12ab
+one_line "bad mode" "unknown mode" "$T" --mode sometimes
+one_line "gooffsets usage" "give a BINARY or -p PID" "$BUILD/gooffsets"
+one_line "gooffsets two binaries" "one binary at a time" "$BUILD/gooffsets" /bin/ls /bin/true
+
 require_bpf
+# Root without the capabilities: the same, in one line.
+one_line "root without CAP_BPF" "cannot load BPF program: Operation not permitted" \
+	setpriv --bounding-set=-bpf,-perfmon,-sys_admin "$T" --binary "$SRC/go-server-http/main"
+# CAP_BPF and CAP_PERFMON load the program, but the kernel makes uprobes for CAP_SYS_ADMIN only.
+one_line "root without CAP_SYS_ADMIN" "cannot attach uprobe to .*: Permission denied \(uprobes need root or CAP_SYS_ADMIN\)" \
+	setpriv --bounding-set=-sys_admin "$T" --binary "$SRC/go-server-http/main"
 start_server
 start_tracer "$WORK/ev" "$WORK/err" -p "$SERVER_PID"
 http_get "$SERVER_ADDR" >/dev/null
