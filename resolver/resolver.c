@@ -516,19 +516,28 @@ int resolver__identify(const struct elfbuf *e, const char *path, struct profile 
 	return 0;
 }
 
-int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f)
+/* e's pclntab, its text base from moduledata where there is one. */
+static int open_pclntab(const struct elfbuf *e, struct pclntab **tab)
 {
 	struct pclntab_loc loc;
-	struct pclntab *tab = NULL;
-	struct pclntab_func pf;
 	struct moduledata md;
 	int err;
 
+	*tab = NULL;
 	err = pclntab__locate(e, &loc);
 	if (err)
 		return err;
-	err = pclntab__new(loc.data, loc.size,
-			   moduledata__find(e, &loc, loc.version, &md) ? 0 : md.text, &tab);
+	return pclntab__new(loc.data, loc.size,
+			    moduledata__find(e, &loc, loc.version, &md) ? 0 : md.text, tab);
+}
+
+int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f)
+{
+	struct pclntab *tab;
+	struct pclntab_func pf;
+	int err;
+
+	err = open_pclntab(e, &tab);
 	if (err)
 		return err;
 	err = pclntab__find_func(tab, name, &pf);
@@ -540,6 +549,23 @@ int resolver__find_func(const struct elfbuf *e, const char *name, struct profile
 	}
 	pclntab__delete(tab);
 	return err;
+}
+
+/* True when f's pcsp table gives another SP delta at pc than delta. */
+static bool pcsp_disagrees(const struct elfbuf *e, uint64_t entry, uint64_t pc, int64_t delta)
+{
+	struct pclntab *tab;
+	struct pclntab_func pf;
+	int64_t want;
+	bool differs = false;
+
+	if (open_pclntab(e, &tab))
+		return false;
+	if (!pclntab__find_pc(tab, pc, &pf) && pf.entry == entry &&
+	    !pclntab__sp_delta(tab, &pf, pc, &want))
+		differs = want != delta;
+	pclntab__delete(tab);
+	return differs;
 }
 
 void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enum profile_abi abi,
@@ -564,6 +590,13 @@ void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enu
 				     NULL;
 	if (!code || probepoint__choose(code, f->end - f->address, f->address, elfbuf__machine(e),
 					&opts, &pp))
+		return;
+	/*
+	 * The decoder's SP count must agree with the compiler's own (pclntab's
+	 * pcsp table) where the binary has one: the stack-ABI arguments and the
+	 * return address are read through it.
+	 */
+	if (pp.address != f->address && pcsp_disagrees(e, f->address, pp.address, pp.sp_delta))
 		return;
 	f->probe.address = pp.address;
 	f->probe.file_offset = f->file_offset + pp.offset;

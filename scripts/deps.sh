@@ -12,7 +12,7 @@ build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains; headless chromium opens the --html report.
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
-	chromium)
+	chromium curl procps)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

@@ -10,6 +10,13 @@
 #   file off  the PT_LOAD program header holding that address (readelf)
 #   version   the toolchain's VERSION file; npm-fixtures.tsv for esbuild
 #   ABI       register from go1.17 on amd64, stack before
+#   end       the next function symbol after casgstatus (nm)
+#   sources   offsets from DWARF where the build kept it, from the type
+#             descriptors where not (never the table alone); the version from
+#             buildinfo, or the runtime.buildVersion scan where there is none;
+#             the pclntab format of that Go version
+#   npm       offsets equal to the offsets table's row for the version, and no
+#             warning (typedesc and table agree)
 # A fixture that is missing (not fetched or not built) is named, and fails.
 source "$(dirname "$0")/lib.sh"
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
@@ -44,6 +51,37 @@ profile_fields() {
 	jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
 		"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
 		"m=\(.g_m.value // "-")"' "$1" | sort
+}
+
+# next_func BINARY VADDR(decimal): the lowest text symbol above VADDR, in hex.
+next_func() {
+	nm "$1" | gawk -v a="$2" '$2 ~ /^[Tt]$/ { v = strtonum("0x" $1)
+		if (v > a && (best == "" || v < best)) best = v } END { printf "0x%x\n", best }'
+}
+
+# pclntab_version GO_VERSION: the pclntab format that Go version writes.
+pclntab_version() {
+	local minor
+	minor=$(sed -E 's/^go1\.([0-9]+).*/\1/' <<<"$1")
+	if [ "$minor" -ge 20 ]; then echo 120
+	elif [ "$minor" -ge 18 ]; then echo 118
+	elif [ "$minor" -ge 16 ]; then echo 116
+	else echo 12; fi
+}
+
+# sources PROFILE: the distinct sources of the offsets that exist.
+sources() {
+	jq -r '[.offsets[] | select(.value != null) | .source] | unique | join(",")' "$1"
+}
+
+# table_fields GO_VERSION: FIELD=offset lines from offsets/runtime_g.tsv, sorted.
+table_fields() {
+	local v=${1#go}
+	gawk -F'\t' -v v="$v" '
+		function key(s, a, n) { n = split(s, a, "."); return sprintf("%04d%04d%04d", a[1], a[2], n > 2 ? a[3] : 0) }
+		$1 ~ /^[0-9]/ && key($1) <= key(v) && key(v) <= key($2) {
+			printf "goid=%s\natomicstatus=%s\nwaitreason=%s\nparentGoid=%s\nm=%s\n", $3, $4, $5, $6, $7 }' \
+		"$SRC/offsets/runtime_g.tsv" | sort
 }
 
 file_offset() { # BINARY VADDR(decimal)
@@ -99,6 +137,24 @@ for minor in "${MINORS[@]}"; do
 			fo=$(file_offset "$bin" "$addr")
 			[ "$(jq -r '.symbols["runtime.casgstatus"].file_offset' "$j")" = "$fo" ] ||
 				mismatch "$bin: file offset $(jq -r '.symbols["runtime.casgstatus"].file_offset' "$j"), want $fo"
+			want_end=$(next_func "$symsrc" "$addr")
+			[ "$(jq -r '.symbols["runtime.casgstatus"].end' "$j")" = "$want_end" ] ||
+				mismatch "$bin: casgstatus end $(jq -r '.symbols["runtime.casgstatus"].end' "$j"), nm says $want_end"
+			# The probe point: an instruction the kernel emulates (go1.19: a NOP after
+			# the spills; go1.21+: PUSH RBP or the first jcc), in the same segment.
+			jq -e '.symbols["runtime.casgstatus"].probe.kind == "emulated"' "$j" >/dev/null ||
+				mismatch "$bin: casgstatus probe is not at an emulated instruction: $(jq -c '.symbols["runtime.casgstatus"].probe' "$j")"
+			pa=$(jq -r '.symbols["runtime.casgstatus"].probe.address' "$j")
+			pfo=$(jq -r '.symbols["runtime.casgstatus"].probe.file_offset' "$j")
+			[ $((pa - got)) -ge 0 ] && [ $((pa - got)) -lt 64 ] && [ $((pfo - pa)) = $((fo - got)) ] ||
+				mismatch "$bin: probe at $pa (file offset $pfo) for casgstatus at $got ($fo)"
+			want_src=dwarf
+			[ "$mode" = stripped ] && want_src=typedesc
+			[ "$(sources "$j")" = "$want_src" ] || mismatch "$bin: offsets from $(sources "$j"), want $want_src"
+			[ "$(jq -r .binary.go_version_source "$j")" = buildinfo ] ||
+				mismatch "$bin: version from $(jq -r .binary.go_version_source "$j"), want buildinfo"
+			[ "$(jq -r .pclntab.version "$j")" = "$(pclntab_version "$want_ver")" ] ||
+				mismatch "$bin: pclntab format $(jq -r .pclntab.version "$j"), want $(pclntab_version "$want_ver")"
 			note "$(basename "$dir")/$prog-$mode: $ver goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j")) casgstatus=$got"
 		done
 	done
@@ -119,6 +175,29 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 		continue
 	fi
 	checked=$((checked + 1))
+	[ -s "$WORK/err" ] && mismatch "$pkg@$version: warnings: $(cat "$WORK/err")"
+	# The table's row for the version: an independent source for a stripped binary's offsets.
+	table_fields "$go_version" >"$WORK/want"
+	profile_fields "$j" >"$WORK/got"
+	diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
+		mismatch "$pkg@$version: offsets differ from the $go_version table row: $(tr '\n' ' ' <"$WORK/diff")"
+	want_src=typedesc want_vsrc=buildinfo
+	secs=$(readelf -SW "$bin")
+	grep -q '\.z\?debug_info' <<<"$secs" && want_src=dwarf
+	grep -q '\.go\.buildinfo' <<<"$secs" || want_vsrc=runtime.buildVersion-scan
+	[ "$(sources "$j")" = "$want_src" ] || mismatch "$pkg@$version: offsets from $(sources "$j"), want $want_src"
+	[ "$(jq -r .binary.go_version_source "$j")" = "$want_vsrc" ] ||
+		mismatch "$pkg@$version: version from $(jq -r .binary.go_version_source "$j"), want $want_vsrc"
+	[ "$(jq -r .pclntab.version "$j")" = "$(pclntab_version "$go_version")" ] ||
+		mismatch "$pkg@$version: pclntab format $(jq -r .pclntab.version "$j"), want $(pclntab_version "$go_version")"
+	# 0.1.26 kept its symbol table: nm checks the address and the end there.
+	addr=$(nm "$bin" 2>/dev/null | gawk '$3 == "runtime.casgstatus" { print strtonum("0x" $1) }')
+	if [ -n "$addr" ]; then
+		[ "$(($(jq -r '.symbols["runtime.casgstatus"].address' "$j")))" = "$addr" ] ||
+			mismatch "$pkg@$version: casgstatus differs from nm"
+		[ "$(jq -r '.symbols["runtime.casgstatus"].end' "$j")" = "$(next_func "$bin" "$addr")" ] ||
+			mismatch "$pkg@$version: casgstatus end differs from nm"
+	fi
 	[ "$(jq -r .binary.go_version "$j")" = "$go_version" ] ||
 		mismatch "$pkg@$version: go_version $(jq -r .binary.go_version "$j"), want $go_version"
 	[ "$(jq -r .abi "$j")" = "$abi" ] || mismatch "$pkg@$version: ABI $(jq -r .abi "$j"), want $abi"

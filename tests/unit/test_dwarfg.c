@@ -1259,7 +1259,7 @@ static void test_system_go(void)
 		pclose(p);
 	}
 	if (strncmp(ver, "go1.", 4)) {
-		printf("SKIP system-go twins: no Go toolchain (set GO=)\n");
+		CHECK_SKIP("system-go twins: no Go toolchain (set GO=)");
 		return;
 	}
 	if (!mkdtemp(dir)) {
@@ -1301,7 +1301,7 @@ static void test_system_go(void)
 		fmt(path, sizeof(path), "%s/zdebug", dir);
 		check_binary(path, "system/zdebug (objcopy)", true);
 	} else {
-		printf("SKIP zdebug twin: objcopy cannot write zlib-gnu\n");
+		CHECK_SKIP("zdebug twin: objcopy cannot write zlib-gnu");
 	}
 
 	for (size_t i = 0; i < 4; i++) {
@@ -1367,8 +1367,7 @@ static void test_fixtures(void)
 	fmt(dir, sizeof(dir), "%s/fixtures", root);
 	nv = list_dir(dir, vers, 64);
 	if (!nv)
-		printf("SKIP fixtures: %s is empty or missing (scripts/fixtures.sh makes it)\n",
-		       dir);
+		CHECK_SKIP("fixtures: %s is empty or missing (scripts/fixtures.sh makes it)", dir);
 	for (size_t v = 0; v < nv; v++) {
 		if (strncmp(vers[v], "go1.", 4) || !fmt(sub, sizeof(sub), "%s/%s", dir, vers[v]))
 			goto next_ver;

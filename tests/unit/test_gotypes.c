@@ -889,7 +889,7 @@ static void test_system_go(void)
 		pclose(p);
 	}
 	if (sscanf(ver, "go1.%d", &minor) != 1) {
-		printf("SKIP system-go twins: no Go toolchain (set GO=)\n");
+		CHECK_SKIP("system-go twins: no Go toolchain (set GO=)");
 		goto out;
 	}
 	if (!mkdtemp(dir)) {
@@ -1031,7 +1031,7 @@ static void test_fixtures(void)
 	fmt(dir, sizeof(dir), "%s/fixtures", root);
 	dp = opendir(dir);
 	if (!dp) {
-		printf("SKIP fixtures: %s does not exist (scripts/fixtures.sh makes it)\n", dir);
+		CHECK_SKIP("fixtures: %s does not exist (scripts/fixtures.sh makes it)", dir);
 		return;
 	}
 	while ((d = readdir(dp))) {
@@ -1096,7 +1096,7 @@ static void test_npm(void)
 	fmt(dir, sizeof(dir), "%s/npm", root);
 	dp = opendir(dir);
 	if (!dp || !r) {
-		printf("SKIP npm: %s does not exist (scripts/fixtures.sh makes it)\n", dir);
+		CHECK_SKIP("npm: %s does not exist (scripts/fixtures.sh makes it)", dir);
 		free(r);
 		if (dp)
 			closedir(dp);

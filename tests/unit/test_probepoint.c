@@ -793,7 +793,7 @@ static void test_fixtures(void)
 		free(names[i]);
 	}
 	if (!n_binaries)
-		printf("SKIP fixtures: none under %s (scripts/fixtures.sh makes them)\n", root);
+		CHECK_SKIP("fixtures: none under %s (scripts/fixtures.sh makes them)", root);
 	else
 		printf("fixtures: %d x86-64 binaries, %d of %d probe points emulated\n", n_binaries,
 		       n_emulated, n_points);
@@ -932,7 +932,7 @@ static void live_binary(int type, const char *path, const char *label, bool ping
 	struct probepoint pp[2];
 	struct pclntab_func pf;
 	struct pclntab *tab;
-	uint64_t foff, offs[3], hits[3] = { 0 };
+	uint64_t foff, offs[3], hits[3] = {0};
 	int nprobe;
 	struct elfbuf *e;
 	bool reg_abi;
@@ -969,7 +969,7 @@ static void live_binary(int type, const char *path, const char *label, bool ping
 	for (int i = nprobe; i < 3; i++) /* the same uprobe as an earlier one */
 		hits[i] = hits[0];
 	if (err == -EOPNOTSUPP || err == -ENOENT || err == -EACCES || err == -EPERM) {
-		printf("SKIP live %s: perf_event_open: %s\n", label, strerror(-err));
+		CHECK_SKIP("live %s: perf_event_open: %s", label, strerror(-err));
 		goto out_delete;
 	}
 	if (err)
@@ -1021,7 +1021,7 @@ static void test_live(void)
 	size_t n;
 
 	if (geteuid() || type < 0) {
-		printf("SKIP live: needs root and perf's uprobe PMU\n");
+		CHECK_SKIP("live: needs root and perf's uprobe PMU");
 		return;
 	}
 	cache_root(root, sizeof(root));
