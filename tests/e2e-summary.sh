@@ -4,7 +4,8 @@
 # e2e-summary: --summary (aggregated in the kernel) on the workload, whose
 # answers are known: its sleeper sleeps 200 ms, its channel and mutex
 # goroutines block for the 100 ms main waits before releasing them, and it
-# creates its 6 goroutines (plus the runtime's own).
+# creates its 6 goroutines (plus the runtime's own). Then -i on a churning
+# program: one summary a second, totals that only grow.
 source "$(dirname "$0")/lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
@@ -33,4 +34,24 @@ for minor in 1.19 1.26; do
 		>/dev/null || fail "go$minor --json: $(head -c 300 "$WORK/sum.json")"
 	echo "  go$minor: $created created; sleep ${sleep_ms} ms, chan receive ${chan_ms} ms"
 done
-pass "summary totals match what the workload does"
+
+# -i: a summary every second while the program runs, then the final one. Counts
+# only grow, the live goroutines are those by state, and time in state includes
+# the live goroutines' current stays (so it grows with the elapsed time).
+bin="$CACHE/fixtures/go1.24/churn-dwarf"
+[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
+rc=0
+"$BUILD/goroutine" --summary --json -i 1 -o "$WORK/int.json" -- "$bin" -seconds 3.3 >/dev/null \
+	2>"$WORK/err" || rc=$?
+[ "$rc" -eq 3 ] || fail "-i 1: exit status $rc, churn exits 3: $(tail -n 2 "$WORK/err")"
+n=$(jq -s length "$WORK/int.json")
+[ "$n" -ge 4 ] && [ "$n" -le 5 ] || fail "-i 1 over 3.3 s: $n summaries, want 3 or 4 and the final one"
+jq -e -s 'all(.[]; .goroutines.live == ([.goroutines.by_state[]] | add // 0)) and
+	([range(1; length) as $i | .[$i].elapsed_s > .[$i - 1].elapsed_s and
+		.[$i].goroutines.created >= .[$i - 1].goroutines.created and
+		.[$i].goroutines.exited >= .[$i - 1].goroutines.exited and
+		([.[$i].states[].time_ms] | add) >= ([.[$i - 1].states[].time_ms] | add)] | all) and
+	.[-1].goroutines.created > 1000' "$WORK/int.json" >/dev/null ||
+	fail "-i 1: summaries do not add up: $(jq -c -s 'map({elapsed_s, goroutines})' "$WORK/int.json" | head -c 600)"
+echo "  -i 1: $n summaries, $(jq -s '.[-1].goroutines.created' "$WORK/int.json") goroutines created"
+pass "summary totals match what the workload does; -i gives growing interval summaries"

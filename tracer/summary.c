@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "format.h"
+#include "goroutine_account.h"
 #include "profile.h"
 #include "summary.h"
 
@@ -113,16 +114,28 @@ static uint64_t hist_count(const __u64 *slots)
 	return n;
 }
 
-static uint64_t busy_ns(const struct goroutine_gval *g)
+/* Time in a state so far: the state's stays that ended, and the current one until now. */
+static uint64_t g_ns(const struct goroutine_gval *g, unsigned int slot, uint64_t now_ns)
 {
-	return g->state_ns[GOROUTINE_G_RUNNING] + g->state_ns[GOROUTINE_G_RUNNABLE] +
-	       g->state_ns[GOROUTINE_G_SYSCALL];
+	uint64_t ns = g->state_ns[slot];
+
+	if (goroutine_gslot(goroutine_state_index(g->state)) == slot && now_ns > g->since_ns)
+		ns += now_ns - g->since_ns;
+	return ns;
+}
+
+static uint64_t busy_ns(const struct goroutine_gval *g, uint64_t now_ns)
+{
+	return g_ns(g, GOROUTINE_G_RUNNING, now_ns) + g_ns(g, GOROUTINE_G_RUNNABLE, now_ns) +
+	       g_ns(g, GOROUTINE_G_SYSCALL, now_ns);
 }
 
 /* What both outputs are made of, computed once. */
 struct report {
 	const struct summary_input *in;
 	uint64_t switches, total_ns;
+	/* Time in each state: the kernel's (stays that ended) and live goroutines' current stays. */
+	uint64_t state_ns[GOROUTINE_NSTATES];
 	uint64_t live_by_state[GOROUTINE_NSTATES];
 	unsigned int reasons[GOROUTINE_NREASONS]; /* wait reasons seen, by total time */
 	unsigned int nreasons;
@@ -137,7 +150,7 @@ static int by_busy(const void *a, const void *b)
 {
 	const struct goroutine_gval *x = &sort_in->vals[*(const size_t *)a];
 	const struct goroutine_gval *y = &sort_in->vals[*(const size_t *)b];
-	uint64_t bx = busy_ns(x), by = busy_ns(y);
+	uint64_t bx = busy_ns(x, sort_in->now_ns), by = busy_ns(y, sort_in->now_ns);
 
 	if (bx != by)
 		return bx > by ? -1 : 1;
@@ -184,7 +197,7 @@ static int report_init(struct report *r, const struct summary_input *in)
 	memset(r, 0, sizeof(*r));
 	r->in = in;
 	for (i = 0; i < GOROUTINE_NSTATES; i++) {
-		r->total_ns += s->state_ns[i];
+		r->state_ns[i] = s->state_ns[i];
 		for (j = 0; j < GOROUTINE_NSTATES; j++)
 			r->switches += s->transitions[i][j];
 	}
@@ -210,12 +223,16 @@ static int report_init(struct report *r, const struct summary_input *in)
 	for (k = 0; k < in->n; k++) {
 		const struct goroutine_gval *g = &in->vals[k];
 
-		r->live_by_state[g->state < GOROUTINE_NSTATES ? g->state : GOROUTINE_NSTATES - 1]++;
+		r->live_by_state[goroutine_state_index(g->state)]++;
+		if (in->now_ns > g->since_ns)
+			r->state_ns[goroutine_state_index(g->state)] += in->now_ns - g->since_ns;
 		r->busy[k] = k;
 		if (g->state == GOROUTINE_WAITING && in->now_ns > g->since_ns &&
 		    in->now_ns - g->since_ns >= leak_ns)
 			r->leaks[r->nleaks++] = k;
 	}
+	for (i = 0; i < GOROUTINE_NSTATES; i++)
+		r->total_ns += r->state_ns[i];
 	sort_in = in;
 	qsort(r->busy, in->n, sizeof(*r->busy), by_busy);
 	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), by_group);
@@ -304,10 +321,10 @@ static void print_goroutines(FILE *f, const struct report *r)
 			in->keys[r->busy[k]].tgid, state(in->names, v->state, a, sizeof(a)),
 			dur(in->now_ns - v->since_ns, b, sizeof(b)),
 			v->created_ns ? dur(in->now_ns - v->created_ns, c, sizeof(c)) : "-",
-			dur(v->state_ns[GOROUTINE_G_RUNNING], d, sizeof(d)),
-			dur(v->state_ns[GOROUTINE_G_RUNNABLE], e, sizeof(e)),
-			dur(v->state_ns[GOROUTINE_G_SYSCALL], g, sizeof(g)),
-			dur(v->state_ns[GOROUTINE_G_WAITING], h, sizeof(h)), w);
+			dur(g_ns(v, GOROUTINE_G_RUNNING, in->now_ns), d, sizeof(d)),
+			dur(g_ns(v, GOROUTINE_G_RUNNABLE, in->now_ns), e, sizeof(e)),
+			dur(g_ns(v, GOROUTINE_G_SYSCALL, in->now_ns), g, sizeof(g)),
+			dur(g_ns(v, GOROUTINE_G_WAITING, in->now_ns), h, sizeof(h)), w);
 	}
 }
 
@@ -378,10 +395,10 @@ void summary__print(FILE *f, const struct summary_input *in)
 
 	fprintf(f, "%-12s %14s %7s\n", "STATE", "TIME(ms)", "SHARE");
 	for (i = 0; i < GOROUTINE_NSTATES; i++) {
-		if (!s->state_ns[i])
+		if (!r.state_ns[i])
 			continue;
 		fprintf(f, "%-12s %14.3f %6.1f%%\n", state(in->names, i, a, sizeof(a)),
-			s->state_ns[i] / 1e6, r.total_ns ? 100.0 * s->state_ns[i] / r.total_ns : 0);
+			r.state_ns[i] / 1e6, r.total_ns ? 100.0 * r.state_ns[i] / r.total_ns : 0);
 	}
 
 	fprintf(f, "\n%-12s %-12s %12s\n", "FROM", "TO", "COUNT");
@@ -493,11 +510,15 @@ static cJSON *goroutines_json(const struct report *r)
 			cJSON_AddNullToObject(o, "age_s");
 		cJSON_AddNumberToObject(o, "in_state_s", (in->now_ns - v->since_ns) / 1e9);
 		t = cJSON_AddObjectToObject(o, "time_ms");
-		cJSON_AddNumberToObject(t, "RUNNABLE", v->state_ns[GOROUTINE_G_RUNNABLE] / 1e6);
-		cJSON_AddNumberToObject(t, "RUNNING", v->state_ns[GOROUTINE_G_RUNNING] / 1e6);
-		cJSON_AddNumberToObject(t, "SYSCALL", v->state_ns[GOROUTINE_G_SYSCALL] / 1e6);
-		cJSON_AddNumberToObject(t, "WAITING", v->state_ns[GOROUTINE_G_WAITING] / 1e6);
-		cJSON_AddNumberToObject(t, "OTHER", v->state_ns[GOROUTINE_G_OTHER] / 1e6);
+		cJSON_AddNumberToObject(t, "RUNNABLE",
+					g_ns(v, GOROUTINE_G_RUNNABLE, in->now_ns) / 1e6);
+		cJSON_AddNumberToObject(t, "RUNNING",
+					g_ns(v, GOROUTINE_G_RUNNING, in->now_ns) / 1e6);
+		cJSON_AddNumberToObject(t, "SYSCALL",
+					g_ns(v, GOROUTINE_G_SYSCALL, in->now_ns) / 1e6);
+		cJSON_AddNumberToObject(t, "WAITING",
+					g_ns(v, GOROUTINE_G_WAITING, in->now_ns) / 1e6);
+		cJSON_AddNumberToObject(t, "OTHER", g_ns(v, GOROUTINE_G_OTHER, in->now_ns) / 1e6);
 	}
 	return arr;
 }
@@ -570,14 +591,14 @@ cJSON *summary__json(const struct summary_input *in)
 
 	arr = cJSON_AddArrayToObject(o, "states");
 	for (i = 0; arr && i < GOROUTINE_NSTATES; i++) {
-		if (!s->state_ns[i])
+		if (!r.state_ns[i])
 			continue;
 		x = cJSON_CreateObject();
 		cJSON_AddItemToArray(arr, x);
 		cJSON_AddStringToObject(x, "state", state(in->names, i, a, sizeof(a)));
-		cJSON_AddNumberToObject(x, "time_ms", s->state_ns[i] / 1e6);
+		cJSON_AddNumberToObject(x, "time_ms", r.state_ns[i] / 1e6);
 		cJSON_AddNumberToObject(x, "share",
-					r.total_ns ? (double)s->state_ns[i] / r.total_ns : 0);
+					r.total_ns ? (double)r.state_ns[i] / r.total_ns : 0);
 	}
 	arr = cJSON_AddArrayToObject(o, "transitions");
 	for (i = 0; arr && i < GOROUTINE_NSTATES; i++)
