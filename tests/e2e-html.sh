@@ -6,6 +6,7 @@
 # per goroutine, the summary tables filled from the same data), logs nothing to
 # the console, survives being used (hover, zoom, drag, keys, a click on a row),
 # loads nothing from outside, and leaves a screenshot in $BUILD/e2e-html.png.
+# Then a page of 1.2 million events must open without freezing.
 # Chromium's stderr log carries console messages and uncaught errors but not
 # their level, so any console line fails; each run proves that log is not
 # blind by planting an uncaught error in a copy of the page.
@@ -157,5 +158,26 @@ size=$(stat -c %s "$png")
 # A blank 1400x1000 page compresses to a few KB; text, bars and tables do not.
 [ "$size" -gt 30000 ] || fail "$png is only $size bytes: blank?"
 
+# 5. Volume: a page of 1.2 million events (pingpong) opens without freezing:
+# ready, no console output, the first frame within 5 s and a redraw within 1.5 s.
+pp="${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}/fixtures/go1.24/pingpong-dwarf"
+[ -x "$pp" ] || fail "MISSING fixture: $pp (run scripts/fixtures.sh)"
+"$BUILD/goroutine" --html "$WORK/big.html" -o "$WORK/big.sum" -- "$pp" 200000 >/dev/null \
+	2>"$WORK/big.err" || fail "pingpong --html: $(tail -n 2 "$WORK/big.err")"
+events=$(sed -n 's/^goroutine: \([0-9]*\) events.*/\1/p' "$WORK/big.err")
+[ "${events:-0}" -gt 1000000 ] || fail "pingpong: only ${events:-0} events"
+chrome "$WORK/big.html" "$WORK/big.dom" --dump-dom
+msgs=$(console "$WORK/big.dom")
+[ -z "$msgs" ] || fail "console output on the large page: $msgs"
+[ "$(attr "$WORK/big.dom" ready)" = 1 ] || fail "large page not ready: $(body "$WORK/big.dom")"
+[ -z "$(attr "$WORK/big.dom" error)" ] || fail "large page error: $(attr "$WORK/big.dom" error)"
+canvas=$(grep -ao '<canvas[^>]*>' "$WORK/big.dom" || true)
+big_render=$(sed -n 's/.* data-render-ms="\([0-9.]*\)".*/\1/p' <<<"$canvas")
+big_draw=$(sed -n 's/.* data-last-draw-ms="\([0-9.]*\)".*/\1/p' <<<"$canvas")
+[ -n "$big_render" ] && [ -n "$big_draw" ] || fail "large page: no timings on the canvas: $canvas"
+awk -v r="$big_render" -v d="$big_draw" 'BEGIN { exit !(r < 5000 && d < 1500) }' ||
+	fail "large page: first frame after $big_render ms, a draw takes $big_draw ms"
+echo "  $events events: first frame after $big_render ms, a draw $big_draw ms"
+
 pass "$ngor rows, no console output, tables filled, first frame after ${render} ms," \
-	"$png ($size bytes)"
+	"$png ($size bytes); $events events on a page that opens in $big_render ms"
