@@ -10,8 +10,9 @@
 #   2. Soak, only with SOAK_SECONDS=N (off in the suite): churn processes one
 #      after another for N seconds under one tracer writing to /dev/null; its
 #      VmRSS is sampled every SOAK_EVERY (5) seconds; min/max are reported and
-#      the test fails if it grows more than 10% past its size at 30 s.
-#        SOAK_SECONDS=600 bash tests/e2e-load.sh
+#      the test fails if it grows more than 10% past its size at 30 s, or if
+#      events were lost without the tracer saying so while tracing.
+#        SOAK_SECONDS=600 bash tests/e2e-load.sh   (or: scripts/soak.sh 600)
 source "$(dirname "$0")/lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
@@ -105,6 +106,11 @@ wait "$loop" || rc=$?
 stop_tracer
 echo "  soak: $SOAK_SECONDS s, $samples samples, tracer VmRSS min $min kB, max $max kB," \
 	"at 30 s $base kB, max after $after kB; $(tail -n 1 "$WORK/soak.err" | cut -d' ' -f2-)"
+# Losses are allowed only when said: counted in the final line and reported while tracing.
+lost=$(sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$WORK/soak.err")
+[ -n "$lost" ] || fail "soak: no final count line: $(tail -n 2 "$WORK/soak.err")"
+[ "$lost" -eq 0 ] || grep -q 'events lost in the last' "$WORK/soak.err" ||
+	fail "soak: $lost events lost but never reported while tracing"
 [ "$((after * 10))" -le "$((base * 11))" ] ||
 	fail "soak: VmRSS grew from $base kB at 30 s to $after kB (> 10%):" \
 		"$(tr '\n' ' ' <"$WORK/rss")"
