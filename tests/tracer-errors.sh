@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tracer-errors: what goes wrong is said in one line on stderr, with exit
-# status 1: a missing binary, a binary that is not Go, no such process, bad
-# options, and no permission to load BPF (run as nobody with no capabilities).
+# status 1: a missing binary, a binary that is not Go, one without
+# runtime.casgstatus, no such process, bad options, and no permission to load
+# BPF (as nobody with no capabilities, as root without CAP_BPF) or to attach
+# a uprobe (root without CAP_SYS_ADMIN).
 # SIGTERM detaches cleanly (exit 0 and the final count line).
 source "$(dirname "$0")/lib.sh"
 T="$BUILD/goroutine"
@@ -23,6 +25,9 @@ one_line "not Go" "not a Go executable" "$T" --binary /bin/ls
 one_line "no process" "no process with PID" "$T" -p 999999999
 one_line "unknown state" "unknown state" "$T" --state SLEEPY --binary "$SRC/go-server-http/main"
 one_line "not Go command" "not a Go executable" "$T" -- /bin/true
+# A Go binary whose runtime.casgstatus is renamed (in pclntab, symtab and DWARF alike).
+perl -0777 -pe 's/runtime\.casgstatus\0/runtime.casgstatuZ\0/g' "$SRC/go-server-http/main" >"$WORK/nosym"
+one_line "symbol not found" "nosym: runtime.casgstatus not found" "$T" --binary "$WORK/nosym"
 
 # No privileges: copy what nobody needs where nobody can read it.
 chmod 755 "$WORK"
