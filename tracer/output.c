@@ -295,11 +295,17 @@ static void flush_pending(struct output *o, struct pending *p, const struct goro
 
 int output__event(struct output *o, const struct goroutine_event *e)
 {
-	struct pending *p = slot(o, e->tgid, e->gp, false);
+	struct pending *p;
 
+	/* No g to key it by (gp 0 marks a free slot): printed as it is. */
+	if (!e->gp) {
+		print(o, e, !is_creation(o, e));
+		return 0;
+	}
+	p = slot(o, e->tgid, e->gp, false);
 	if (is_creation(o, e)) {
 		if (!p) {
-			if (o->npending >= PENDING_SLOTS / 2 || !e->gp) {
+			if (o->npending >= PENDING_SLOTS / 2) {
 				/* Too many unresolved: say so rather than guess. */
 				print(o, e, false);
 				return 0;
