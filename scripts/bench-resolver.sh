@@ -3,18 +3,26 @@
 #
 # bench-resolver.sh [RUNS]: time `gooffsets` against `pahole -C runtime.g` and
 # `go version` on the same binaries, interleaved, in one run; print medians and
-# ratios. Binaries: the bundled server (small, DWARF), cmd/go built here with
-# DWARF (medium), and Debian's hugo (53 MB, stripped: pclntab + type
-# descriptors only; pahole has nothing to read there).
+# ratios, then PASS/FAIL against the goals: gooffsets faster than pahole
+# wherever pahole succeeds, and under 100 ms on the largest binary. Binaries:
+# the bundled server (small, DWARF), cmd/go built here with DWARF (medium), and
+# Debian's hugo (53 MB, stripped: pclntab + type descriptors only; pahole has
+# nothing to read there, so its cells say n/a rather than time a failure).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
 runs=${1:-21}
+case $runs in
+*[!0-9]* | 0 | '') die "RUNS must be a positive number, not '$runs'" ;;
+esac
 cache=$(cache_root)/bench
 mkdir -p "$cache"
 gooffsets=$top/build/gooffsets
-[ -x "$gooffsets" ] || die "build first (scripts/build.sh)"
+"$top/scripts/deps.sh" --test
+"$top/scripts/build.sh" "$top/build"
+have_pahole=1
+command -v pahole >/dev/null || have_pahole=0
 
 if [ ! -x "$cache/hugo" ]; then
 	(cd "$cache" && apt-get download hugo >/dev/null 2>&1) || die "cannot fetch Debian's hugo package"
@@ -26,35 +34,115 @@ if [ ! -x "$cache/gocmd-dwarf" ]; then
 	GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -o "$cache/gocmd-dwarf" cmd/go
 fi
 bins=("$top/go-server-http/main" "$cache/gocmd-dwarf" "$cache/hugo")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-# median_ms CMD...: median wall time of $runs runs, in ms (3 decimals).
-declare -A samples
+# samples[KEY]: wall times of the successful runs, in µs; failed[KEY]: set
+# when a run failed. A run that fails (non-zero exit, or nothing on stdout:
+# pahole exits 0 when the type is not found) is not timed as a success.
+declare -A samples failed
 now_ns() { date +%s%N; }
-run_once() { # key cmd...
-	local key=$1 t0 t1
+run_once() { # KEY CMD...
+	local key=$1 t0 t1 rc=0
 	shift
 	t0=$(now_ns)
-	"$@" >/dev/null 2>&1 || true
+	"$@" >"$work/out" 2>/dev/null || rc=$?
 	t1=$(now_ns)
-	samples[$key]+="$(((t1 - t0) / 1000)) "
+	if [ "$rc" -ne 0 ] || [ ! -s "$work/out" ]; then
+		failed[$key]=1
+	else
+		samples[$key]+="$(((t1 - t0) / 1000)) "
+	fi
 }
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }'; }
+# median "N N ...": the middle sample in ms (2 decimals), empty for none; no
+# grep, which fails on no input under pipefail.
+median() { tr -s ' ' '\n' <<<"$1" | sort -n | awk 'NF { a[++n] = $1 } END { if (n) printf "%.2f\n", a[int((n + 1) / 2)] / 1000 }'; }
+# div A B: A / B when both are numbers (not FAILED or n/a), else empty.
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b != 0) printf "%.6f\n", a / b }'; }
+# cell KEY: the median, or FAILED; one failed run fails the cell (the median
+# of the others would look like a full one).
+cell() {
+	if [ -n "${failed[$1]:-}" ]; then
+		echo FAILED
+	else
+		median "${samples[$1]:-}"
+	fi
+}
+ms() { # CELL: with its unit when it is a time
+	case $1 in
+	[0-9]*) echo "$1ms" ;;
+	*) echo "$1" ;;
+	esac
+}
+ratio() { # A B DECIMALS: "A / B" followed by x, or - when either is not a time
+	local r
+	r=$(div "$1" "$2")
+	if [ -n "$r" ]; then printf '%.*fx\n' "$3" "$r"; else echo -; fi
+}
 
-printf '%-28s %9s %10s %9s %11s %12s %9s\n' BINARY "SIZE(MB)" "gooffsets" pahole "go version" "pahole/ours" "gover/ours"
+declare -A ours_ms pahole_ms
+names=()
+printf '%-28s %9s %10s %16s %11s %12s %9s\n' BINARY "SIZE(MB)" "gooffsets" pahole "go version" \
+	"pahole/ours" "gover/ours"
+largest="" largest_size=0
 for b in "${bins[@]}"; do
 	name=$(basename "$b")
+	names+=("$name")
+	size=$(stat -c %s "$b")
+	if [ "$size" -gt "$largest_size" ]; then largest=$name largest_size=$size; fi
+	# Into a variable first: `readelf | grep -q` fails under pipefail when
+	# grep stops reading early and readelf dies of SIGPIPE. Go compresses its
+	# DWARF (.zdebug_info or a compressed .debug_info): either matches.
+	sections=$(readelf -SW "$b" 2>/dev/null || true)
+	dwarf=stripped
+	if grep -q 'debug_info' <<<"$sections"; then dwarf=dwarf; fi
 	samples=()
+	failed=()
 	for _ in $(seq "$runs"); do
 		run_once ours "$gooffsets" "$b"
-		run_once pahole pahole -C runtime.g "$b"
+		if [ "$have_pahole" -eq 1 ]; then run_once pahole pahole -C runtime.g "$b"; fi
 		run_once gover go version "$b"
 	done
-	ours=$(median "${samples[ours]}")
-	ph=$(median "${samples[pahole]}")
-	gv=$(median "${samples[gover]}")
-	dwarf="$(readelf -SW "$b" | grep -q debug_info && echo dwarf || echo stripped)"
-	printf '%-28s %9.1f %8sms %7sms %9sms %11.1fx %8.2fx\n' "$name ($dwarf)" \
-		"$(echo "$(stat -c %s "$b") / 1048576" | bc -l)" "$ours" "$ph" "$gv" \
-		"$(echo "$ph / $ours" | bc -l)" "$(echo "$gv / $ours" | bc -l)"
+	ours=$(cell ours)
+	gv=$(cell gover)
+	if [ "$have_pahole" -eq 0 ]; then
+		ph="n/a (no pahole)"
+	elif [ -n "${failed[pahole]:-}" ] && [ "$dwarf" = stripped ]; then
+		ph="n/a (no DWARF)"
+	else
+		ph=$(cell pahole)
+	fi
+	ours_ms[$name]=$ours pahole_ms[$name]=$ph
+	printf '%-28s %9.1f %10s %16s %11s %12s %9s\n' "$name ($dwarf)" "$(div "$size" 1048576)" \
+		"$(ms "$ours")" "$(ms "$ph")" "$(ms "$gv")" "$(ratio "$ph" "$ours" 1)" \
+		"$(ratio "$gv" "$ours" 2)"
 done
-echo "(medians of $runs interleaved runs; pahole on a stripped binary only fails to find DWARF)"
+echo "(medians of $runs interleaved runs; FAILED: a run exited non-zero or printed nothing)"
+
+# Goals. pahole failing where there is DWARF is not ours to pass or fail: n/a.
+printf '\ngoals\n'
+npass=0 nfail=0
+for name in "${names[@]}"; do
+	o=${ours_ms[$name]} p=${pahole_ms[$name]}
+	if [ "$o" = FAILED ]; then
+		nfail=$((nfail + 1))
+		printf 'FAIL  %s: gooffsets FAILED\n' "$name"
+	elif [ -z "$(div "$p" 1)" ]; then
+		printf 'n/a   %s: pahole %s\n' "$name" "$p"
+	elif [ "$(div "$o" "$p" | awk '{ print ($1 < 1) }')" = 1 ]; then
+		npass=$((npass + 1))
+		printf 'PASS  %s: gooffsets %sms < pahole %sms (%s)\n' "$name" "$o" "$p" "$(ratio "$p" "$o" 1)"
+	else
+		nfail=$((nfail + 1))
+		printf 'FAIL  %s: gooffsets %sms, not faster than pahole %sms\n' "$name" "$o" "$p"
+	fi
+done
+o=${ours_ms[$largest]}
+if [ "$o" != FAILED ] && [ "$(awk -v o="$o" 'BEGIN { print (o < 100) }')" = 1 ]; then
+	npass=$((npass + 1))
+	printf 'PASS  %s (largest): gooffsets %sms (goal < 100 ms)\n' "$largest" "$o"
+else
+	nfail=$((nfail + 1))
+	printf 'FAIL  %s (largest): gooffsets %s (goal < 100 ms)\n' "$largest" "$(ms "$o")"
+fi
+printf 'goals: %d PASS, %d FAIL\n' "$npass" "$nfail"

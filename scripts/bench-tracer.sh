@@ -12,149 +12,412 @@
 #   - go-server-http under wrk on loopback: untraced, our count-only mode (the
 #     probes' own cost: the ceiling for the rest), our tracer streaming every
 #     event and aggregating (--summary), bpftrace's count one-liner.
-# Installs bpftrace and wrk if missing. Default under 15 minutes, --quick under 2.
+# Builds the tracer and the two pingpong fixtures first (quiet when up to
+# date). Installs bpftrace and wrk if missing; when that fails, the rows that
+# need them say n/a. Ends with a PASS/FAIL line per target and the elapsed
+# time. Default under 15 minutes, --quick under 2.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
 
-runs=3 n19=300000 n24=1000000 wrk_secs=10
-if [ "${1:-}" = --quick ]; then
-	runs=1 n19=30000 n24=200000 wrk_secs=3
+runs=3 n19=300000 n24=1000000 wrk_secs=10 quick=0 runs_arg=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 runs=1 n19=30000 n24=200000 wrk_secs=3 ;;
+	-h | --help)
+		sed -n '4,18s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*[!0-9]* | 0 | '') die "unknown argument '$1' (usage: bench-tracer.sh [--quick] [RUNS])" ;;
+	*) runs_arg=$1 ;;
+	esac
 	shift
-fi
-runs=${1:-$runs}
-[ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
-for p in bpftrace wrk; do
-	command -v "$p" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
+# An explicit RUNS wins over --quick's, in either order.
+runs=${runs_arg:-$runs}
+[ "$(id -u)" -eq 0 ] || die "needs root (BPF, apt-get)"
+start=$SECONDS
+
+# Measure what is in the tree now, never a stale build or a missing fixture.
+"$top/scripts/deps.sh"
+"$top/scripts/build.sh" "$top/build"
 T=$top/build/goroutine
-[ -x "$T" ] || die "build first (scripts/build.sh)"
 cache=$(cache_root)
 pp19=$cache/fixtures/go1.19/pingpong-dwarf
 pp24=$cache/fixtures/go1.24/pingpong-dwarf
-for f in "$pp19" "$pp24"; do [ -x "$f" ] || die "missing fixture $f (run scripts/fixtures.sh)"; done
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Only the two toolchains the pingpong rows use, and no npm binaries.
+"$top/scripts/fixtures.sh" --skip-npm 1.19 1.24 || warn "fixtures.sh failed (above)"
+for f in "$pp19" "$pp24"; do [ -x "$f" ] || die "missing fixture $f (scripts/fixtures.sh could not build it)"; done
 
-declare -A secs events lost
-record() { # KEY SECONDS EVENTS LOST
-	secs[$1]+="$2 "
-	events[$1]=$3
+# bpftrace and wrk are only comparisons: a machine that cannot install them
+# still measures our rows, and the rows that need them say why they are empty.
+apt_updated=0
+have() { # TOOL: true when TOOL is on PATH, after one quiet try at installing it
+	command -v "$1" >/dev/null && return 0
+	if [ "$apt_updated" -eq 0 ]; then
+		apt_updated=1
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$1" \
+		>/dev/null 2>&1 || true
+	command -v "$1" >/dev/null
+}
+have_bpftrace=1 have_wrk=1
+have bpftrace || {
+	have_bpftrace=0
+	warn "bpftrace is missing and could not be installed: its rows say n/a"
+}
+have wrk || {
+	have_wrk=0
+	warn "wrk is missing and could not be installed: the HTTP rows say n/a"
+}
+setup=$((SECONDS - start))
+
+work=$(mktemp -d)
+cleanup() { # background server, tracer or bpftrace left by an interrupted run, by pid
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Per row (LABEL/CONFIG): val is seconds for pingpong rows, requests/s for HTTP
+# rows; val, events and lost hold one sample per run. failed and skipped hold
+# why a row has no samples.
+declare -A val events lost failed skipped
+record() { # KEY VALUE EVENTS LOST
+	val[$1]+="$2 "
+	events[$1]+="$3 "
 	lost[$1]+="$4 "
 }
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+fail() { # KEY REASON: the first reason stays, it is the one that explains the rest
+	[ -n "${failed[$1]:-}" ] || failed[$1]=${2:-no reason given}
+}
+said() { # FILE...: ": <last line>" of the first file that has one, to end a reason
+	local f l
+	for f; do
+		l=$(tail -n 1 "$f" 2>/dev/null || true)
+		if [ -n "$l" ]; then
+			echo ": $l"
+			return 0
+		fi
+	done
+}
+skip() { skipped[$1]=$2; } # KEY REASON
+# ok KEY: the row has samples and no run of it failed (one failed run would
+# leave a median of the others that looks like a full one).
+ok() {
+	local v=${val[$1]:-}
+	[ -z "${failed[$1]:-}" ] && [ -z "${skipped[$1]:-}" ] && [ -n "${v// /}" ]
+}
+why() { # KEY: what to print instead of a row that is not ok
+	if [ -n "${failed[$1]:-}" ]; then
+		echo "FAILED (${failed[$1]})"
+	elif [ -n "${skipped[$1]:-}" ]; then
+		echo "n/a (${skipped[$1]})"
+	else
+		echo "n/a (not measured)"
+	fi
+}
+# median "N N ...": the middle sample (the lower one of an even count), empty
+# for none; no grep, which fails on no input under pipefail.
+median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { a[++n] = $1 } END { if (n) print a[int((n + 1) / 2)] }'; }
+maximum() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { m = $1 } END { print m }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b != 0) printf "%.6f\n", a / b }'; }
 elapsed() { sed -n 's/^pingpong: [0-9]* round trips in \([0-9.]*\) s$/\1/p' "$1"; }
+our_events() { sed -n 's/^goroutine: \([0-9]*\) events, [0-9]* lost$/\1/p' "$1"; }
+our_lost() { sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$1"; }
+# bpftrace says what its output buffer dropped in "Lost N events" lines (on
+# stderr or stdout, depending on the version): their sum, 0 when there are none.
+bt_lost() { awk 'match($0, /Lost [0-9]+ events/) { n += substr($0, RSTART + 5, RLENGTH - 12) } END { print n + 0 }' "$@"; }
+
 ours() { # KEY PINGPONG N ARGS...: the run's own elapsed time, our event and loss counts
-	local key=$1 pp=$2 n=$3
+	local key=$1 pp=$2 n=$3 rc=0 s
 	shift 3
-	"$T" "$@" -- "$pp" "$n" >"$work/out" 2>"$work/err" || die "$key: $(tail -n 2 "$work/err")"
-	record "$key" "$(elapsed "$work/out")" \
-		"$(sed -n 's/^goroutine: \([0-9]*\) events, \([0-9]*\) lost$/\1/p' "$work/err")" \
-		"$(sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$work/err")"
+	"$T" "$@" -- "$pp" "$n" >"$work/out" 2>"$work/err" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$key" "exit $rc$(said "$work/err")"
+		return 0
+	fi
+	s=$(elapsed "$work/out")
+	[ -n "$s" ] || {
+		fail "$key" "pingpong printed no time"
+		return 0
+	}
+	record "$key" "$s" "$(our_events "$work/err")" "$(our_lost "$work/err")"
 }
 bpft() { # KEY PINGPONG N PROGRAM
-	local key=$1 pp=$2 n=$3 prog=$4
-	bpftrace -q -e "$prog" -c "$pp $n" >"$work/out" 2>"$work/err" || die "$key: $(tail -n 2 "$work/err")"
-	local c
+	local key=$1 pp=$2 n=$3 prog=$4 rc=0 s c
+	bpftrace -q -e "$prog" -c "$pp $n" >"$work/out" 2>"$work/err" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "$key" "bpftrace exit $rc$(said "$work/err" "$work/out")"
+		return 0
+	fi
+	s=$(elapsed "$work/out")
+	[ -n "$s" ] || {
+		fail "$key" "pingpong printed no time"
+		return 0
+	}
 	c=$(sed -n 's/^@c: \([0-9]*\)$/\1/p' "$work/out")
 	[ -n "$c" ] || c=$(grep -c '^[0-9]' "$work/out" || true)
-	record "$key" "$(elapsed "$work/out")" "$c" "?"
+	record "$key" "$s" "$c" "$(bt_lost "$work/out" "$work/err")"
 }
 
 pingpong() { # LABEL BINARY N
-	local label=$1 pp=$2 n=$3 r
+	local label=$1 pp=$2 n=$3 r s
 	for r in $(seq "$runs"); do
-		"$pp" "$n" >"$work/out"
-		record "$label/untraced" "$(elapsed "$work/out")" 0 0
+		if "$pp" "$n" >"$work/out" && s=$(elapsed "$work/out") && [ -n "$s" ]; then
+			record "$label/untraced" "$s" 0 0
+		else
+			fail "$label/untraced" "pingpong failed or printed no time"
+		fi
 		ours "$label/ours-count-entry" "$pp" "$n" --mode count --probe entry
 		ours "$label/ours-count" "$pp" "$n" --mode count
 		ours "$label/ours-table" "$pp" "$n" -o "$work/ev.txt"
 		ours "$label/ours-json" "$pp" "$n" --json -o "$work/ev.json"
 		ours "$label/ours-summary" "$pp" "$n" --summary -o "$work/summary.txt"
-		bpft "$label/bpftrace-count" "$pp" "$n" "uprobe:$pp:runtime.casgstatus { @c = count(); }"
-		bpft "$label/bpftrace-printf" "$pp" "$n" \
-			"uprobe:$pp:runtime.casgstatus { printf(\"%d %d %d\\n\", pid, tid, reg(\"cx\")); }"
+		if [ "$have_bpftrace" -eq 1 ]; then
+			bpft "$label/bpftrace-count" "$pp" "$n" "uprobe:$pp:runtime.casgstatus { @c = count(); }"
+			bpft "$label/bpftrace-printf" "$pp" "$n" \
+				"uprobe:$pp:runtime.casgstatus { printf(\"%d %d %d\\n\", pid, tid, reg(\"cx\")); }"
+		else
+			skip "$label/bpftrace-count" "bpftrace not installed"
+			skip "$label/bpftrace-printf" "bpftrace not installed"
+		fi
+		rm -f "$work/ev.txt" "$work/ev.json" "$work/out" # up to hundreds of MB each
 		echo "  $label run $r/$runs done" >&2
 	done
 }
 
-report() { # LABEL
-	local label=$1 k base
-	base=$(median "${secs[$label/untraced]}")
-	printf '\n%s (medians of %s runs)\n' "$label" "$runs"
+report() { # LABEL N
+	local label=$1 k s x e l base=""
+	if ok "$label/untraced"; then base=$(median "${val[$label/untraced]}"); fi
+	printf '\n%s: pingpong, %s round trips (medians of %s runs)\n' "$label" "$2" "$runs"
 	printf '%-20s %10s %10s %12s %8s\n' CONFIG "SECONDS" "x UNTRACED" EVENTS LOST
 	for k in untraced ours-count-entry ours-count ours-table ours-json ours-summary bpftrace-count \
 		bpftrace-printf; do
-		local s
-		s=$(median "${secs[$label/$k]}")
-		printf '%-20s %10.3f %10.1f %12s %8s\n' "$k" "$s" "$(echo "$s / $base" | bc -l)" \
-			"${events[$label/$k]}" "$(median "${lost[$label/$k]}")"
+		if ! ok "$label/$k"; then
+			printf '%-20s %s\n' "$k" "$(why "$label/$k")"
+			continue
+		fi
+		s=$(median "${val[$label/$k]}")
+		x=$(div "$s" "$base")
+		[ -z "$x" ] || x=$(printf '%.1f' "$x")
+		e=$(median "${events[$label/$k]}")
+		l=$(median "${lost[$label/$k]}")
+		printf '%-20s %10.3f %10s %12s %8s\n' "$k" "$s" "${x:--}" "${e:-?}" "${l:-?}"
 	done
-}
-
-ratio() { # LABEL A B: median(A) / median(B)
-	echo "$(median "${secs[$1/$2]}") / $(median "${secs[$1/$3]}")" | bc -l
 }
 
 pingpong go1.19 "$pp19" "$n19"
 pingpong go1.24 "$pp24" "$n24"
 
 # HTTP: requests/s of the bundled server under wrk, untraced and traced.
-http() { # KEY [TRACER ARGS...]
-	local key=$1 addr spid tpid=""
+server=$top/go-server-http/main
+spid=""
+stop_server() {
+	kill "$spid" 2>/dev/null || true
+	wait "$spid" 2>/dev/null || true
+}
+http() { # CONFIG [TRACER ARGS...]
+	local conf=$1 key=http/$1 addr="" tpid="" up=0 rc=0 trc=0 rps ev="" lo=""
 	shift
 	: >"$work/srv" # exists before the background job opens it
-	"$top/go-server-http/main" --addr 127.0.0.1:0 >"$work/srv" 2>&1 &
+	: >"$work/terr"
+	: >"$work/bt"
+	"$server" --addr 127.0.0.1:0 >"$work/srv" 2>&1 &
 	spid=$!
 	for _ in $(seq 100); do
 		addr=$(sed -n 's/^Listening on //p' "$work/srv")
 		[ -n "$addr" ] && break
 		sleep 0.05
 	done
-	if [ "$key" = bpftrace-count ]; then
-		bpftrace -q -e "uprobe:$top/go-server-http/main:runtime.casgstatus /pid == $spid/ { @c = count(); }" \
+	if [ -z "$addr" ]; then
+		stop_server
+		fail "$key" "the server did not say where it listens within 5 s"
+		return 0
+	fi
+	if [ "$conf" = bpftrace-count ]; then
+		bpftrace -q -e "uprobe:$server:runtime.casgstatus /pid == $spid/ { @c = count(); }" \
 			>"$work/bt" 2>&1 &
 		tpid=$!
+		# bpftrace -q says nothing once attached: give it time, then make
+		# sure it is still there.
 		sleep 3
+		if ! kill -0 "$tpid" 2>/dev/null; then
+			wait "$tpid" || rc=$?
+			stop_server
+			fail "$key" "bpftrace exited ($rc) before the load$(said "$work/bt")"
+			return 0
+		fi
 	elif [ $# -gt 0 ]; then
-		: >"$work/terr"
 		"$T" "$@" -p "$spid" >/dev/null 2>"$work/terr" &
 		tpid=$!
-		for _ in $(seq 100); do grep -q '^goroutine: tracing' "$work/terr" && break; sleep 0.05; done
+		# Load only once the probes are attached: an untraced server under
+		# load would pass for a free tracer.
+		for _ in $(seq 200); do
+			if grep -q '^goroutine: tracing' "$work/terr"; then
+				up=1
+				break
+			fi
+			kill -0 "$tpid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if [ "$up" -eq 0 ]; then
+			kill -INT "$tpid" 2>/dev/null || true
+			wait "$tpid" 2>/dev/null || true
+			stop_server
+			fail "$key" "no 'goroutine: tracing' line within 10 s$(said "$work/terr")"
+			return 0
+		fi
 	fi
-	wrk -t1 -c32 -d"${wrk_secs}s" "http://$addr/" >"$work/wrk"
-	[ -n "$tpid" ] && kill -INT "$tpid" && wait "$tpid" || true
-	kill "$spid"
-	wait "$spid" 2>/dev/null || true
-	record "http/$key" "$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk")" \
-		"$(sed -n 's/^goroutine: \([0-9]*\) events, [0-9]* lost$/\1/p' "$work/terr" 2>/dev/null)" \
-		"$(sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$work/terr" 2>/dev/null)"
-	: >"$work/terr"
+	wrk -t1 -c32 -d"${wrk_secs}s" "http://$addr/" >"$work/wrk" 2>&1 || rc=$?
+	if [ -n "$tpid" ]; then
+		kill -INT "$tpid" 2>/dev/null || true
+		wait "$tpid" || trc=$?
+	fi
+	stop_server
+	rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk")
+	if [ "$rc" -ne 0 ] || [ -z "$rps" ]; then
+		fail "$key" "wrk exit $rc$(said "$work/wrk")"
+		return 0
+	fi
+	if [ "$trc" -ne 0 ]; then
+		fail "$key" "the tracer exited $trc$(said "$work/terr" "$work/bt")"
+		return 0
+	fi
+	case $conf in
+	untraced) ev=0 lo=0 ;;
+	bpftrace-count)
+		ev=$(sed -n 's/^@c: \([0-9]*\)$/\1/p' "$work/bt")
+		lo=$(bt_lost "$work/bt")
+		;;
+	*)
+		ev=$(our_events "$work/terr")
+		lo=$(our_lost "$work/terr")
+		;;
+	esac
+	record "$key" "$rps" "$ev" "$lo"
 }
-for r in $(seq "$runs"); do
-	http untraced
-	http ours-count --mode count
-	http ours-table -o "$work/ev-http.txt"
-	http ours-summary --summary -o /dev/null
-	http bpftrace-count
-	echo "  http run $r/$runs done" >&2
+http_confs=(untraced ours-count ours-table ours-summary bpftrace-count)
+if [ "$have_wrk" -eq 0 ]; then
+	for k in "${http_confs[@]}"; do skip "http/$k" "wrk not installed"; done
+else
+	for r in $(seq "$runs"); do
+		http untraced
+		http ours-count --mode count
+		http ours-table -o "$work/ev-http.txt"
+		http ours-summary --summary -o /dev/null
+		if [ "$have_bpftrace" -eq 1 ]; then
+			http bpftrace-count
+		else
+			skip http/bpftrace-count "bpftrace not installed"
+		fi
+		rm -f "$work/ev-http.txt"
+		echo "  http run $r/$runs done" >&2
+	done
+fi
+
+report go1.19 "$n19"
+report go1.24 "$n24"
+printf '\nhttp: go-server-http under wrk -t1 -c32 -d%ss (medians of %s runs)\n' "$wrk_secs" "$runs"
+u=""
+if ok http/untraced; then u=$(median "${val[http/untraced]}"); fi
+for k in "${http_confs[@]}"; do
+	if ! ok "http/$k"; then
+		printf '%-20s %s\n' "$k" "$(why "http/$k")"
+		continue
+	fi
+	v=$(median "${val[http/$k]}")
+	x=$(div "$v" "$u")
+	[ -z "$x" ] || x=$(printf '%.1f' "$(div "$x" 0.01)")
+	e=$(median "${events[http/$k]}")
+	l=$(median "${lost[http/$k]}")
+	printf '%-20s %10.0f req/s %6s%% of untraced  events %s lost %s\n' "$k" "$v" "${x:--}" "${e:-?}" "${l:-?}"
 done
 
-report go1.19
-report go1.24
-printf '\nhttp: go-server-http under wrk -t1 -c32 -d%ss (medians of %s runs)\n' "$wrk_secs" "$runs"
-u=$(median "${secs[http/untraced]}")
-for k in untraced ours-count ours-table ours-summary bpftrace-count; do
-	v=$(median "${secs[http/$k]}")
-	printf '%-20s %10.0f req/s %6.1f%% of untraced  events %s lost %s\n' "$k" "$v" \
-		"$(echo "100 * $v / $u" | bc -l)" "${events[http/$k]:-}" "$(median "${lost[http/$k]:-0}")"
-done
+# Targets, from the medians above. A target whose row is missing because
+# bpftrace or wrk is, or because bpftrace itself failed, is n/a; one whose own
+# row failed is a FAIL.
+npass=0 nfail=0 nna=0
+verdict() { # TEXT VALUE OP LIMIT: PASS when VALUE OP (ge, le) LIMIT
+	local r
+	r=$(awk -v v="$2" -v op="$3" -v l="$4" 'BEGIN { print ((op == "ge" ? v >= l : v <= l) ? "PASS" : "FAIL") }')
+	if [ "$r" = PASS ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
+	printf '%-4s  %s\n' "$r" "$1"
+}
+unmet() { # TEXT KEY...: true, after printing the target's line, when one of the rows is not ok
+	local text=$1 k
+	shift
+	for k; do
+		ok "$k" && continue
+		if [ -n "${failed[$k]:-}" ] && [[ $k != */bpftrace-* ]]; then
+			nfail=$((nfail + 1))
+			printf 'FAIL  %s: %s %s\n' "$text" "$k" "$(why "$k")"
+		else
+			nna=$((nna + 1))
+			printf 'n/a   %s: %s %s\n' "$text" "$k" "$(why "$k")"
+		fi
+		return 0
+	done
+	return 1
+}
+m() { median "${val[$1]}"; } # KEY
 
 printf '\ntargets\n'
-printf 'go1.19 table vs bpftrace count-only:  %.1fx faster (goal >= 8x)\n' "$(ratio go1.19 bpftrace-count ours-table)"
-printf 'go1.24 table / bpftrace count-only:   %.2f (goal <= 1.3)\n' "$(ratio go1.24 ours-table bpftrace-count)"
-printf 'go1.24 table / our count-only:        %.2f (goal <= 1.3)\n' "$(ratio go1.24 ours-table ours-count)"
-printf 'go1.19 summary / our count-only:      %.2f (goal <= 1.05)\n' "$(ratio go1.19 ours-summary ours-count)"
-printf 'go1.24 summary / our count-only:      %.2f (goal <= 1.05)\n' "$(ratio go1.24 ours-summary ours-count)"
-printf 'http table: %.0f%% of untraced (goal >= 50%%)\n' "$(echo "100 * $(median "${secs[http/ours-table]}") / $u" | bc -l)"
+t="go1.19 streaming (table to a file) vs bpftrace count-only"
+if ! unmet "$t" go1.19/ours-table go1.19/bpftrace-count; then
+	v=$(div "$(m go1.19/bpftrace-count)" "$(m go1.19/ours-table)")
+	verdict "$(printf '%s: %.1fx faster (goal >= 8x)' "$t" "$v")" "$v" ge 8
+fi
+t="go1.24 streaming / bpftrace count-only"
+if ! unmet "$t" go1.24/ours-table go1.24/bpftrace-count; then
+	v=$(div "$(m go1.24/ours-table)" "$(m go1.24/bpftrace-count)")
+	verdict "$(printf '%s: %.2f (goal <= 1.3)' "$t" "$v")" "$v" le 1.3
+fi
+t="go1.24 streaming / our count-only at the same point"
+if ! unmet "$t" go1.24/ours-table go1.24/ours-count; then
+	v=$(div "$(m go1.24/ours-table)" "$(m go1.24/ours-count)")
+	verdict "$(printf '%s: %.2f (goal <= 1.3)' "$t" "$v")" "$v" le 1.3
+fi
+t="http streaming, req/s as a share of untraced"
+if ! unmet "$t" http/ours-table http/untraced; then
+	v=$(div "$(m http/ours-table)" "$(m http/untraced)")
+	verdict "$(printf '%s: %.0f%% (goal >= 50%%)' "$t" "$(div "$v" 0.01)")" "$v" ge 0.5
+fi
+for l in go1.19 go1.24; do
+	t="$l --summary / our count-only"
+	if ! unmet "$t" "$l/ours-summary" "$l/ours-count"; then
+		v=$(div "$(m "$l/ours-summary")" "$(m "$l/ours-count")")
+		verdict "$(printf '%s: %.2f (goal <= 1.05)' "$t" "$v")" "$v" le 1.05
+	fi
+done
+# Requests/s are a rate: the slowdown is count-only's over --summary's.
+t="http --summary: our count-only req/s / --summary req/s"
+if ! unmet "$t" http/ours-summary http/ours-count; then
+	v=$(div "$(m http/ours-count)" "$(m http/ours-summary)")
+	verdict "$(printf '%s: %.2f (goal <= 1.05)' "$t" "$v")" "$v" le 1.05
+fi
+# Lost events: the worst run, not the median; one run that drops is a failure.
+for k in go1.19/ours-table go1.19/ours-json go1.24/ours-table go1.24/ours-json; do
+	t="$k lost events"
+	unmet "$t" "$k" && continue
+	v=$(maximum "${lost[$k]}")
+	if [ -z "$v" ]; then
+		nfail=$((nfail + 1))
+		printf 'FAIL  %s: unknown (no "goroutine: N events, M lost" line)\n' "$t"
+	else
+		verdict "$t: $v in the worst run (goal 0)" "$v" le 0
+	fi
+done
+printf 'targets: %d PASS, %d FAIL, %d n/a\n' "$npass" "$nfail" "$nna"
+
+total=$((SECONDS - start))
+limit=900
+if [ "$quick" -eq 1 ]; then limit=120; fi
+printf '\nelapsed: %d s (%d s of it building, fixtures, installing tools)\n' "$total" "$setup"
+if [ "$total" -gt "$limit" ]; then
+	printf 'warning: took %d s, over the %d s this run should take%s\n' "$total" "$limit" \
+		"$(if [ "$quick" -eq 1 ]; then echo " with --quick"; fi)"
+fi
