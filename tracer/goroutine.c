@@ -50,6 +50,8 @@
 #define DEFAULT_BINARY "./go-server-http/main"
 #define PROBED_FUNC "runtime.casgstatus"
 #define LOST_REPORT_NS (2 * 1000000000ULL)
+/* Creations held back for their goid longer than this are printed without it. */
+#define PENDING_MAX_NS (30 * 1000000000ULL)
 #define POLL_MS 5
 
 static struct env {
@@ -985,6 +987,8 @@ int main(int argc, char **argv)
 					lost - lost_seen, LOST_REPORT_NS / 1000000000ULL);
 			lost_seen = lost;
 			next_report = now_ns() + LOST_REPORT_NS;
+			if (now_ns() > PENDING_MAX_NS)
+				output__expire(out, now_ns() - PENDING_MAX_NS);
 		}
 		if (env.interval && now_ns() >= next_summary) {
 			report_summary(skel, sink.an, oo.out, prof, started, NULL);

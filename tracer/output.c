@@ -293,6 +293,16 @@ static void flush_pending(struct output *o, struct pending *p, const struct goro
 	unslot(o, p);
 }
 
+void output__expire(struct output *o, uint64_t before_ns)
+{
+	uint32_t i;
+
+	/* Backward-shift deletion may move a later entry into i: look at i again. */
+	for (i = 0; i < PENDING_SLOTS; i++)
+		while (o->pending[i].gp && o->pending[i].ev[0].ts_ns < before_ns)
+			flush_pending(o, &o->pending[i], NULL);
+}
+
 int output__event(struct output *o, const struct goroutine_event *e)
 {
 	struct pending *p;

@@ -36,6 +36,12 @@ struct output *output__new(const struct output_opts *opts);
 void output__delete(struct output *o);
 int output__event(struct output *o, const struct goroutine_event *e);
 uint64_t output__printed(const struct output *o);
+/*
+ * Print the held-back events older than before_ns with the goid unknown: a g
+ * that has not run since (a process gone, an idle extra M) must not hold its
+ * slot for ever, or a long --binary run would fill the table.
+ */
+void output__expire(struct output *o, uint64_t before_ns);
 /* Write out what is buffered (call once per poll). */
 void output__flush(struct output *o);
 

@@ -241,6 +241,32 @@ static void test_holdback(void)
 	free(r.text);
 }
 
+/* Held-back events older than the cut are printed, goid unknown; newer ones wait. */
+static void test_expire(void)
+{
+	struct goroutine_event a = ev(0x7000, 0, 6, 1), b = ev(0x8000, 0, 6, 1);
+	struct goroutine_event b2 = ev(0x8000, 77, 1, 2);
+	struct run r;
+	cJSON *j;
+
+	start(&r, true, -1, -1, false, NULL);
+	output__event(r.o, &a);
+	output__event(r.o, &b);
+	output__expire(r.o, b.ts_ns);
+	output__flush(r.o);
+	fflush(r.f);
+	CHECK(count_lines(r.text) == 1);
+	j = json_line(r.text, 0);
+	CHECK(cJSON_IsNull(cJSON_GetObjectItem(j, "goid")));
+	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(j, "ts_ns")) == a.ts_ns);
+	cJSON_Delete(j);
+	output__event(r.o, &b2);
+	finish(&r);
+	CHECK(count_lines(r.text) == 3);
+	CHECK(strstr(r.text, "\"goid\":77") != NULL && strstr(r.text, "\"goid\":0") == NULL);
+	free(r.text);
+}
+
 static void test_filters(void)
 {
 	struct goroutine_event c1 = ev(0x3000, 0, 6, 1), c2 = ev(0x3000, 7, 1, 2);
@@ -282,6 +308,7 @@ int main(void)
 	test_unknown_state();
 	test_reasons();
 	test_holdback();
+	test_expire();
 	test_filters();
 	return check_done("test_output");
 }
