@@ -696,12 +696,13 @@ static struct bpf_link *attach(struct bpf_program *prog, pid_t pid, const char *
 	link = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, path, f->probe.file_offset,
 					       &uopts);
 	/* Loading needs CAP_BPF, but the kernel creates a uprobe only for CAP_SYS_ADMIN. */
-	if (!link)
+	if (!link) {
+		int e = errno;
+
 		fprintf(stderr, "goroutine: cannot attach uprobe to %s:%s: %s%s\n", path, name,
-			strerror(errno),
-			errno == EACCES || errno == EPERM ?
-				" (uprobes need root or CAP_SYS_ADMIN)" :
-				"");
+			strerror(e),
+			e == EACCES || e == EPERM ? " (uprobes need root or CAP_SYS_ADMIN)" : "");
+	}
 	return link;
 }
 
