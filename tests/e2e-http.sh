@@ -45,7 +45,7 @@ awk 'NR > 1 && $3 == "?" && !(($6 == "IDLE" && $2 == "DEAD") || ($6 == "DEAD" &&
 	END { exit bad }' "$ev" || fail "implausible goids"
 
 new=$(awk -v b="$before" 'NR > 1 && NR <= b { seen[$3] = 1 }
-	NR > b && $3 > 0 && !($3 in seen) && !($3 in new) { new[$3] = 1; n++ }
+	NR > b && $3 ~ /^[0-9]+$/ && !($3 in seen) && !($3 in new) { new[$3] = 1; n++ }
 	END { print n + 0 }' "$ev")
 [ "$new" -ge "$N" ] || fail "$N requests but only $new goroutines not seen before them"
 
