@@ -696,7 +696,17 @@ static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 	if (ret)
 		return ret;
 	for (;;) {
+		Dwarf_Half children = 0;
+
 		ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
+		/*
+		 * A struct member has no children in any Go release; libdwarf
+		 * (20210528) can loop for ever looking for the sibling of one
+		 * that claims some (a fuzz find, tests/fuzz/regressions/dwarfg).
+		 */
+		if (ret == 0 && dwarf_die_abbrev_children_flag(die, &children) == DW_DLV_OK &&
+		    children)
+			ret = -ERRORS__CORRUPT;
 		if (ret == 0 && tag == DW_TAG_member)
 			ret = read_member(c, die, f);
 		if (ret == 0)
