@@ -12,8 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
-mapfile -t MINORS < <(sed -n 's/^DEFAULT_MINORS=(\(.*\))/\1/p' "$SRC/scripts/fetch-go-toolchains.sh" |
-	tr ' ' '\n' | awk -F. '$2 >= 26')
+mapfile -t MINORS < <(default_minors | awk -F. '$2 >= 26')
 [ ${#MINORS[@]} -ge 2 ] || fail "no go1.26+ toolchain in DEFAULT_MINORS of fetch-go-toolchains.sh"
 runs=0
 for minor in "${MINORS[@]}"; do

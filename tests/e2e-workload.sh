@@ -18,7 +18,7 @@ CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 if [ $# -gt 0 ]; then
 	MINORS=("$@")
 else
-	mapfile -t MINORS < <(sed -n 's/^DEFAULT_MINORS=(\(.*\))/\1/p' "$SRC/scripts/fetch-go-toolchains.sh" | tr ' ' '\n')
+	mapfile -t MINORS < <(default_minors)
 	# 1.19, 1.21-1.24, 1.26, 1.27 at least: a list that parsed to less checks too little.
 	[ ${#MINORS[@]} -ge 7 ] || fail "DEFAULT_MINORS of fetch-go-toolchains.sh gave only: ${MINORS[*]}"
 fi

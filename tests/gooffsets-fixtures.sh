@@ -21,7 +21,7 @@
 source "$(dirname "$0")/lib.sh"
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 GOOFFSETS="$BUILD/gooffsets"
-mapfile -t MINORS < <(sed -n 's/^DEFAULT_MINORS=(\(.*\))/\1/p' "$SRC/scripts/fetch-go-toolchains.sh" | tr ' ' '\n')
+mapfile -t MINORS < <(default_minors)
 MODES=(dwarf stripped static pie extld)
 PROGS=(go-server-http)
 for d in "$SRC"/tests/fixtures/go/*/; do

@@ -51,6 +51,12 @@ require_bpf() {
 	exit $SKIP
 }
 
+# default_minors: the Go minors the fixtures are built for (DEFAULT_MINORS of
+# scripts/fetch-go-toolchains.sh), one a line.
+default_minors() {
+	sed -n 's/^DEFAULT_MINORS=(\(.*\))/\1/p' "$SRC/scripts/fetch-go-toolchains.sh" | tr ' ' '\n'
+}
+
 # start_server [ARGS...]: the bundled server on a kernel-chosen loopback port;
 # sets SERVER_PID and SERVER_ADDR.
 start_server() {
