@@ -46,6 +46,10 @@
 /* Refuse to inflate more than this, or more than DWARFG_MAX_RATIO times the input. */
 #define DWARFG_MAX_SECTION (1ULL << 30)
 #define DWARFG_MAX_RATIO 1000ULL
+/* More abbreviations than one unit's table has (Go's has about 40). */
+#define DWARFG_MAX_ABBREVS (1U << 16)
+/* Deepest DIE nesting checked before libdwarf walks a subtree (Go's is under 10). */
+#define DWARFG_MAX_DEPTH 128
 /* Longest typedef/const chain followed from a member to a sized type. */
 #define DWARFG_MAX_TYPE_HOPS 16
 /* More CUs than any program has (one per Go package, per C file): bounds libdwarf's memory. */
@@ -90,26 +94,34 @@ struct dwobj {
 struct dwctx {
 	Dwarf_Debug dbg;
 	struct dwobj *obj;
+	bool check_skips; /* the unit searched now may have DW_AT_sibling: see check_skip */
 };
 
-/* Growable list of CU DIE offsets. */
+/* A unit to search: its CU DIE's offset, and where its abbreviations start. */
+struct curef {
+	Dwarf_Off die;
+	Dwarf_Unsigned abbrev;
+};
+
+/* Growable list of units. */
 struct offs {
-	Dwarf_Off *v;
+	struct curef *v;
 	size_t n, cap;
 };
 
-static int offs__push(struct offs *o, Dwarf_Off off)
+static int offs__push(struct offs *o, Dwarf_Off die, Dwarf_Unsigned abbrev)
 {
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 16;
-		Dwarf_Off *v = realloc(o->v, cap * sizeof(*v));
+		struct curef *v = realloc(o->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		o->v = v;
 		o->cap = cap;
 	}
-	o->v[o->n++] = off;
+	o->v[o->n].die = die;
+	o->v[o->n++].abbrev = abbrev;
 	return 0;
 }
 
@@ -442,11 +454,129 @@ static int dw_ret(struct dwctx *c, int res, Dwarf_Error *err)
 }
 
 /*
- * Next sibling of *die, replacing it (and freeing the old DIE). Returns 0, 1 at
- * the end of the list, or a negative error. Offsets must grow: a corrupt
- * DW_AT_sibling pointing backwards would otherwise loop forever.
+ * Whether the abbreviation table at off (a unit's, up to its null entry, as
+ * libdwarf reads it) has an entry with a DW_AT_sibling, or cannot be read:
+ * either way the unit's walks must be checked (check_skip).
  */
-static int next_sibling(struct dwctx *c, Dwarf_Die *die)
+static bool abbrevs_have_sibling(struct dwctx *c, Dwarf_Unsigned off)
+{
+	unsigned int k;
+
+	for (k = 0; k < DWARFG_MAX_ABBREVS; k++) {
+		Dwarf_Error err = NULL;
+		Dwarf_Abbrev ab = NULL;
+		Dwarf_Unsigned len = 0, n = 0, code = 0, i, attr, form;
+		Dwarf_Signed implicit;
+		Dwarf_Off aoff;
+		bool found = false;
+		int ret;
+
+		ret = dw_ret(c, dwarf_get_abbrev(c->dbg, off, &ab, &len, &n, &err), &err);
+		if (ret == 1)
+			return false; /* the end of .debug_abbrev */
+		if (ret)
+			return true;
+		ret = dw_ret(c, dwarf_get_abbrev_code(ab, &code, &err), &err);
+		for (i = 0; i < n && !found && ret == 0; i++) {
+			ret = dw_ret(c,
+				     dwarf_get_abbrev_entry_b(ab, i, false, &attr, &form, &implicit,
+							      &aoff, &err),
+				     &err);
+			found = ret == 0 && attr == DW_AT_sibling;
+		}
+		dwarf_dealloc(c->dbg, ab, DW_DLA_ABBREV);
+		if (found || ret || !len)
+			return true;
+		if (!code)
+			return false; /* the null entry ending the table */
+		off += len;
+	}
+	return true;
+}
+
+static int next_sibling_at(struct dwctx *c, Dwarf_Die *die, unsigned int depth);
+
+/*
+ * Every DW_AT_sibling of die (a DIE has one, but a corrupt one may repeat it)
+ * must point past die and stay inside its unit.
+ */
+static int check_sibling_attrs(struct dwctx *c, Dwarf_Die die)
+{
+	Dwarf_Error err = NULL;
+	Dwarf_Attribute *atl = NULL;
+	Dwarf_Off off, cu_off;
+	Dwarf_Unsigned cu_len;
+	Dwarf_Signed n = 0, i;
+	int ret;
+
+	ret = dw_ret(c, dwarf_dieoffset(die, &off, &err), &err);
+	if (ret == 0)
+		ret = dw_ret(c, dwarf_die_CU_offset_range(die, &cu_off, &cu_len, &err), &err);
+	if (ret == 0)
+		ret = dw_ret(c, dwarf_attrlist(die, &atl, &n, &err), &err);
+	for (i = 0; ret == 0 && i < n; i++) {
+		Dwarf_Half attr;
+		Dwarf_Off target;
+
+		ret = dw_ret(c, dwarf_whatattr(atl[i], &attr, &err), &err);
+		if (ret || attr != DW_AT_sibling)
+			continue;
+		ret = dw_ret(c, dwarf_global_formref(atl[i], &target, &err), &err);
+		if (ret == 0 && (target <= off || target - cu_off >= cu_len))
+			ret = -ERRORS__CORRUPT;
+	}
+	for (i = 0; i < n; i++)
+		dwarf_dealloc_attribute(atl[i]);
+	if (atl)
+		dwarf_dealloc(c->dbg, atl, DW_DLA_LIST);
+	return ret < 0 ? ret : ret ? -ERRORS__CORRUPT : 0;
+}
+
+/*
+ * Make sure dwarf_siblingof_b() on die terminates. libdwarf (20210528) finds
+ * the sibling of a DIE with children but no DW_AT_sibling by walking the
+ * subtree, jumping over every descendant that has a DW_AT_sibling, without
+ * checking that the jump goes forward: one pointing at itself loops for ever
+ * (a fuzz find, tests/fuzz/regressions/dwarfg/self-sibling-in-subtree-hang).
+ * So every DW_AT_sibling libdwarf would follow must point forward inside the
+ * unit; where there is none, we check the subtree first, the same way. That
+ * doubles the walk, so it is done only in units whose abbreviations have a
+ * DW_AT_sibling at all: Go's linker emits none (GCC, for cgo's C, does).
+ */
+static int check_skip(struct dwctx *c, Dwarf_Die die, unsigned int depth)
+{
+	Dwarf_Error err = NULL;
+	Dwarf_Bool has = false;
+	Dwarf_Half children = 0;
+	Dwarf_Die kid = NULL;
+	int ret;
+
+	if (!c->check_skips)
+		return 0;
+	if (depth > DWARFG_MAX_DEPTH)
+		return -ERRORS__CORRUPT;
+	ret = dw_ret(c, dwarf_hasattr(die, DW_AT_sibling, &has, &err), &err);
+	if (ret)
+		return ret < 0 ? ret : -ERRORS__CORRUPT;
+	if (has)
+		return check_sibling_attrs(c, die);
+	ret = dw_ret(c, dwarf_die_abbrev_children_flag(die, &children), &err);
+	if (ret || !children)
+		return ret < 0 ? ret : 0;
+	ret = dw_ret(c, dwarf_child(die, &kid, &err), &err);
+	while (ret == 0)
+		ret = next_sibling_at(c, &kid, depth + 1);
+	if (kid)
+		dwarf_dealloc_die(kid);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Next sibling of *die at nesting depth, replacing it (and freeing the old
+ * DIE). Returns 0, 1 at the end of the list, or a negative error. Offsets must
+ * grow: a corrupt DW_AT_sibling pointing backwards would otherwise loop here.
+ */
+static int next_sibling_at(struct dwctx *c, Dwarf_Die *die, unsigned int depth)
 {
 	Dwarf_Error err = NULL;
 	Dwarf_Off cur, next;
@@ -454,6 +584,8 @@ static int next_sibling(struct dwctx *c, Dwarf_Die *die)
 	int ret;
 
 	ret = dw_ret(c, dwarf_dieoffset(*die, &cur, &err), &err);
+	if (ret == 0)
+		ret = check_skip(c, *die, depth);
 	if (ret == 0)
 		ret = dw_ret(c, dwarf_siblingof_b(c->dbg, *die, true, &sib, &err), &err);
 	dwarf_dealloc_die(*die);
@@ -469,6 +601,12 @@ static int next_sibling(struct dwctx *c, Dwarf_Die *die)
 	}
 	*die = sib;
 	return 0;
+}
+
+/* Next sibling of a top-level DIE or of a struct member (see next_sibling_at). */
+static int next_sibling(struct dwctx *c, Dwarf_Die *die)
+{
+	return next_sibling_at(c, die, 0);
 }
 
 /* Name of die, or NULL. libdwarf's names point into section data: never freed. */
@@ -700,9 +838,10 @@ static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 
 		ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
 		/*
-		 * A struct member has no children in any Go release; libdwarf
-		 * (20210528) can loop for ever looking for the sibling of one
-		 * that claims some (a fuzz find, tests/fuzz/regressions/dwarfg).
+		 * A struct member has no children in any Go release: one that
+		 * claims some is corrupt (libdwarf 20210528 looped for ever on
+		 * one, tests/fuzz/regressions/dwarfg/member-with-children-hang,
+		 * before check_skip).
 		 */
 		if (ret == 0 && dwarf_die_abbrev_children_flag(die, &children) == DW_DLV_OK &&
 		    children)
@@ -731,7 +870,7 @@ static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 }
 
 /* Look through the top-level DIEs of the CU at cu_off. Returns 0 found, 1 not, or negative. */
-static int search_cu(struct dwctx *c, Dwarf_Off cu_off, struct dwarfg_fields *f)
+static int search_cu(struct dwctx *c, const struct curef *u, struct dwarfg_fields *f)
 {
 	Dwarf_Error err = NULL;
 	Dwarf_Die cu = NULL, die = NULL;
@@ -739,7 +878,11 @@ static int search_cu(struct dwctx *c, Dwarf_Off cu_off, struct dwarfg_fields *f)
 	Dwarf_Half tag;
 	int ret;
 
-	ret = dw_ret(c, dwarf_offdie_b(c->dbg, cu_off, true, &cu, &err), &err);
+	c->check_skips = abbrevs_have_sibling(c, u->abbrev);
+	if (c->check_skips)
+		log__debug("dwarfg: unit at %#llx may use DW_AT_sibling: checking its walks",
+			   (unsigned long long)u->die);
+	ret = dw_ret(c, dwarf_offdie_b(c->dbg, u->die, true, &cu, &err), &err);
 	if (ret)
 		return ret < 0 ? ret : -ERRORS__CORRUPT;
 	ret = dw_ret(c, dwarf_child(cu, &die, &err), &err);
@@ -814,11 +957,11 @@ static int collect_cus(struct dwctx *c, struct offs *rt, struct offs *other)
 		if (ret)
 			goto next;
 		if (name && !strcmp(name, "runtime")) {
-			ret = offs__push(rt, off);
+			ret = offs__push(rt, off, abbrev_off);
 		} else {
 			ret = dw_ret(c, dwarf_srclang(cu, &lang, &err), &err);
 			if (ret == 0 && lang == DW_LANG_Go)
-				ret = offs__push(other, off);
+				ret = offs__push(other, off, abbrev_off);
 			else if (ret == 1)
 				ret = 0;
 		}
@@ -837,7 +980,7 @@ static int search_cus(struct dwctx *c, const struct offs *o, bool last_first,
 	int ret;
 
 	for (k = 0; k < o->n; k++) {
-		ret = search_cu(c, o->v[last_first ? o->n - 1 - k : k], f);
+		ret = search_cu(c, &o->v[last_first ? o->n - 1 - k : k], f);
 		if (ret <= 0)
 			return ret;
 	}

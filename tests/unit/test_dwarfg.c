@@ -1230,6 +1230,189 @@ static int iters_env(void)
 	return n > 0 ? n : 0;
 }
 
+/*
+ * DW_AT_sibling, which Go never writes but GCC does. A "runtime" unit holds a
+ * pointer type with children and no DW_AT_sibling, whose child, an array type,
+ * has one: libdwarf walks that subtree to find the pointer's sibling and jumps
+ * where the array's DW_AT_sibling says. sib_at picks the target: the DIE after
+ * the array (right), the array itself (libdwarf 20210528 looped for ever), the
+ * pointer (backwards), or past the unit. Then runtime.g, one member, goid.
+ */
+enum sib_at { SIB_RIGHT, SIB_SELF, SIB_BACK, SIB_OUT, SIB_TOP_BACK };
+
+static uint8_t *sibling_image(enum sib_at at, size_t *len)
+{
+	struct bb info = {0}, ab = {0};
+	size_t cu, i64, ptr, arr, sib_ref, top, top_ref;
+	uint32_t target = 0;
+	uint8_t *img;
+
+	abbrev(&ab, 1, DW_TAG_compile_unit, true,
+	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_language, DW_FORM_data1,
+				      0});
+	abbrev(&ab, 2, DW_TAG_structure_type, true,
+	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_byte_size, DW_FORM_udata,
+				      0});
+	abbrev(&ab, 3, DW_TAG_member, false,
+	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_data_member_location,
+				      DW_FORM_udata, DW_AT_type, DW_FORM_ref4, 0});
+	abbrev(&ab, 4, DW_TAG_base_type, false,
+	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_byte_size, DW_FORM_data1,
+				      0});
+	abbrev(&ab, 5, DW_TAG_array_type, true,
+	       (const unsigned int[]){DW_AT_type, DW_FORM_ref4, DW_AT_sibling, DW_FORM_ref4, 0});
+	abbrev(&ab, 6, DW_TAG_subrange_type, false,
+	       (const unsigned int[]){DW_AT_upper_bound, DW_FORM_data1, 0});
+	abbrev(&ab, 7, DW_TAG_pointer_type, true,
+	       (const unsigned int[]){DW_AT_byte_size, DW_FORM_data1, 0});
+	abbrev(&ab, 8, DW_TAG_subprogram, true,
+	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_sibling, DW_FORM_ref4, 0});
+	bb_u8(&ab, 0);
+
+	cu = cu_begin(&info, "runtime", DW_LANG_Go);
+	/* A top-level DIE with a DW_AT_sibling of its own (patched below). */
+	top = info.n;
+	bb_uleb(&info, 8);
+	bb_str(&info, "runtime.main");
+	top_ref = info.n;
+	bb_u32(&info, 0);
+	bb_uleb(&info, 6);
+	bb_u8(&info, 1);
+	bb_u8(&info, 0);
+	i64 = info.n;
+	bb_uleb(&info, 4);
+	bb_str(&info, "int64");
+	bb_u8(&info, 8);
+	ptr = info.n;
+	bb_uleb(&info, 7);
+	bb_u8(&info, 8);
+	arr = info.n;
+	bb_uleb(&info, 5);
+	bb_u32(&info, (uint32_t)(i64 - cu));
+	sib_ref = info.n;
+	bb_u32(&info, 0); /* patched below */
+	bb_uleb(&info, 6);
+	bb_u8(&info, 3);
+	bb_u8(&info, 0); /* end of the array's children */
+	target = (uint32_t)(info.n - cu);
+	bb_uleb(&info, 6); /* the DIE after the array: where its DW_AT_sibling belongs */
+	bb_u8(&info, 7);
+	bb_u8(&info, 0); /* end of the pointer's children */
+	bb_uleb(&info, 2);
+	bb_str(&info, "runtime.g");
+	bb_uleb(&info, 400);
+	bb_uleb(&info, 3);
+	bb_str(&info, "goid");
+	bb_uleb(&info, 152);
+	bb_u32(&info, (uint32_t)(i64 - cu));
+	bb_u8(&info, 0); /* end of runtime.g's members */
+	cu_end(&info, cu);
+
+	if (at == SIB_SELF)
+		target = (uint32_t)(arr - cu);
+	else if (at == SIB_BACK)
+		target = (uint32_t)(ptr - cu);
+	else if (at == SIB_OUT)
+		target = (uint32_t)(info.n - cu + 16);
+	memcpy(info.p + sib_ref, &target, 4);
+	target = (uint32_t)((at == SIB_TOP_BACK ? top : i64) - cu);
+	memcpy(info.p + top_ref, &target, 4);
+
+	img = build_elf(
+		(const struct sec_in[]){
+			{".debug_abbrev", ab.p, ab.n, 0, 0},
+			{".debug_info", info.p, info.n, 0, 0},
+		},
+		2, len);
+	free(info.p);
+	free(ab.p);
+	return img;
+}
+
+/* A runtime.g laid out by GCC, which writes DW_AT_sibling, as DWARF 4 and 5. */
+static void test_gcc_siblings(void)
+{
+	char dir[] = "/tmp/test_dwarfg_gcc.XXXXXX", cmd[1024], path[200];
+	struct dwarfg_fields f;
+	struct elfbuf *e;
+
+	if (run("gcc --version >/dev/null 2>&1")) {
+		CHECK_SKIP("gcc siblings: no gcc");
+		return;
+	}
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	/*
+	 * Named "runtime" so the unit is one dwarfg searches; runtime_g becomes
+	 * runtime.g. Linked (with nothing), so that no relocation is left to apply.
+	 */
+	fmt(cmd, sizeof(cmd),
+	    "cd %s && printf '%%s\\n' 'struct stk { unsigned long lo, hi; };' "
+	    "'struct runtime_g { struct stk stack; void *m; long sched[7]; "
+	    "unsigned int atomicstatus; long goid; unsigned char waitreason; } v;' >runtime",
+	    dir);
+	CHECK(run(cmd) == 0);
+	for (int ver = 4; ver <= 5; ver++) {
+		fmt(cmd, sizeof(cmd),
+		    "cd %s && gcc -g -gdwarf-%d -nostdlib -static -Wl,-e,0 -x c runtime -o r%d && "
+		    "perl -pi -e 's/runtime_g\\0/runtime.g\\0/g' r%d && "
+		    "readelf -wi r%d | grep -q DW_AT_sibling",
+		    dir, ver, ver, ver, ver);
+		if (run(cmd)) {
+			CHECK(0);
+			continue;
+		}
+		fmt(path, sizeof(path), "%s/r%d", dir, ver);
+		CHECK(elfbuf__open_path(path, &e) == 0);
+		if (!e)
+			continue;
+		CHECK_EQ_U64(dwarfg__read(e, &f), 0);
+		CHECK_EQ_U64(f.stack, 0);
+		CHECK_EQ_U64(f.m, 16);
+		CHECK_EQ_U64(f.sched, 24);
+		CHECK_EQ_U64(f.atomicstatus, 80);
+		CHECK_EQ_U64(f.goid, 88);
+		CHECK_EQ_U64(f.waitreason, 96);
+		elfbuf__delete(e);
+	}
+	fmt(cmd, sizeof(cmd), "rm -rf %s", dir);
+	run(cmd);
+}
+
+static void test_siblings(void)
+{
+	static const struct {
+		enum sib_at at;
+		int want;
+	} cases[] = {
+		{SIB_RIGHT, 0},
+		{SIB_SELF, -ERRORS__CORRUPT},
+		{SIB_BACK, -ERRORS__CORRUPT},
+		{SIB_OUT, -ERRORS__CORRUPT},
+		{SIB_TOP_BACK, -ERRORS__CORRUPT},
+	};
+	struct dwarfg_fields f;
+
+	/* A walk that loops fails here, not at CTest's timeout ten minutes later. */
+	alarm(60);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len;
+		uint8_t *img = sibling_image(cases[i].at, &len);
+		int err = read_buf(img, len, &f);
+
+		if (err != cases[i].want)
+			fprintf(stderr, "sibling case %zu: %d, want %d\n", i, err, cases[i].want);
+		CHECK(err == cases[i].want);
+		if (cases[i].at == SIB_RIGHT)
+			CHECK_EQ_U64(f.goid, 152);
+		free(img);
+	}
+	test_gcc_siblings();
+	alarm(0);
+}
+
 /* Build twins of a small program with the system Go; check, then damage them. */
 static void test_system_go(void)
 {
@@ -1433,6 +1616,7 @@ int main(int argc, char **argv)
 	test_synthetic_rounds();
 	test_synthetic_containers();
 	test_synthetic_mutations();
+	test_siblings();
 	test_system_go();
 	if (!getenv("DWARFG_QUICK"))
 		test_fixtures();
