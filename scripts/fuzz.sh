@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fuzz.sh [--smoke] [-j N] [SECONDS] [TARGET...]: fuzz the resolver's parsers.
+# fuzz.sh [--smoke] [-j N] [--runs N] [SECONDS] [TARGET...]: fuzz the parsers.
 # Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in
 # build-fuzz/ (or $FUZZ_BUILD), makes seed corpora from real Go binaries and
 # small synthetic ones into $CACHE/fuzz/<target>/seeds, then runs each target
@@ -17,6 +17,9 @@
 # TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint.
 # FUZZ_MAX_LEN=BYTES caps the input length (default: the largest seed, a whole
 # binary); 65536 fuzzes the ELF-level targets on the small seeds, ~40x faster.
+# --runs N: stop each target after N executions (10M, 500k, 1e7 are understood)
+# or at SECONDS (then default 7200), whichever comes first; with -j 2, the
+# slow targets first: --runs 10M -j 2 gotypes dwarfg elfbuf profile ...
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -24,12 +27,22 @@ set -euo pipefail
 
 top=$(repo_root)
 all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint)
-smoke=0 secs=60 jobs=1 targets=()
+smoke=0 secs='' jobs=1 runs=0 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 secs=${FUZZ_SMOKE_SECONDS:-5} ;;
 	-j) jobs=$2; shift ;;
-	-h | --help) sed -n '4,21s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--runs)
+		case $2 in
+		*[0-9][Mm]) runs=$((${2%?} * 1000000)) ;;
+		*[0-9][kK]) runs=$((${2%?} * 1000)) ;;
+		*[0-9]e[0-9]*) runs=$(gawk -v n="$2" 'BEGIN { printf "%d", n + 0 }') ;;
+		*) runs=$2 ;;
+		esac
+		[[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -gt 0 ] || die "--runs wants a count, not '$2'"
+		shift
+		;;
+	-h | --help) sed -n '4,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	[0-9]*) secs=$1 ;;
 	*)
 		[[ " ${all_targets[*]} " == *" $1 "* ]] || die "unknown target '$1' (see --help)"
@@ -39,6 +52,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
+if [ -z "$secs" ]; then
+	secs=60
+	[ "$runs" -gt 0 ] && secs=7200
+fi
 
 bld=${FUZZ_BUILD:-$top/build-fuzz}
 cache=$(cache_root)/fuzz
@@ -249,6 +266,7 @@ run_one() { # TARGET: fuzz it; writes "execs exec/s crashes leaks" to $work/TARG
 	# The suite's smoke run explores the same mutations every time (a fixed seed):
 	# new ground is for the long runs, not for a CI run to stumble on.
 	[ "$smoke" = 1 ] && args+=(-seed=1)
+	[ "$runs" -gt 0 ] && args+=(-runs="$runs")
 	nice -n 10 "$fz/fuzz_$t" -max_total_time="$secs" -timeout=30 -rss_limit_mb=4096 \
 		-malloc_limit_mb=2048 -max_len="$max" -print_final_stats=1 \
 		-artifact_prefix="$out/" "${args[@]}" "${dirs[@]}" >"$l" 2>&1 || rc=$?
