@@ -30,7 +30,7 @@ struct elfbuf_section {
 };
 
 struct elfbuf_segment {
-	uint32_t type; /* PT_* */
+	uint32_t type;	/* PT_* */
 	uint32_t flags; /* PF_* */
 	uint64_t offset;
 	uint64_t vaddr;

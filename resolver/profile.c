@@ -51,7 +51,8 @@ const char *profile__source_name(enum profile_source s)
 
 const char *profile__version_source_name(enum profile_version_source s)
 {
-	return (unsigned int)s < ARRAY_SIZE(version_source_names) ? version_source_names[s] : "none";
+	return (unsigned int)s < ARRAY_SIZE(version_source_names) ? version_source_names[s] :
+								    "none";
 }
 
 void profile__add_warning(struct profile *p, const char *fmt, ...)
@@ -138,7 +139,8 @@ int profile__to_json(const struct profile *p, char **json)
 
 			add_hex(pr, "address", pf->probe.address);
 			add_hex(pr, "file_offset", pf->probe.file_offset);
-			cJSON_AddStringToObject(pr, "kind", pf->probe.emulated ? "emulated" : "entry");
+			cJSON_AddStringToObject(pr, "kind",
+						pf->probe.emulated ? "emulated" : "entry");
 			cJSON_AddNumberToObject(pr, "sp_delta", (double)pf->probe.sp_delta);
 			cJSON_AddStringToObject(pr, "insn", pf->probe.insn);
 		}

@@ -42,10 +42,10 @@ enum profile_abi {
 /* How the Go version was found (debug/buildinfo's order, then fallbacks). */
 enum profile_version_source {
 	PROFILE_VER_NONE = 0,
-	PROFILE_VER_BUILDINFO_SECTION,	/* .go.buildinfo */
-	PROFILE_VER_BUILDINFO_SEGMENT,	/* first writable non-exec PT_LOAD */
+	PROFILE_VER_BUILDINFO_SECTION,	 /* .go.buildinfo */
+	PROFILE_VER_BUILDINFO_SEGMENT,	 /* first writable non-exec PT_LOAD */
 	PROFILE_VER_BUILDVERSION_SYMBOL, /* runtime.buildVersion via .symtab */
-	PROFILE_VER_BUILDVERSION_SCAN,	/* a Go string header pointing at "go1.N..." */
+	PROFILE_VER_BUILDVERSION_SCAN,	 /* a Go string header pointing at "go1.N..." */
 };
 
 struct profile_offset {

@@ -10,9 +10,10 @@ build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 	libdwarf-dev libcjson-dev zlib1g-dev libcapstone-dev golang-go)
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
-# Go toolchains; headless chromium opens the --html report.
+# Go toolchains; headless chromium opens the --html report; the style test runs
+# clang-format and shellcheck.
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
-	chromium curl procps)
+	chromium curl procps clang-format shellcheck)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

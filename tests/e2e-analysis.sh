@@ -19,7 +19,7 @@ T="$BUILD/goroutine"
 # check SUMMARY.json OUT SOURCE LABEL: the summary against what OUT (the
 # program's own report) says.
 check() {
-	local s=$1 out=$2 source=$3 label=$4 leaker leaks chan q
+	local s=$1 out=$2 source=$3 label=$4 leaker leaks chan
 	leaker=$(awk '$1 == "leaker" { print $2 }' "$out")
 	leaks=$(awk '$1 == "leak" { print $2 }' "$out" | sort -n | paste -sd,)
 	chan=$(awk '$1 == "chan" { print $2 }' "$out")

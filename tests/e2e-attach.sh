@@ -18,7 +18,7 @@ T="$BUILD/goroutine"
 start_server
 first_pid=$SERVER_PID first_addr=$SERVER_ADDR
 start_server
-second_pid=$SERVER_PID second_addr=$SERVER_ADDR
+second_addr=$SERVER_ADDR
 stats=$(cat /proc/sys/kernel/bpf_stats_enabled)
 echo 1 >/proc/sys/kernel/bpf_stats_enabled
 trap 'echo "$stats" >/proc/sys/kernel/bpf_stats_enabled; _cleanup' EXIT

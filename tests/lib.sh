@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # lib.sh: what the shell tests share: failing with a message, the BPF
 # privilege gate (loud, and a failure under CI), starting the bundled server on

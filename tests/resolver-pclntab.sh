@@ -119,9 +119,9 @@ cache() {
 	fi
 	# npm binaries: every row of the fixture list must have been fetched;
 	# the expected version is the list's, cross-checked by `go version`.
-	local list=$SRC/tests/fixtures/npm-fixtures.tsv npm=0 pkg ver abi _note name bin
+	local list=$SRC/tests/fixtures/npm-fixtures.tsv npm=0 pkg ver _abi _note name bin
 	[ -r "$list" ] || fail "cannot read $list"
-	while IFS=$'\t' read -r pkg ver gov abi _note; do
+	while IFS=$'\t' read -r pkg ver gov _abi _note; do
 		[[ -z $pkg || $pkg == \#* || $pkg == package ]] && continue
 		name=${pkg#@}
 		bin=$CACHE/npm/${name//\//-}-$ver/package/bin/esbuild

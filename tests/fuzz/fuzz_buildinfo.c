@@ -59,7 +59,8 @@ static void read_wrapped(const uint8_t *data, size_t size, int with_sections)
 	synth_segment(&s, PT_LOAD, PF_R, RO_BASE, data, size);
 	rw = synth_segment(&s, PT_LOAD, PF_R | PF_W, RW_BASE, data, size);
 	if (with_sections) {
-		synth_section(&s, ".go.buildinfo", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, rw, 0, size);
+		synth_section(&s, ".go.buildinfo", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, rw, 0,
+			      size);
 		synth_symbol(&s, "runtime.buildVersion", RW_BASE + 16, 16);
 	}
 	img = synth_build(&s, &len);

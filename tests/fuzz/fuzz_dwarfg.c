@@ -23,8 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!err || err == -ERRORS__NO_DWARF || err == -ERRORS__NO_TYPE ||
 		   err == -ERRORS__CORRUPT || err == -EOPNOTSUPP || err == -ENOMEM);
 	if (!err) {
-		const int64_t offs[] = {f.goid, f.atomicstatus, f.waitreason, f.parent_goid,
-					f.m, f.sched, f.stack};
+		const int64_t offs[] = {
+			f.goid, f.atomicstatus, f.waitreason, f.parent_goid, f.m, f.sched, f.stack,
+		};
 
 		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++)
 			FUZZ_CHECK(offs[i] >= -1);

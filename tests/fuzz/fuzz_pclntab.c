@@ -68,7 +68,8 @@ static void walk(const struct pclntab *t, const uint8_t *data, size_t size)
 		if (err)
 			continue;
 		FUZZ_CHECK(f.index == i);
-		FUZZ_CHECK(((const uint8_t *)f.name >= data && (const uint8_t *)f.name < data + size) ||
+		FUZZ_CHECK(((const uint8_t *)f.name >= data &&
+			    (const uint8_t *)f.name < data + size) ||
 			   !f.name[0]);
 		check_func(t, &f);
 	}

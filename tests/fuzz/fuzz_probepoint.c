@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	entry = fuzz_le64(data + 8);
 	opts.stack_args = data[0] & 1;
 	opts.emulated_push = data[0] & 2;
-	opts.keep_regs = (data[0] & 4 ? PROBEPOINT_GO_ARGS : 0) | (data[0] & 8 ? PROBEPOINT_R14 : 0);
+	opts.keep_regs =
+		(data[0] & 4 ? PROBEPOINT_GO_ARGS : 0) | (data[0] & 8 ? PROBEPOINT_R14 : 0);
 	err = probepoint__choose(len ? code : NULL, len, entry, EM_X86_64, &opts, &pp);
 	FUZZ_CHECK(!err || err == -EINVAL || err == -ENOMEM);
 	FUZZ_CHECK(fuzz_terminated(pp.why, sizeof(pp.why)) && pp.why[0]);
@@ -75,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!err && pp.offset < len && pp.insn_len >= 1 &&
 			   pp.insn_len <= len - pp.offset);
 		if (!kernel_emulates(code + pp.offset, pp.insn_len, opts.emulated_push))
-			fprintf(stderr, "chose \"%s\" at +0x%llx, which the kernel does not emulate\n",
+			fprintf(stderr,
+				"chose \"%s\" at +0x%llx, which the kernel does not emulate\n",
 				pp.insn, (unsigned long long)pp.offset);
 		FUZZ_CHECK(kernel_emulates(code + pp.offset, pp.insn_len, opts.emulated_push));
 	} else {

@@ -110,12 +110,14 @@ static void pclntab_seeds(void)
 		uint64_t hdr_text;
 		const char *name;
 	} tabs[] = {
+		/* clang-format off */
 		{PCLNTAB_VER_12, 8, 1, 0, "1.2"},
 		{PCLNTAB_VER_116, 8, 1, 0, "1.16"},
 		{PCLNTAB_VER_116, 4, 4, 0, "1.16-ps4"},
 		{PCLNTAB_VER_118, 8, 1, TEXT, "1.18"},
 		{PCLNTAB_VER_120, 8, 1, TEXT, "1.20"},
 		{PCLNTAB_VER_120, 8, 1, 0, "1.26"},
+		/* clang-format on */
 	};
 	static uint8_t b[1 << 16];
 
@@ -164,10 +166,13 @@ static void elf_seed(enum pclntab_version v, int with_sections, const char *name
 	synth_section(&s, ".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, rx, 0, sizeof(text));
 	synth_section(&s, ".gopclntab", SHT_PROGBITS, SHF_ALLOC, ro, 0, t.len);
 	synth_section(&s, ".go.buildinfo", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, rw, 0, n);
-	s.sec[s.nsec++] = (struct synth_sec){.name = ".note.gnu.build-id", .type = SHT_NOTE,
-					     .seg = -1, .data = gnu, .size = ng};
-	s.sec[s.nsec++] = (struct synth_sec){.name = ".note.go.buildid", .type = SHT_NOTE,
-					     .seg = -1, .data = gonote, .size = ngo};
+	s.sec[s.nsec++] = (struct synth_sec){
+		.name = ".note.gnu.build-id", .type = SHT_NOTE, .seg = -1, .data = gnu, .size = ng};
+	s.sec[s.nsec++] = (struct synth_sec){.name = ".note.go.buildid",
+					     .type = SHT_NOTE,
+					     .seg = -1,
+					     .data = gonote,
+					     .size = ngo};
 	synth_symbol(&s, "runtime.casgstatus", TEXT + SYNTH_FSIZE, SYNTH_FSIZE);
 	synth_symbol(&s, "main.main", TEXT, SYNTH_FSIZE);
 	img = synth_build(&s, &len);
@@ -195,10 +200,10 @@ static void profile_seed(void)
 	p->g_waitreason = (struct profile_offset){-1, PROFILE_SRC_NONE, 0};
 	p->g_parent_goid = (struct profile_offset){272, PROFILE_SRC_TABLE, 8};
 	p->g_m = (struct profile_offset){48, PROFILE_SRC_DEFAULT, 8};
-	p->funcs[PROFILE_FUNC_CASGSTATUS] = (struct profile_func){0x43a120, 0x3a120, 0x43a400,
-								  PROFILE_SRC_PCLNTAB};
-	p->funcs[PROFILE_FUNC_NEWPROC] = (struct profile_func){0x441000, 0x41000, 0x441100,
-							       PROFILE_SRC_SYMTAB};
+	p->funcs[PROFILE_FUNC_CASGSTATUS] =
+		(struct profile_func){0x43a120, 0x3a120, 0x43a400, PROFILE_SRC_PCLNTAB};
+	p->funcs[PROFILE_FUNC_NEWPROC] =
+		(struct profile_func){0x441000, 0x41000, 0x441100, PROFILE_SRC_SYMTAB};
 	strcpy(p->gstatus[0], "idle");
 	strcpy(p->gstatus[1], "runnable");
 	p->n_gstatus = 2;
@@ -301,7 +306,8 @@ int main(int argc, char **argv)
 		return gotypes_seeds(argv[2], atoi(argv[3]), argv[4]);
 	if (argc != 2) {
 		fprintf(stderr,
-			"usage: %s OUTDIR | gotypes BINARY MINOR OUT | probepoint BINARY STACK_ABI OUT\n",
+			"usage: %s OUTDIR | gotypes BINARY MINOR OUT | probepoint BINARY STACK_ABI "
+			"OUT\n",
 			argv[0]);
 		return 2;
 	}
