@@ -453,6 +453,21 @@ static int dw_ret(struct dwctx *c, int res, Dwarf_Error *err)
 	return dw_fail(c, err);
 }
 
+/* The byte at off in .debug_abbrev as libdwarf was shown it, or -1. */
+static int abbrev_byte(const struct dwctx *c, Dwarf_Unsigned off)
+{
+	for (size_t i = 0; i < c->obj->n; i++) {
+		const struct dwsec *d = &c->obj->secs[i];
+
+		if (d->kind == DWSEC_HIDDEN || strcmp(d->name, ".debug_abbrev"))
+			continue;
+		if (d->kind == DWSEC_PLAIN)
+			return off < d->raw_len ? d->raw[off] : -1;
+		return d->owned && off < d->done ? d->owned[off] : -1;
+	}
+	return -1;
+}
+
 /*
  * Whether the abbreviation table at off (a unit's, up to its null entry, as
  * libdwarf reads it) has an entry with a DW_AT_sibling, or cannot be read:
@@ -487,8 +502,13 @@ static bool abbrevs_have_sibling(struct dwctx *c, Dwarf_Unsigned off)
 		dwarf_dealloc(c->dbg, ab, DW_DLA_ABBREV);
 		if (found || ret || !len)
 			return true;
+		/*
+		 * The null entry ends the table. libdwarf's own lookup stops only
+		 * at a zero byte: a code 0 spelt in two or more bytes is read
+		 * past, so what follows it could hold a DW_AT_sibling.
+		 */
 		if (!code)
-			return false; /* the null entry ending the table */
+			return abbrev_byte(c, off) != 0;
 		off += len;
 	}
 	return true;

@@ -1237,8 +1237,11 @@ static int iters_env(void)
  * where the array's DW_AT_sibling says. sib_at picks the target: the DIE after
  * the array (right), the array itself (libdwarf 20210528 looped for ever), the
  * pointer (backwards), or past the unit. Then runtime.g, one member, goid.
+ * SIB_HIDDEN is SIB_SELF with the array's abbreviation after a null entry
+ * spelt in two bytes (0x80 0x00), which libdwarf reads past when it looks a
+ * code up, and no other DW_AT_sibling in the table.
  */
-enum sib_at { SIB_RIGHT, SIB_SELF, SIB_BACK, SIB_OUT, SIB_TOP_BACK };
+enum sib_at { SIB_RIGHT, SIB_SELF, SIB_BACK, SIB_OUT, SIB_TOP_BACK, SIB_HIDDEN };
 
 static uint8_t *sibling_image(enum sib_at at, size_t *len)
 {
@@ -1259,26 +1262,39 @@ static uint8_t *sibling_image(enum sib_at at, size_t *len)
 	abbrev(&ab, 4, DW_TAG_base_type, false,
 	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_byte_size, DW_FORM_data1,
 				      0});
-	abbrev(&ab, 5, DW_TAG_array_type, true,
-	       (const unsigned int[]){DW_AT_type, DW_FORM_ref4, DW_AT_sibling, DW_FORM_ref4, 0});
 	abbrev(&ab, 6, DW_TAG_subrange_type, false,
 	       (const unsigned int[]){DW_AT_upper_bound, DW_FORM_data1, 0});
 	abbrev(&ab, 7, DW_TAG_pointer_type, true,
 	       (const unsigned int[]){DW_AT_byte_size, DW_FORM_data1, 0});
-	abbrev(&ab, 8, DW_TAG_subprogram, true,
-	       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_sibling, DW_FORM_ref4, 0});
+	if (at != SIB_HIDDEN)
+		abbrev(&ab, 8, DW_TAG_subprogram, true,
+		       (const unsigned int[]){DW_AT_name, DW_FORM_string, DW_AT_sibling,
+					      DW_FORM_ref4, 0});
+	if (at == SIB_HIDDEN) {
+		bb_u8(&ab, 0x80); /* code 0, in two bytes; then a tag, no children, no attributes */
+		bb_u8(&ab, 0);
+		bb_uleb(&ab, DW_TAG_base_type);
+		bb_u8(&ab, 0);
+		bb_u8(&ab, 0);
+		bb_u8(&ab, 0);
+	}
+	abbrev(&ab, 5, DW_TAG_array_type, true,
+	       (const unsigned int[]){DW_AT_type, DW_FORM_ref4, DW_AT_sibling, DW_FORM_ref4, 0});
 	bb_u8(&ab, 0);
 
 	cu = cu_begin(&info, "runtime", DW_LANG_Go);
 	/* A top-level DIE with a DW_AT_sibling of its own (patched below). */
-	top = info.n;
-	bb_uleb(&info, 8);
-	bb_str(&info, "runtime.main");
-	top_ref = info.n;
-	bb_u32(&info, 0);
-	bb_uleb(&info, 6);
-	bb_u8(&info, 1);
-	bb_u8(&info, 0);
+	top = top_ref = 0;
+	if (at != SIB_HIDDEN) {
+		top = info.n;
+		bb_uleb(&info, 8);
+		bb_str(&info, "runtime.main");
+		top_ref = info.n;
+		bb_u32(&info, 0);
+		bb_uleb(&info, 6);
+		bb_u8(&info, 1);
+		bb_u8(&info, 0);
+	}
 	i64 = info.n;
 	bb_uleb(&info, 4);
 	bb_str(&info, "int64");
@@ -1308,7 +1324,7 @@ static uint8_t *sibling_image(enum sib_at at, size_t *len)
 	bb_u8(&info, 0); /* end of runtime.g's members */
 	cu_end(&info, cu);
 
-	if (at == SIB_SELF)
+	if (at == SIB_SELF || at == SIB_HIDDEN)
 		target = (uint32_t)(arr - cu);
 	else if (at == SIB_BACK)
 		target = (uint32_t)(ptr - cu);
@@ -1316,7 +1332,8 @@ static uint8_t *sibling_image(enum sib_at at, size_t *len)
 		target = (uint32_t)(info.n - cu + 16);
 	memcpy(info.p + sib_ref, &target, 4);
 	target = (uint32_t)((at == SIB_TOP_BACK ? top : i64) - cu);
-	memcpy(info.p + top_ref, &target, 4);
+	if (top_ref)
+		memcpy(info.p + top_ref, &target, 4);
 
 	img = build_elf(
 		(const struct sec_in[]){
@@ -1392,6 +1409,7 @@ static void test_siblings(void)
 		{SIB_BACK, -ERRORS__CORRUPT},
 		{SIB_OUT, -ERRORS__CORRUPT},
 		{SIB_TOP_BACK, -ERRORS__CORRUPT},
+		{SIB_HIDDEN, -ERRORS__CORRUPT},
 	};
 	struct dwarfg_fields f;
 
