@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # style: the house style, checked: every C file of the tree formatted as
-# .clang-format says (kernel style), and every shell script clean of
-# shellcheck warnings. A missing checker is a failure under CI, a skip elsewhere.
+# .clang-format says (kernel style), and no warning from shellcheck on any
+# shell script. A missing checker is a failure under CI, a skip elsewhere.
 source "$(dirname "$0")/lib.sh"
-cd "$SRC"
+cd "$SRC" || fail "cannot enter $SRC"
 for tool in clang-format shellcheck; do
 	if ! command -v "$tool" >/dev/null; then
 		[ "${CI:-}" = true ] && fail "$tool is not installed (scripts/deps.sh --test installs it)"
