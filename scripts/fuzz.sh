@@ -31,6 +31,7 @@ smoke=0 secs='' jobs=1 runs=0 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 secs=${FUZZ_SMOKE_SECONDS:-5} ;;
+	-j | --runs) [ $# -ge 2 ] || die "$1 wants a number (see --help)" ;;&
 	-j) jobs=$2; shift ;;
 	--runs)
 		case $2 in
