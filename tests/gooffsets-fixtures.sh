@@ -53,10 +53,13 @@ profile_fields() {
 		"m=\(.g_m.value // "-")"' "$1" | sort
 }
 
-# next_func BINARY VADDR(decimal): the lowest text symbol above VADDR, in hex.
-next_func() {
-	nm "$1" | gawk -v a="$2" '$2 ~ /^[Tt]$/ { v = strtonum("0x" $1)
-		if (v > a && (best == "" || v < best)) best = v } END { printf "0x%x\n", best }'
+# casgstatus_nm BINARY: "ADDR END" from one nm run: runtime.casgstatus's address
+# (decimal; 0 without the symbol) and the lowest text symbol above it (its end, hex).
+casgstatus_nm() {
+	nm "$1" 2>/dev/null | gawk '$2 ~ /^[Tt]$/ { v[NR] = strtonum("0x" $1) }
+		$3 == "runtime.casgstatus" { a = strtonum("0x" $1) }
+		END { for (i in v) if (v[i] > a && (e == "" || v[i] < e)) e = v[i]
+			printf "%d 0x%x\n", a, e }'
 }
 
 # pclntab_version GO_VERSION: the pclntab format that Go version writes.
@@ -69,9 +72,11 @@ pclntab_version() {
 	else echo 12; fi
 }
 
-# sources PROFILE: the distinct sources of the offsets that exist.
+# sources PROFILE: the distinct sources of the offsets that exist (JQ_SOURCES
+# defines it for jq programs that read more of the profile at once).
+JQ_SOURCES='def sources: [.offsets[] | select(.value != null) | .source] | unique | join(",");'
 sources() {
-	jq -r '[.offsets[] | select(.value != null) | .source] | unique | join(",")' "$1"
+	jq -r "$JQ_SOURCES sources" "$1"
 }
 
 # table_fields GO_VERSION: FIELD=offset lines from offsets/runtime_g.tsv, sorted.
@@ -127,22 +132,17 @@ for minor in "${MINORS[@]}"; do
 			diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 				mismatch "$bin: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
 			# Everything else of the profile in one jq run (the suite runs this ~250 times).
-			IFS=$'\t' read -r ver vsrc abi pcv got gfo gend pkind pa pfo src goid gsrc < <(jq -r '
+			IFS=$'\t' read -r ver vsrc abi pcv got gfo gend pkind pa pfo src goid gsrc < <(jq -r "$JQ_SOURCES"'
 				.symbols["runtime.casgstatus"] as $c |
 				[.binary.go_version, .binary.go_version_source, .abi, .pclntab.version,
 				 $c.address, $c.file_offset, $c.end, $c.probe.kind, $c.probe.address,
-				 $c.probe.file_offset,
-				 ([.offsets[] | select(.value != null) | .source] | unique | join(",")),
+				 $c.probe.file_offset, sources,
 				 .offsets.g_goid.value, .offsets.g_goid.source] | @tsv' "$j")
 			[ "$ver" = "$want_ver" ] || mismatch "$bin: go_version $ver, toolchain says $want_ver"
 			[ "$abi" = register ] || mismatch "$bin: ABI $abi, want register"
 			symsrc="$bin"
 			[ "$mode" = stripped ] && symsrc="$twin"
-			# casgstatus and the next function symbol above it (its end), from one nm run.
-			read -r addr want_end < <(nm "$symsrc" | gawk '$2 ~ /^[Tt]$/ { v[NR] = strtonum("0x" $1) }
-				$3 == "runtime.casgstatus" { a = strtonum("0x" $1) }
-				END { for (i in v) if (v[i] > a && (e == "" || v[i] < e)) e = v[i]
-					printf "%d 0x%x\n", a, e }')
+			read -r addr want_end < <(casgstatus_nm "$symsrc")
 			[ "$((got))" = "$addr" ] || mismatch "$bin: casgstatus at $got, nm says $(printf 0x%x "$addr")"
 			fo=$(file_offset "$bin" "$addr")
 			[ "$gfo" = "$fo" ] || mismatch "$bin: file offset $gfo, want $fo"
@@ -194,11 +194,11 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 	[ "$(jq -r .pclntab.version "$j")" = "$(pclntab_version "$go_version")" ] ||
 		mismatch "$pkg@$version: pclntab format $(jq -r .pclntab.version "$j"), want $(pclntab_version "$go_version")"
 	# 0.1.26 kept its symbol table: nm checks the address and the end there.
-	addr=$(nm "$bin" 2>/dev/null | gawk '$3 == "runtime.casgstatus" { print strtonum("0x" $1) }')
-	if [ -n "$addr" ]; then
+	read -r addr want_end < <(casgstatus_nm "$bin")
+	if [ "$addr" != 0 ]; then
 		[ "$(($(jq -r '.symbols["runtime.casgstatus"].address' "$j")))" = "$addr" ] ||
 			mismatch "$pkg@$version: casgstatus differs from nm"
-		[ "$(jq -r '.symbols["runtime.casgstatus"].end' "$j")" = "$(next_func "$bin" "$addr")" ] ||
+		[ "$(jq -r '.symbols["runtime.casgstatus"].end' "$j")" = "$want_end" ] ||
 			mismatch "$pkg@$version: casgstatus end differs from nm"
 	fi
 	[ "$(jq -r .binary.go_version "$j")" = "$go_version" ] ||
