@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# soak.sh [SECONDS]: the long run of tests/e2e-load.sh (default 600 s): one
+# soak.sh [SECONDS]: the long run of tests/e2e/goroutine-load.sh (default 600 s): one
 # tracer on churn processes started one after another, its memory sampled
 # every 5 s. Fails if the tracer's VmRSS grows more than 10% past its size at
 # 30 s, or if it lost events without saying so. Builds and fetches what it
@@ -16,4 +16,4 @@ esac
 scripts/deps.sh --test
 scripts/build.sh "$top/build"
 scripts/fixtures.sh --skip-npm 1.26 >/dev/null
-SOAK_SECONDS=$seconds BUILD="$top/build" SRC="$top" bash tests/e2e-load.sh
+SOAK_SECONDS=$seconds BUILD="$top/build" SRC="$top" bash tests/e2e/goroutine-load.sh

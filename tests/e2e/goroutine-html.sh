@@ -10,7 +10,7 @@
 # Chromium's stderr log carries console messages and uncaught errors but not
 # their level, so any console line fails; each run proves that log is not
 # blind by planting an uncaught error in a copy of the page.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 N=${N:-20}
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}

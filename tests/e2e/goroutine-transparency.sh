@@ -16,7 +16,7 @@
 # And the tracer never loses events silently: every event it counted is a
 # line of its output, and the lost count of its final line is either 0 or
 # matched by the creations missing from the trace (churn makes a known number).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"

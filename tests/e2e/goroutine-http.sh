@@ -5,7 +5,7 @@
 # requests, and check the events against what net/http must do: every
 # event is the server's, goids are small integers, each request's connection
 # runs on a goroutine not seen before, every state is a valid name.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 N=${N:-20}
 

@@ -4,7 +4,7 @@
 # style: the house style, checked: every C file of the tree formatted as
 # .clang-format says (kernel style), and no warning from shellcheck on any
 # shell script. A missing checker is a failure under CI, a skip elsewhere.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 cd "$SRC" || fail "cannot enter $SRC"
 for tool in clang-format shellcheck; do
 	if ! command -v "$tool" >/dev/null; then

@@ -6,7 +6,7 @@
 # hundreds of thousands of switches a second: the ring buffer fills, and the
 # tracer must say so while tracing ("N events lost in the last 2 s") and in
 # its final line, and the periodic reports must add up to the final count.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 CHURN="$CACHE/fixtures/go1.24/churn-static"

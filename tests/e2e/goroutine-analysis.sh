@@ -11,7 +11,7 @@
 # format's required fields and against the same facts. Last, a run with
 # more than a million events: the page's data is reduced for display, says
 # so, and the trace file still holds every slice.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"

@@ -9,7 +9,7 @@
 #      refused (one line, exit 1) unless --force; a malformed one is refused.
 #   3. Stack-ABI binaries (esbuild from npm, go1.14-1.16) traced through
 #      `-- CMD` while they bundle a small project.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"

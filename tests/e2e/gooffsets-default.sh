@@ -5,7 +5,7 @@
 # system Go, 1.19 on Debian 12) must equal the go1.17 hardcoded default the
 # tracer uses without a profile (bpf/goroutine.h), and the casgstatus address
 # and file offset must equal what nm and the program headers say.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 bin="$SRC/go-server-http/main"
 "$BUILD/gooffsets" "$bin" >"$WORK/p.json" || fail "gooffsets failed on $bin"
 default=$(gawk '/#define GOROUTINE_DEFAULT_GOID_OFFSET/ { print strtonum($3) }' "$SRC/bpf/goroutine.h")

@@ -6,7 +6,7 @@
 # goroutines block for the 100 ms main waits before releasing them, and it
 # creates its 6 goroutines (plus the runtime's own). Then -i on a churning
 # program: one summary a second, totals that only grow.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 for minor in 1.19 1.26; do

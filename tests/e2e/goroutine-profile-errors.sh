@@ -15,7 +15,7 @@
 # optional keys are seen to be optional. Last, with BPF: the good profile
 # traces, and another build's profile only with --force.
 # shellcheck disable=SC2016 # jq programs: their $names are jq's, not the shell's
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 GO_BIN="$SRC/go-server-http/main"
 CACHE=${GOTRACER_CACHE:-$HOME/.cache/gotracer}
 OTHER="$CACHE/fixtures/go1.21/hello-dwarf"

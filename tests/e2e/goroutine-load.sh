@@ -13,7 +13,7 @@
 #      the test fails if it grows more than 10% past its size at 30 s, or if
 #      events were lost without the tracer saying so while tracing.
 #        SOAK_SECONDS=600 bash tests/e2e-load.sh   (or: scripts/soak.sh 600)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 CHURN="$CACHE/fixtures/go1.26/churn-pie"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # resolver-pclntab.sh MODE [GO]: pclntab, moduledata and buildinfo on real Go
-# binaries, through $BUILD/tests/test_gometa_fixtures, which checks every
+# binaries, through $BUILD/tests/unit/test_gometa_fixtures, which checks every
 # function against .symtab (the binary's own, or its unstripped twin's), the
 # text/types bases against runtime.text/runtime.types, and the Go version
 # against `go version`.
@@ -12,12 +12,12 @@
 #              esbuild binary; a missing fixture is named and fails the test
 #              (tests/fixtures/npm-fixtures.tsv names the npm ones)
 # GOTRACER_MAX_MS (default 500) bounds one binary's resolver time.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 MODE=${1:-selfbuild}
 GO=${2:-}
 [ -n "$GO" ] && [ "$GO" != GO-NOTFOUND ] || GO=$(command -v go || true)
-CHECKER=$BUILD/tests/test_gometa_fixtures
+CHECKER=$BUILD/tests/unit/test_gometa_fixtures
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 MAX_MS=${GOTRACER_MAX_MS:-500}
 [ -x "$CHECKER" ] || fail "$CHECKER missing: build the test_gometa_fixtures target"

@@ -21,7 +21,7 @@
 # not matter), the instruction bytes at every probe in the target's memory are
 # the file's again (they differed while tracing), and tracefs's uprobe_events
 # never gained a line (libbpf's uprobes are perf events, not listed there).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"

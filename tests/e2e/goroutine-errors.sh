@@ -7,7 +7,7 @@
 # BPF (as nobody with no capabilities, as root without CAP_BPF) or to attach
 # a uprobe (root without CAP_SYS_ADMIN).
 # SIGTERM detaches cleanly (exit 0 and the final count line).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 T="$BUILD/goroutine"
 
 one_line() { # NAME WANT_REGEX CMD...

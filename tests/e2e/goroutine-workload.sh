@@ -12,7 +12,7 @@
 #   - every event is the program's (tgid), the exit status is the program's;
 #   - no goid is shown that is not known (0, or a stale one at a creation).
 # A fixture that is missing is named, and fails.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 if [ $# -gt 0 ]; then

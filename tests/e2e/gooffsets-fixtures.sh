@@ -18,7 +18,7 @@
 #   npm       offsets equal to the offsets table's row for the version, and no
 #             warning (typedesc and table agree)
 # A fixture that is missing (not fetched or not built) is named, and fails.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 GOOFFSETS="$BUILD/gooffsets"
 mapfile -t MINORS < <(default_minors)

@@ -9,7 +9,7 @@
 # calls in a bubble, and its goroutine must have N RUNNING -> SYSCALL and N
 # SYSCALL -> RUNNING switches give or take the test harness's own, never the
 # same switch twice in a row.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 mapfile -t MINORS < <(default_minors | awk -F. '$2 >= 26')

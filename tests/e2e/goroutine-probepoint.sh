@@ -7,7 +7,7 @@
 # GOMAXPROCS=1 GOGC=off: every hand-off parks exactly one of the two
 # goroutines, so the channel waits number 2N (plus two at start-up) in both
 # runs, and must be equal.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 N=20000

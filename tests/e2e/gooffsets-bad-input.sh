@@ -10,7 +10,7 @@
 # give the very profile of the intact binary and say where the values came
 # from. Every run: no signal, under 1 s. The table printed at the end is the
 # case, the time and the line.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 GOOFFSETS="$BUILD/gooffsets"
 GO_BIN="$SRC/go-server-http/main"
 GO=${GO:-go}

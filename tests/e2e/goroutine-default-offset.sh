@@ -5,7 +5,7 @@
 # loaded BPF program's read-only data must be the go1.17 hardcoded default:
 # goid offset 152 and the register ABI, nothing else. Read back from the kernel
 # with bpftool, not from our own output.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 require_bpf
 
 start_server
