@@ -4,11 +4,18 @@
 # lib.sh: what the shell tests share: failing with a message, the BPF
 # privilege gate (loud, and a failure under CI), starting the bundled server on
 # a free loopback port, plain HTTP requests, and the tracer in the background.
-# Sourced by tests/*.sh; $BUILD and $SRC come from CTest.
+# Built on scripts/lib.sh, so tests and scripts agree on the fixture cache
+# ($CACHE, from its cache_root) and speak through the same info/warn/die.
+# Sourced by tests/<kind>/*.sh; $BUILD and $SRC come from CTest.
 set -euo pipefail
 
 : "${SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${BUILD:=$SRC/build}"
+# shellcheck source=scripts/lib.sh
+source "$SRC/scripts/lib.sh"
+# The fixture cache (toolchains, fixtures/go1.NN/, npm/), as scripts/fixtures.sh fills it.
+# shellcheck disable=SC2034 # read by the tests that source this file
+CACHE=$(cache_root)
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/gotracer-$TEST_NAME.XXXXXX")
 _pids=()
@@ -36,7 +43,7 @@ pass() {
 SKIP=77
 
 # Tests that load BPF and attach uprobes need CAP_BPF, CAP_PERFMON and, for the
-# uprobes, CAP_SYS_ADMIN (tracer-errors shows that). Never a silent skip: a loud
+# uprobes, CAP_SYS_ADMIN (goroutine-errors shows that). Never a silent skip: a loud
 # line, and a failure under CI, where BPF must work.
 require_bpf() {
 	local capeff

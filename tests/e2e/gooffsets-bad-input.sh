@@ -14,7 +14,6 @@ source "$(dirname "$0")/../lib.sh"
 GOOFFSETS="$BUILD/gooffsets"
 GO_BIN="$SRC/go-server-http/main"
 GO=${GO:-go}
-CACHE=${GOTRACER_CACHE:-$HOME/.cache/gotracer}
 [ -x "$GO_BIN" ] || fail "$GO_BIN missing: build first"
 command -v "$GO" >/dev/null || fail "no go toolchain ($GO): scripts/deps.sh installs golang-go"
 STRIPPED="$CACHE/fixtures/go1.27/hello-stripped"

@@ -19,7 +19,6 @@
 #             warning (typedesc and table agree)
 # A fixture that is missing (not fetched or not built) is named, and fails.
 source "$(dirname "$0")/../lib.sh"
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 GOOFFSETS="$BUILD/gooffsets"
 mapfile -t MINORS < <(default_minors)
 MODES=(dwarf stripped static pie extld)

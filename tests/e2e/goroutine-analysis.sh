@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-analysis: the analysis against a workload whose answers are known
+# goroutine-analysis: the analysis against a workload whose answers are known
 # (tests/fixtures/go/blocking prints its goroutines' goids and parents): a
 # goroutine blocked 1 s in a channel receive, a 500 ms sleeper, 8 goroutines
 # queued on a mutex, 5 leaked goroutines of one creator, 4 CPU-bound
@@ -13,7 +13,6 @@
 # so, and the trace file still holds every slice.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"
 
 # check SUMMARY.json OUT SOURCE LABEL: the summary against what OUT (the

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-attach: how the tracer attaches and what it refuses.
+# goroutine-attach: how the tracer attaches and what it refuses.
 #   1. -p PID sees only that process while a second copy of the binary serves
 #      too, and the other copy never even runs the BPF program (pid-filtered
 #      attach: the kernel's run count equals our event count).
@@ -11,7 +11,6 @@
 #      `-- CMD` while they bundle a small project.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"
 
 # --- 1. -p isolation --------------------------------------------------------

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# default-offset: with --default (no profile, no resolving), the values in the
-# loaded BPF program's read-only data must be the go1.17 hardcoded default:
-# goid offset 152 and the register ABI, nothing else. Read back from the kernel
+# goroutine-default-offset: with --default (no profile, no resolving), the
+# values in the loaded BPF program's read-only data must be the go1.17
+# hardcoded default: goid offset 152 and the register ABI, nothing else. Read back from the kernel
 # with bpftool, not from our own output.
 source "$(dirname "$0")/../lib.sh"
 require_bpf

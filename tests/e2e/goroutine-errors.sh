@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tracer-errors: what goes wrong is said in one line on stderr, with exit
+# goroutine-errors: what goes wrong is said in one line on stderr, with exit
 # status 1: a missing binary, a binary that is not Go, one without
 # runtime.casgstatus, no such process, bad options, and no permission to load
 # BPF (as nobody with no capabilities, as root without CAP_BPF) or to attach

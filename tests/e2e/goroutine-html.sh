@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-html: `goroutine --html` on the bundled server while it serves N
+# goroutine-html: `goroutine --html` on the bundled server while it serves N
 # requests, then the page in headless Chromium: it renders (data-ready, a row
 # per goroutine, the summary tables filled from the same data), logs nothing to
 # the console, survives being used (hover, zoom, drag, keys, a click on a row),
-# loads nothing from outside, and leaves a screenshot in $BUILD/e2e-html.png.
+# loads nothing from outside, and leaves a screenshot in $BUILD/goroutine-html.png.
 # Then a page of 1.2 million events must open without freezing.
 # Chromium's stderr log carries console messages and uncaught errors but not
 # their level, so any console line fails; each run proves that log is not
@@ -91,13 +91,13 @@ rects=$(sed -n 's/.* data-last-draw-rects="\([0-9]*\)".*/\1/p' <<<"$canvas")
 
 # 2. The control: an uncaught error planted after the page's own script must
 # show in the console log and in data-error, or the checks above prove nothing.
-plant='setTimeout(function () { throw new Error("e2e-html planted"); }, 0);'
+plant='setTimeout(function () { throw new Error("goroutine-html planted"); }, 0);'
 sed "s|</body>|<script>$plant</script></body>|" "$page" >"$WORK/planted.html"
 chrome "$WORK/planted.html" "$WORK/planted.dom" --dump-dom
 msgs=$(console "$WORK/planted.dom")
-[[ $msgs == *"Uncaught Error: e2e-html planted"* ]] ||
+[[ $msgs == *"Uncaught Error: goroutine-html planted"* ]] ||
 	fail "the console log did not catch a planted error: $(tail -n 3 "$WORK/planted.dom.err")"
-[[ $(attr "$WORK/planted.dom" error) == *"e2e-html planted"* ]] ||
+[[ $(attr "$WORK/planted.dom" error) == *"goroutine-html planted"* ]] ||
 	fail "the page did not record a planted error in data-error: $(body "$WORK/planted.dom")"
 
 # 3. Used: hover, wheel zoom, drag, W/A/S/D; a drag along the ruler must zoom
@@ -143,7 +143,7 @@ msgs=$(console "$WORK/used.dom")
 [ "$(attr "$WORK/used.dom" used)" = ok ] || fail "in use: $(attr "$WORK/used.dom" used)"
 
 # 4. The screenshot, kept as the artifact: a PNG of the window's size, not blank.
-png="$BUILD/e2e-html.png"
+png="$BUILD/goroutine-html.png"
 rm -f "$png"
 chrome "$page" "$WORK/shot.out" --window-size=1400,1000 --screenshot="$png"
 msgs=$(console "$WORK/shot.out")
@@ -160,7 +160,7 @@ size=$(stat -c %s "$png")
 
 # 5. Volume: a page of 1.2 million events (pingpong) opens without freezing:
 # ready, no console output, the first frame within 5 s and a redraw within 1.5 s.
-pp="${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}/fixtures/go1.24/pingpong-dwarf"
+pp="$CACHE/fixtures/go1.24/pingpong-dwarf"
 [ -x "$pp" ] || fail "MISSING fixture: $pp (run scripts/fixtures.sh)"
 "$BUILD/goroutine" --html "$WORK/big.html" -o "$WORK/big.sum" -- "$pp" 200000 >/dev/null \
 	2>"$WORK/big.err" || fail "pingpong --html: $(tail -n 2 "$WORK/big.err")"

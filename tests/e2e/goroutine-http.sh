@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-http: trace the bundled server (resolved on the spot) while it serves N
+# goroutine-http: trace the bundled server (resolved on the spot) while it serves N
 # requests, and check the events against what net/http must do: every
 # event is the server's, goids are small integers, each request's connection
 # runs on a goroutine not seen before, every state is a valid name.

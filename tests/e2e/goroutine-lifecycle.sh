@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-lifecycle: however the tracer ends, it leaves nothing behind and the
+# goroutine-lifecycle: however the tracer ends, it leaves nothing behind and the
 # traced program never notices. Scenarios:
 #   a. -p PID and the process exits (killed; by itself; and last, exited but
 #      not reaped by its parent) -> the tracer ends by itself, exit 0, final
@@ -23,7 +23,6 @@
 # never gained a line (libbpf's uprobes are perf events, not listed there).
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"
 CHURN="$CACHE/fixtures/go1.26/churn-stripped"
 PIE_SERVER="$CACHE/fixtures/go1.19/go-server-http-pie"

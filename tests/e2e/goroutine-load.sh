@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-load: many traced processes at once, and (on demand) a long run.
+# goroutine-load: many traced processes at once, and (on demand) a long run.
 #   1. `goroutine --binary CHURN`, then 8 copies of tests/fixtures/go/churn
 #      (a PIE: each copy mapped elsewhere) started at once: every copy is in
 #      the trace (8 tgids, exactly the copies'), with all its 25040 goroutine
@@ -12,10 +12,9 @@
 #      VmRSS is sampled every SOAK_EVERY (5) seconds; min/max are reported and
 #      the test fails if it grows more than 10% past its size at 30 s, or if
 #      events were lost without the tracer saying so while tracing.
-#        SOAK_SECONDS=600 bash tests/e2e-load.sh   (or: scripts/soak.sh 600)
+#        SOAK_SECONDS=600 bash tests/e2e/goroutine-load.sh   (or: scripts/soak.sh 600)
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 CHURN="$CACHE/fixtures/go1.26/churn-pie"
 COPIES=8
 # churn's defaults: 20 waves of 1000 workers, 250 nested, a combiner and a pipe writer.

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-lost: lost events are never silent. The tracer writes its events into a
+# goroutine-lost: lost events are never silent. The tracer writes its events into a
 # FIFO whose reader does not read for a few seconds while churn makes
 # hundreds of thousands of switches a second: the ring buffer fills, and the
 # tracer must say so while tracing ("N events lost in the last 2 s") and in
 # its final line, and the periodic reports must add up to the final count.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 CHURN="$CACHE/fixtures/go1.24/churn-static"
 [ -x "$CHURN" ] || fail "MISSING fixture: $CHURN (run scripts/fixtures.sh)"
 mkfifo "$WORK/fifo"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-probepoint: the cheap probe point inside runtime.casgstatus (an emulated
+# goroutine-probepoint: the cheap probe point inside runtime.casgstatus (an emulated
 # NOP on go1.19, instead of the single-stepped SUBQ at the entry) must see the
 # same events as an entry probe. The deterministic part of pingpong under
 # GOMAXPROCS=1 GOGC=off: every hand-off parks exactly one of the two
@@ -9,7 +9,6 @@
 # runs, and must be equal.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 N=20000
 for minor in 1.19 1.24; do
 	pp="$CACHE/fixtures/go$minor/pingpong-dwarf"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tracer-profile-errors: `goroutine --profile FILE` refuses a bad profile in
+# goroutine-profile-errors: `goroutine --profile FILE` refuses a bad profile in
 # exactly one line on stderr that names the file and says what is wrong (the
 # key, for a malformed one), with exit status 1, before any BPF is loaded. The
 # mutations start from the good profile gooffsets writes for the bundled
@@ -17,7 +17,6 @@
 # shellcheck disable=SC2016 # jq programs: their $names are jq's, not the shell's
 source "$(dirname "$0")/../lib.sh"
 GO_BIN="$SRC/go-server-http/main"
-CACHE=${GOTRACER_CACHE:-$HOME/.cache/gotracer}
 OTHER="$CACHE/fixtures/go1.21/hello-dwarf"
 [ -x "$GO_BIN" ] || fail "$GO_BIN missing: build first"
 [ -f "$OTHER" ] || fail "MISSING fixture: $OTHER (scripts/fixtures.sh)"

@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-summary: --summary (aggregated in the kernel) on the workload, whose
+# goroutine-summary: --summary (aggregated in the kernel) on the workload, whose
 # answers are known: its sleeper sleeps 200 ms, its channel and mutex
 # goroutines block for the 100 ms main waits before releasing them, and it
 # creates its 6 goroutines (plus the runtime's own). Then -i on a churning
 # program: one summary a second, totals that only grow.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 for minor in 1.19 1.26; do
 	bin="$CACHE/fixtures/go$minor/workload-dwarf"
 	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-synctest: on go1.26+ the SYSCALL switches come from entry probes on
+# goroutine-synctest: on go1.26+ the SYSCALL switches come from entry probes on
 # reentersyscall and exitsyscall, which still call casgstatus when their raw
 # CAS is not taken; inside a testing/synctest bubble they always do. Each
 # switch must be shown once: a test binary (tests/fixtures/go/synctest, built
@@ -11,7 +11,6 @@
 # same switch twice in a row.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 mapfile -t MINORS < <(default_minors | awk -F. '$2 >= 26')
 [ ${#MINORS[@]} -ge 2 ] || fail "no go1.26+ toolchain in DEFAULT_MINORS of fetch-go-toolchains.sh"
 runs=0

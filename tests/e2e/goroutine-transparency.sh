@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-transparency [MINOR...]: the traced program does exactly what it does
+# goroutine-transparency [MINOR...]: the traced program does exactly what it does
 # untraced. For each toolchain (default 1.19 and 1.26) and build (stripped,
 # pie), untraced, then traced with --probe auto and --probe entry:
 #   a. go-server-http (-p) answers a fixed set of requests (100 over one
@@ -18,7 +18,6 @@
 # matched by the creations missing from the trace (churn makes a known number).
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 T="$BUILD/goroutine"
 if [ $# -gt 0 ]; then MINORS=("$@"); else MINORS=(1.19 1.26); fi
 MODES=(stripped pie)

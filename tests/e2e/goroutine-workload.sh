@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# e2e-workload [MINOR...]: trace tests/fixtures/go/workload, built with each
+# goroutine-workload [MINOR...]: trace tests/fixtures/go/workload, built with each
 # Debian Go toolchain in each build mode, with `goroutine --json -- CMD` (the
 # stripped build with `--profile` from gooffsets), and
 # check the trace against what the program says about itself (runtime.Stack):
@@ -14,7 +14,6 @@
 # A fixture that is missing is named, and fails.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 if [ $# -gt 0 ]; then
 	MINORS=("$@")
 else

@@ -18,7 +18,6 @@ MODE=${1:-selfbuild}
 GO=${2:-}
 [ -n "$GO" ] && [ "$GO" != GO-NOTFOUND ] || GO=$(command -v go || true)
 CHECKER=$BUILD/tests/unit/test_gometa_fixtures
-CACHE=${GOTRACER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gotracer}
 MAX_MS=${GOTRACER_MAX_MS:-500}
 [ -x "$CHECKER" ] || fail "$CHECKER missing: build the test_gometa_fixtures target"
 
