@@ -54,18 +54,16 @@ run_once() { # KEY CMD...
 		samples[$key]+="$(((t1 - t0) / 1000)) "
 	fi
 }
-# median "N N ...": the middle sample in ms (2 decimals), empty for none; no
-# grep, which fails on no input under pipefail.
-median() { tr -s ' ' '\n' <<<"$1" | sort -n | awk 'NF { a[++n] = $1 } END { if (n) printf "%.2f\n", a[int((n + 1) / 2)] / 1000 }'; }
-# div A B: A / B when both are numbers (not FAILED or n/a), else empty.
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b != 0) printf "%.6f\n", a / b }'; }
-# cell KEY: the median, or FAILED; one failed run fails the cell (the median
-# of the others would look like a full one).
+# cell KEY: the median (scripts/lib.sh) in ms, 2 decimals, empty for no
+# samples; or FAILED: one failed run fails the cell (the median of the others
+# would look like a full one).
 cell() {
+	local m
 	if [ -n "${failed[$1]:-}" ]; then
 		echo FAILED
 	else
-		median "${samples[$1]:-}"
+		m=$(median "${samples[$1]:-}")
+		if [ -n "$m" ]; then awk -v m="$m" 'BEGIN { printf "%.2f\n", m / 1000 }'; fi
 	fi
 }
 ms() { # CELL: with its unit when it is a time

@@ -121,11 +121,7 @@ why() { # KEY: what to print instead of a row that is not ok
 		echo "n/a (not measured)"
 	fi
 }
-# median "N N ...": the middle sample (the lower one of an even count), empty
-# for none; no grep, which fails on no input under pipefail.
-median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { a[++n] = $1 } END { if (n) print a[int((n + 1) / 2)] }'; }
-maximum() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { m = $1 } END { print m }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b != 0) printf "%.6f\n", a / b }'; }
+# median, maximum and div: scripts/lib.sh.
 elapsed() { sed -n 's/^pingpong: [0-9]* round trips in \([0-9.]*\) s$/\1/p' "$1"; }
 our_events() { sed -n 's/^goroutine: \([0-9]*\) events, [0-9]* lost$/\1/p' "$1"; }
 our_lost() { sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$1"; }

@@ -51,3 +51,18 @@ file_age() {
 		echo 999999999
 	fi
 }
+
+# The benches' arithmetic (scripts/bench-*.sh), one definition each. Samples are
+# a space-separated string of numbers; no grep, which fails on no input under
+# pipefail.
+# median "N N ...": the middle sample as given, the lower of the two middle ones
+# for an even count (a time that was measured, not the mean of two); empty for none.
+median() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { a[++n] = $1 } END { if (n) print a[int((n + 1) / 2)] }'; }
+# maximum "N N ...": the largest sample, empty for none.
+maximum() { tr -s ' ' '\n' <<<"$1" | sort -g | awk 'NF { m = $1 } END { print m }'; }
+# div A B: A / B to 6 decimals when both are numbers and B is not 0; empty when
+# either is a word (FAILED, n/a) or empty, so that callers print their own dash.
+div() {
+	awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9]*[.]?[0-9]+$"
+		if (a ~ n && b ~ n && b + 0 != 0) printf "%.6f\n", a / b }'
+}
