@@ -4,7 +4,7 @@
  * binaries, checked against independent oracles: the .symtab of the binary
  * or of its unstripped twin (every function's entry, runtime.text,
  * runtime.types...), and the Go version the caller read with `go version`.
- * tests/resolver-pclntab.sh builds the argument list from the fixture cache.
+ * tests/e2e/resolver-pclntab.sh builds the argument list from the fixture cache.
  *
  * usage: test_gometa_fixtures [--max-ms N] {[--twin T] [--version V] BINARY}...
  * --twin and --version apply to the next BINARY only. Prints one table row
