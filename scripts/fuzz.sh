@@ -14,7 +14,7 @@
 # --smoke: a few seconds per target ($FUZZ_SMOKE_SECONDS, default 5) on the
 # seeds alone, for CTest; exits 77 (skip) when clang cannot build a fuzzer,
 # except under CI=true, where that fails.
-# TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint.
+# TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record.
 # FUZZ_MAX_LEN=BYTES caps the input length (default: the largest seed, a whole
 # binary); 65536 fuzzes the ELF-level targets on the small seeds, ~40x faster.
 # --runs N: stop each target after N executions (10M, 500k, 1e7 are understood)
@@ -26,7 +26,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 top=$(repo_root)
-all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint)
+all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record)
 smoke=0 secs='' jobs=1 runs=0 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
