@@ -28,6 +28,12 @@
 #define EV_SIZE sizeof(struct goroutine_event)
 /* Events follow an 8-byte prefix after an aligned header: each stays aligned if this holds. */
 _Static_assert(EV_SIZE % 8 == 0, "struct goroutine_event must stay a multiple of 8 bytes");
+/*
+ * The event size in the file says which layout it is. If the struct changes, files
+ * recorded before still hold 56-byte events: teach walk() to read (or convert) both
+ * sizes, then change this.
+ */
+_Static_assert(EV_SIZE == 56, "struct goroutine_event changed: see the comment above");
 _Static_assert(RECORD_HEADER_SIZE % 8 == 0 && RECORD_CHUNK_HEADER_SIZE % 8 == 0,
 	       "chunks must start 8-byte aligned");
 

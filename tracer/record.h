@@ -22,7 +22,9 @@
  *     0  u32    type (RECORD_CHUNK_*; 0 is never a type: zeroes are corruption)
  *     4  u32    flags: RECORD_CHUNK_OPTIONAL (0x1) says a reader that does not know
  *               the type may skip it; any other bit is refused (-ERRORS__FORMAT)
- *     8  u64    payload length L, not counting the header or the padding
+ *     8  u64    payload length L, not counting the header or the padding; more than
+ *               the type can hold is -ERRORS__CORRUPT, past the file's end (a file
+ *               cut short) -ERRORS__TRUNCATED
  *    16  u8[L]  payload, then zero bytes up to the next multiple of 8
  *   The chunks, in this order:
  *     META    (1) exactly once, first: JSON text (below)
@@ -39,10 +41,11 @@
  *                 multiple of 8, so in a mapped file (or any 8-aligned buffer) every
  *                 event is aligned and handed to the reader's callback in place.
  *                 The writer closes a chunk at 65536 events or when its buffer is
- *                 full, whichever comes first.
+ *                 full, whichever comes first (count 0 is valid, never written).
  *     STATS   (4) exactly once, after the last EVENTS: JSON text (below)
  *     END     (5) exactly once, right after STATS, the last bytes of the file:
- *                 u64 number of events in the file, u64 number of chunks before END.
+ *                 u64 number of events in the file, u64 number of chunks before END
+ *                 (checked: a chunk lost or repeated in a spliced copy shows).
  *                 A file without it was cut short (the tracer was killed, the disk
  *                 filled): -ERRORS__TRUNCATED. Bytes after it: -ERRORS__CORRUPT.
  *   Optional chunks of unknown types are skipped anywhere between META and STATS: a
