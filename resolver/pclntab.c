@@ -451,18 +451,20 @@ static size_t pc_varint(const struct pclntab *t, uint64_t off, uint32_t *v)
 	return n;
 }
 
-int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uint64_t pc,
-		      int64_t *delta)
+/*
+ * The one pc-value decoder (pcsp, pcfile, pcln, pcdata): the value at pc of
+ * the table at offset table of the pc tables, for a function starting at
+ * entry. Returns 0, -ENOENT when the table ends before pc (the runtime's -1),
+ * -ERRORS__CORRUPT when it is malformed.
+ */
+static int pcvalue(const struct pclntab *t, uint64_t entry, uint32_t table, uint64_t pc,
+		   int32_t *value)
 {
-	uint64_t off, cur = f->entry;
+	uint64_t off, cur = entry;
 	int32_t val = -1;
 	bool first = true;
 
-	if (pc < f->entry || pc >= f->end)
-		return -ERANGE;
-	if (!f->pcsp)
-		return -ENOENT;
-	if (rd__add(t->h.pctab_off, f->pcsp, &off) || off >= t->len)
+	if (rd__add(t->h.pctab_off, table, &off) || off >= t->len)
 		return -ERRORS__CORRUPT;
 	/* Each step eats at least two bytes, so the loop ends within the buffer. */
 	for (;;) {
@@ -473,7 +475,7 @@ int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uin
 			return -ERRORS__CORRUPT;
 		off += n;
 		if (uv == 0 && !first)
-			break;
+			return -ENOENT;
 		first = false;
 		/* Zigzag: the low bit is the sign. */
 		uv = uv & 1 ? ~(uv >> 1) : uv >> 1;
@@ -483,11 +485,218 @@ int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uin
 		val = (int32_t)((uint32_t)val + uv); /* wraps like Go's int32, no UB */
 		cur += (uint64_t)pcd * t->h.quantum;
 		if (pc < cur) {
-			*delta = val;
+			*value = val;
 			return 0;
 		}
 	}
-	return -ERRORS__CORRUPT;
+}
+
+int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uint64_t pc,
+		      int64_t *delta)
+{
+	int32_t v;
+	int err;
+
+	if (pc < f->entry || pc >= f->end)
+		return -ERANGE;
+	if (!f->pcsp)
+		return -ENOENT;
+	/* Every pc of a function has a frame size: a table that stops short is corrupt. */
+	err = pcvalue(t, f->entry, f->pcsp, pc, &v);
+	if (err)
+		return err == -ENOENT ? -ERRORS__CORRUPT : err;
+	*delta = v;
+	return 0;
+}
+
+int pclntab__pcvalue(const struct pclntab *t, const struct pclntab_func *f, uint32_t table,
+		     uint64_t pc, int32_t *value)
+{
+	if (pc < f->entry || pc >= f->end)
+		return -ERANGE;
+	if (!table)
+		return -ENOENT;
+	return pcvalue(t, f->entry, table, pc, value);
+}
+
+/*
+ * Byte offsets inside a _func record after its entry field (entry_size bytes):
+ * the i32 fields up to cuOffset are common to 1.16+; 1.20 inserted startLine
+ * before the funcID, flag, pad, nfuncdata bytes. 1.2-1.15 records end with
+ * funcID, 2 pad bytes, nfuncdata (1.12+) after npcdata.
+ */
+#define FOFF_PCFILE 16
+#define FOFF_PCLN 20
+#define FOFF_NPCDATA 24
+#define FOFF_CUOFF 28
+
+int pclntab__func_info(const struct pclntab *t, const struct pclntab_func *f,
+		       struct pclntab_funcinfo *fi)
+{
+	const struct pclntab_header *h = &t->h;
+	unsigned int esz = h->version >= PCLNTAB_VER_118 ? 4 : h->ptrsize;
+	uint64_t base, tail, x, end;
+	uint8_t b[4];
+
+	memset(fi, 0, sizeof(*fi));
+	if (rd__add(h->funcdata_off, f->funcoff, &base) || rd__add(base, esz, &base))
+		return -ERRORS__CORRUPT;
+	if (rd_field(t->buf, t->len, h->big_endian, base + FOFF_PCFILE, 4, &x))
+		return -ERRORS__CORRUPT;
+	fi->pcfile = (uint32_t)x;
+	if (rd_field(t->buf, t->len, h->big_endian, base + FOFF_PCLN, 4, &x))
+		return -ERRORS__CORRUPT;
+	fi->pcln = (uint32_t)x;
+	if (rd_field(t->buf, t->len, h->big_endian, base + FOFF_NPCDATA, 4, &x))
+		return -ERRORS__CORRUPT;
+	fi->npcdata = (uint32_t)x;
+	if (h->version == PCLNTAB_VER_12) {
+		/* funcID, pad, pad, nfuncdata: the go1.12-1.15 tail. */
+		tail = base + FOFF_CUOFF;
+	} else {
+		if (rd_field(t->buf, t->len, h->big_endian, base + FOFF_CUOFF, 4, &x))
+			return -ERRORS__CORRUPT;
+		fi->cu_offset = (uint32_t)x;
+		tail = base + FOFF_CUOFF + 4;
+		if (h->version >= PCLNTAB_VER_120) {
+			if (rd_field(t->buf, t->len, h->big_endian, tail, 4, &x))
+				return -ERRORS__CORRUPT;
+			fi->start_line = (int32_t)(uint32_t)x;
+			tail += 4;
+		}
+	}
+	if (!rd__in(t->len, tail, 4))
+		return -ERRORS__CORRUPT;
+	memcpy(b, t->buf + tail, 4);
+	fi->func_id = b[0];
+	fi->flag = h->version >= PCLNTAB_VER_116 ? b[1] : 0;
+	fi->nfuncdata = b[3];
+	fi->pcdata_off = tail + 4;
+	/* npcdata comes from the file: the arrays must fit before they are indexed. */
+	if (fi->npcdata > t->len / 4 || !rd__in(t->len, fi->pcdata_off, (uint64_t)fi->npcdata * 4))
+		return -ERRORS__CORRUPT;
+	end = fi->pcdata_off + (uint64_t)fi->npcdata * 4;
+	if (h->version >= PCLNTAB_VER_118) {
+		fi->funcdata_ptrsize = 4;
+	} else {
+		/* Pointer slots, aligned like the runtime's funcdata() (the record is). */
+		fi->funcdata_ptrsize = h->ptrsize;
+		if (h->ptrsize == 8 && ((end - (base - esz)) & 4))
+			end += 4;
+	}
+	fi->funcdata_off = end;
+	if (!rd__in(t->len, end, (uint64_t)fi->nfuncdata * fi->funcdata_ptrsize))
+		return -ERRORS__CORRUPT;
+	return 0;
+}
+
+int pclntab__pcdata(const struct pclntab *t, const struct pclntab_func *f,
+		    const struct pclntab_funcinfo *fi, uint32_t idx, uint64_t pc, int32_t *value)
+{
+	uint64_t x;
+
+	if (idx >= fi->npcdata)
+		return -ENOENT;
+	/* In bounds: func_info checked the whole array. */
+	if (rd_field(t->buf, t->len, t->h.big_endian, fi->pcdata_off + (uint64_t)idx * 4, 4, &x))
+		return -ERRORS__CORRUPT;
+	return pclntab__pcvalue(t, f, (uint32_t)x, pc, value);
+}
+
+int pclntab__funcdata(const struct pclntab *t, const struct pclntab_funcinfo *fi, uint32_t idx,
+		      uint64_t *value, uint64_t *slot_off)
+{
+	uint64_t off = fi->funcdata_off + (uint64_t)idx * fi->funcdata_ptrsize, x;
+
+	if (idx >= fi->nfuncdata)
+		return -ENOENT;
+	if (rd_field(t->buf, t->len, t->h.big_endian, off, fi->funcdata_ptrsize, &x))
+		return -ERRORS__CORRUPT;
+	/* 1.18+: ^uint32(0) is nil; earlier: a nil pointer (unless relocated, see the caller). */
+	if (fi->funcdata_ptrsize == 4 && t->h.version >= PCLNTAB_VER_118 && x == UINT32_MAX)
+		return -ENOENT;
+	*value = x;
+	if (slot_off)
+		*slot_off = off;
+	return 0;
+}
+
+/* A NUL-terminated string at off, bounded like name_at(); NULL when it is not one. */
+static const char *str_at(const struct pclntab *t, uint64_t off)
+{
+	uint64_t n;
+
+	if (off >= t->len)
+		return NULL;
+	n = t->len - off < MAX_NAME ? t->len - off : MAX_NAME;
+	if (!memchr(t->buf + off, 0, n))
+		return NULL;
+	return (const char *)t->buf + off;
+}
+
+int pclntab__file_name(const struct pclntab *t, const struct pclntab_funcinfo *fi, int32_t fileno,
+		       const char **file)
+{
+	const struct pclntab_header *h = &t->h;
+	uint64_t slot, x;
+
+	if (fileno < 0)
+		return -ENOENT;
+	if (h->version == PCLNTAB_VER_12) {
+		/* A u32 array whose slot 0 holds its length; offsets from the table start. */
+		if ((uint64_t)fileno >= h->nfiles || fileno == 0)
+			return -ERRORS__CORRUPT;
+		if (rd_field(t->buf, t->len, h->big_endian, h->filetab_off + (uint64_t)fileno * 4,
+			     4, &x))
+			return -ERRORS__CORRUPT;
+		*file = str_at(t, x);
+		return *file ? 0 : -ERRORS__CORRUPT;
+	}
+	/* 1.16+: the CU's slot in cutab gives an offset into the file names. */
+	slot = (uint64_t)fi->cu_offset + (uint64_t)fileno;
+	if (slot >= (h->filetab_off - h->cu_off) / 4)
+		return -ERRORS__CORRUPT;
+	if (rd_field(t->buf, t->len, h->big_endian, h->cu_off + slot * 4, 4, &x))
+		return -ERRORS__CORRUPT;
+	if (x == UINT32_MAX)
+		return -ENOENT; /* the runtime prints "?" */
+	*file = str_at(t, h->filetab_off + x);
+	return *file ? 0 : -ERRORS__CORRUPT;
+}
+
+int pclntab__file_line(const struct pclntab *t, const struct pclntab_func *f,
+		       const struct pclntab_funcinfo *fi, uint64_t pc, const char **file,
+		       uint32_t *line)
+{
+	int32_t fileno, ln;
+	int err;
+
+	*file = "?";
+	*line = 0;
+	err = pclntab__pcvalue(t, f, fi->pcfile, pc, &fileno);
+	if (!err)
+		err = pclntab__pcvalue(t, f, fi->pcln, pc, &ln);
+	if (!err && ln < 0)
+		err = -ENOENT;
+	if (!err)
+		err = pclntab__file_name(t, fi, fileno, file);
+	if (err) {
+		*file = "?";
+		return err;
+	}
+	*line = (uint32_t)ln;
+	return 0;
+}
+
+const char *pclntab__name(const struct pclntab *t, uint32_t nameoff)
+{
+	return name_at(t, nameoff);
+}
+
+const uint8_t *pclntab__data(const struct pclntab *t, size_t *len)
+{
+	*len = t->len;
+	return t->buf;
 }
 
 /* --- Locating the table in an executable -------------------------------------------------- */

@@ -142,6 +142,83 @@ int pclntab__find_pc(const struct pclntab *t, uint64_t pc, struct pclntab_func *
 int pclntab__sp_delta(const struct pclntab *t, const struct pclntab_func *f, uint64_t pc,
 		      int64_t *delta);
 
+/*
+ * The pc-value primitives the symbolizer (gosym.c) is built on. A pc-value
+ * table maps each pc of a function to an int32 (frame size, file number, line,
+ * inline tree index, ...); all of them go through one decoder.
+ */
+
+/* The part of a _func record past the fields of struct pclntab_func. */
+struct pclntab_funcinfo {
+	uint32_t pcfile;	       /* pc -> file number table (0: none) */
+	uint32_t pcln;		       /* pc -> line table (0: none) */
+	uint32_t npcdata;	       /* pcdata tables (PCDATA_*) */
+	uint32_t cu_offset;	       /* 1.16+: the function's first slot in the cutab */
+	int32_t start_line;	       /* 1.20+: line of the func keyword; else 0 */
+	uint8_t func_id;	       /* abi.FuncID (1.12+; values differ between releases) */
+	uint8_t flag;		       /* abi.FuncFlag (1.17+) */
+	uint8_t nfuncdata;	       /* funcdata slots (FUNCDATA_*) */
+	unsigned int funcdata_ptrsize; /* bytes of one funcdata slot: 4 for 1.18+, else ptrsize */
+	uint64_t pcdata_off;	       /* table offset of the npcdata u32 table offsets */
+	uint64_t funcdata_off;	       /* table offset of the funcdata slots */
+};
+
+/* PCDATA and FUNCDATA numbers of go1.16 and later (internal/abi/symtab.go). */
+#define PCLNTAB_PCDATA_INLTREEINDEX 2
+#define PCLNTAB_FUNCDATA_INLTREE 3
+
+/*
+ * Decode f's _func record past the fields of pclntab_func; the pcdata and
+ * funcdata arrays are checked to lie inside the table. 0 or -ERRORS__CORRUPT.
+ */
+int pclntab__func_info(const struct pclntab *t, const struct pclntab_func *f,
+		       struct pclntab_funcinfo *fi);
+
+/*
+ * The value at pc of the pc-value table at offset table (from the pc tables'
+ * start) of function f. Returns 0, -ERANGE (pc outside f), -ENOENT (no table:
+ * table is 0, or the table ends before pc -- the runtime's -1),
+ * -ERRORS__CORRUPT (a malformed table).
+ */
+int pclntab__pcvalue(const struct pclntab *t, const struct pclntab_func *f, uint32_t table,
+		     uint64_t pc, int32_t *value);
+
+/* PCDATA table idx of f at pc; returns as pclntab__pcvalue(), -ENOENT when f has none. */
+int pclntab__pcdata(const struct pclntab *t, const struct pclntab_func *f,
+		    const struct pclntab_funcinfo *fi, uint32_t idx, uint64_t pc, int32_t *value);
+
+/*
+ * FUNCDATA slot idx: in 1.18+ an offset from moduledata.gofunc, earlier an
+ * absolute pointer as the linker wrote it (in a PIE it may be 0 in the file
+ * and live in a RELATIVE relocation at the slot: *slot_off, optional, is the
+ * slot's offset in the table so the caller can read it through one).
+ * Returns 0, -ENOENT (no such slot, or the 1.18+ nil ^0), -ERRORS__CORRUPT.
+ */
+int pclntab__funcdata(const struct pclntab *t, const struct pclntab_funcinfo *fi, uint32_t idx,
+		      uint64_t *value, uint64_t *slot_off);
+
+/*
+ * File number fileno (a pcfile value) of a function: through the cutab (1.16+)
+ * or the 1.2 file table. *file is NUL-terminated inside the table. Returns 0,
+ * -ENOENT (no file: negative number, or a cutab hole), -ERRORS__CORRUPT.
+ */
+int pclntab__file_name(const struct pclntab *t, const struct pclntab_funcinfo *fi, int32_t fileno,
+		       const char **file);
+
+/*
+ * File and line of pc inside f from pcfile and pcln. On any error *file is
+ * "?" and *line 0, what the runtime prints; -ENOENT means the tables do not
+ * cover pc (the runtime's "?"), -ERRORS__CORRUPT that they are unreadable.
+ */
+int pclntab__file_line(const struct pclntab *t, const struct pclntab_func *f,
+		       const struct pclntab_funcinfo *fi, uint64_t pc, const char **file,
+		       uint32_t *line);
+
+/* The function name at nameoff in the name table, or NULL when it is not one. */
+const char *pclntab__name(const struct pclntab *t, uint32_t nameoff);
+/* The table's bytes (as given to pclntab__new). */
+const uint8_t *pclntab__data(const struct pclntab *t, size_t *len);
+
 /* Visit every function in address order; stops at the end or at a bad record. */
 #define pclntab__for_each_func(t, idx, f) \
 	for ((idx) = 0; !pclntab__func_at((t), (idx), (f)); (idx)++)
