@@ -42,6 +42,13 @@ enum goroutine_state {
 	GOROUTINE_DEADEXTRA = 11, /* go1.26+ _Gdeadextra */
 };
 
+/*
+ * runtime2.go's _Gscan: OR-ed onto a state while the GC or suspendG owns the
+ * goroutine's stack (_Gscanrunning = 0x1002, ...); the runtime strips it with
+ * &^ _Gscan, and so does goroutine_base_state().
+ */
+#define GOROUTINE_SCAN_BIT 0x1000
+
 struct goroutine_event {
 	__u64 ts_ns; /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
 	__u64 goid;

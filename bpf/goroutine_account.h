@@ -16,6 +16,15 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
+/*
+ * The state without the _Gscan bit. Not & 0xfff: a value of 0x2000 or more is
+ * no state of any Go release, and must stay unknown rather than alias a real one.
+ */
+static __always_inline __u32 goroutine_base_state(__u32 v)
+{
+	return v & ~GOROUTINE_SCAN_BIT;
+}
+
 static __always_inline __u32 goroutine_log2_slot(__u64 v)
 {
 	__u32 r = 0;
@@ -68,8 +77,9 @@ static __always_inline int goroutine_is_creation(__u32 oldval, __u32 newval)
  */
 static __always_inline int goroutine_goid_unset(__u32 oldval, __u32 newval, __u32 goid_at_creation)
 {
-	return (oldval & 0xfff) == GOROUTINE_IDLE ||
-	       (!goid_at_creation && goroutine_is_creation(oldval & 0xfff, newval & 0xfff));
+	return goroutine_base_state(oldval) == GOROUTINE_IDLE ||
+	       (!goid_at_creation &&
+		goroutine_is_creation(goroutine_base_state(oldval), goroutine_base_state(newval)));
 }
 
 /* Its end: any live state to _Gdead (a fresh g's _Gidle -> _Gdead is not one). */
@@ -88,7 +98,8 @@ static __always_inline void goroutine_account(struct goroutine_summary *sum,
 					      struct goroutine_gval *g, __u32 oldval, __u32 newval,
 					      __u64 now)
 {
-	__u32 o = goroutine_state_index(oldval & 0xfff), n = goroutine_state_index(newval & 0xfff);
+	__u32 o = goroutine_state_index(goroutine_base_state(oldval));
+	__u32 n = goroutine_state_index(goroutine_base_state(newval));
 
 	sum->transitions[o][n]++;
 	if (g) {
