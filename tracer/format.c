@@ -2,48 +2,10 @@
 /*
  * format: the tracer's human-readable table (see format.h).
  */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "format.h"
-#include "profile.h"
-
-static const char *const state_names[] = {
-	[GOROUTINE_IDLE] = "IDLE",	     [GOROUTINE_RUNNABLE] = "RUNNABLE",
-	[GOROUTINE_RUNNING] = "RUNNING",     [GOROUTINE_SYSCALL] = "SYSCALL",
-	[GOROUTINE_WAITING] = "WAITING",     [GOROUTINE_MORIBUND_UNUSED] = "MORIBUND_UNUSED",
-	[GOROUTINE_DEAD] = "DEAD",	     [GOROUTINE_ENQUEUE_UNUSED] = "ENQUEUE_UNUSED",
-	[GOROUTINE_COPYSTACK] = "COPYSTACK", [GOROUTINE_PREEMPTED] = "PREEMPTED",
-	[GOROUTINE_LEAKED] = "LEAKED",	     [GOROUTINE_DEADEXTRA] = "DEADEXTRA",
-};
-
-const char *format__state_name(uint32_t state)
-{
-	if (state < sizeof(state_names) / sizeof(state_names[0]))
-		return state_names[state];
-	return NULL;
-}
-
-const char *format__state(const struct profile *p, uint32_t state, char *buf, size_t len)
-{
-	const char *name;
-
-	if (p && state < (uint32_t)p->n_gstatus && p->gstatus[state][0])
-		return p->gstatus[state];
-	name = format__state_name(state);
-	if (name)
-		return name;
-	snprintf(buf, len, "%" PRIu32, state);
-	return buf;
-}
-
-const char *format__reason(const struct profile *p, int reason)
-{
-	if (p && reason >= 0 && reason < p->n_waitreasons && p->waitreasons[reason][0])
-		return p->waitreasons[reason];
-	return NULL;
-}
 
 void format__clock_init(struct format_clock *c)
 {

@@ -22,18 +22,6 @@ struct format_clock {
 	char cached_hms[16]; /* "HH:MM:SS" of cached_sec */
 };
 
-/* Name of a goroutine state, or NULL for a value this tracer does not know. */
-const char *format__state_name(uint32_t state);
-struct profile;
-
-/*
- * The name of a state: the Go version's own (p, may be NULL), else the
- * tracer's, else the decimal value in buf.
- */
-const char *format__state(const struct profile *p, uint32_t state, char *buf, size_t len);
-/* The Go version's name of a wait reason, or NULL when unknown. */
-const char *format__reason(const struct profile *p, int reason);
-
 void format__clock_init(struct format_clock *c);
 
 /*

@@ -41,6 +41,7 @@
 #include "goroutine.h"
 #include "goroutine.skel.h"
 #include "log.h"
+#include "names.h"
 #include "output.h"
 #include "profile.h"
 #include "resolver.h"
@@ -578,7 +579,7 @@ static int kernel_live(struct goroutine_bpf *skel, struct goroutine_gkey **keys,
  * json_out is given (for the HTML page).
  */
 static void report_summary(struct goroutine_bpf *skel, struct analysis *an, FILE *f,
-			   const struct profile *prof, uint64_t since, cJSON **json_out)
+			   const struct names *names, uint64_t since, cJSON **json_out)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct goroutine_summary *percpu = NULL, total;
@@ -590,13 +591,11 @@ static void report_summary(struct goroutine_bpf *skel, struct analysis *an, FILE
 		.source = an ? "events" : "kernel",
 		.leak_after_s = env.leak_after,
 		.top = TOP_GOROUTINES,
-		.names = prof,
+		.names = names,
 	};
 	struct goroutine_gkey *keys = NULL;
 	struct goroutine_gval *vals = NULL;
 	__u32 zero = 0;
-	cJSON *j;
-	char *text;
 
 	if (an) {
 		in.sum = analysis__summary(an);
@@ -618,12 +617,7 @@ static void report_summary(struct goroutine_bpf *skel, struct analysis *an, FILE
 	if (json_out) {
 		*json_out = summary__json(&in);
 	} else if (env.json) {
-		j = summary__json(&in);
-		text = j ? cJSON_PrintUnformatted(j) : NULL;
-		if (text)
-			fprintf(f, "%s\n", text);
-		free(text);
-		cJSON_Delete(j);
+		summary__print_json(f, &in);
 	} else {
 		summary__print(f, &in);
 	}
@@ -718,6 +712,7 @@ int main(int argc, char **argv)
 	/* --html/--trace-json: events analysed here, the summary printed instead of them. */
 	bool analyse = env.html || env.trace_json, print_events;
 	struct profile *prof = NULL;
+	struct names *names = NULL;
 	struct elfbuf *e = NULL;
 	char path[PATH_MAX], header[160];
 	uint64_t deadline = 0, next_report, next_summary, started = 0, lost_seen = 0, lost;
@@ -785,8 +780,12 @@ int main(int argc, char **argv)
 			prof->funcs[i].address = 0;
 		}
 	}
+	if (names__new(prof, &names)) {
+		fprintf(stderr, "goroutine: out of memory\n");
+		goto cleanup;
+	}
 	if (env.state) {
-		oo.state = output__state_value(env.state, prof);
+		oo.state = names__state_value(names, env.state);
 		if (oo.state < 0) {
 			fprintf(stderr, "goroutine: unknown state %s\n", env.state);
 			goto cleanup;
@@ -807,7 +806,7 @@ int main(int argc, char **argv)
 	oo.json = env.json;
 	oo.goid = env.goid;
 	oo.goid_at_creation = prof->goid_at_creation;
-	oo.names = prof;
+	oo.names = names;
 
 	if (env.cmd) {
 		child = spawn(env.cmd, &go_fd);
@@ -834,7 +833,7 @@ int main(int argc, char **argv)
 			.trace_path = env.trace_json,
 			.target = shown,
 			.pid = target,
-			.names = prof,
+			.names = names,
 			.start_ns = now_ns(),
 			.mono_to_real_ns = mono_to_real(),
 		};
@@ -992,7 +991,7 @@ int main(int argc, char **argv)
 				output__expire(out, now_ns() - PENDING_MAX_NS);
 		}
 		if (env.interval && now_ns() >= next_summary) {
-			report_summary(skel, sink.an, oo.out, prof, started, NULL);
+			report_summary(skel, sink.an, oo.out, names, started, NULL);
 			if (!env.json)
 				fputc('\n', oo.out);
 			next_summary += env.interval * 1000000000ULL;
@@ -1010,7 +1009,7 @@ cleanup:
 
 		analysis__finish(sink.an, end);
 		if (env.html)
-			report_summary(skel, sink.an, oo.out, prof, started, &j);
+			report_summary(skel, sink.an, oo.out, names, started, &j);
 		err = timeline__finish(tl, end, j, read_counter(skel, GOROUTINE_CNT_EVENTS),
 				       read_counter(skel, GOROUTINE_CNT_LOST));
 		cJSON_Delete(j);
@@ -1021,7 +1020,7 @@ cleanup:
 		}
 	}
 	if (out && (env.summary || sink.an))
-		report_summary(skel, sink.an, oo.out, prof, started, NULL);
+		report_summary(skel, sink.an, oo.out, names, started, NULL);
 	if (out) {
 		output__delete(out);
 		fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n",
@@ -1031,6 +1030,7 @@ cleanup:
 	ring_buffer__free(rb);
 	analysis__delete(sink.an);
 	timeline__delete(tl);
+	names__delete(names);
 	goroutine_bpf__destroy(skel);
 	if (go_fd >= 0)
 		close(go_fd); /* the child exits 127 without running the command */

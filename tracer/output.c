@@ -10,16 +10,15 @@
 
 #include "format.h"
 #include "goroutine_account.h"
+#include "gtable.h"
+#include "names.h"
 #include "output.h"
-#include "profile.h"
 
-/* Held-back creations: open addressing on (tgid, g address), a power of two. */
-#define PENDING_SLOTS 16384
+/* Held-back creations, by (tgid, g address); past this many, print rather than guess. */
+#define PENDING_MAX 8192
 #define PENDING_PER_G 2
 
 struct pending {
-	uint64_t gp; /* 0: free */
-	uint32_t tgid;
 	uint32_t n;
 	struct goroutine_event ev[PENDING_PER_G];
 };
@@ -27,8 +26,7 @@ struct pending {
 struct output {
 	struct output_opts o;
 	struct format_clock clock;
-	struct pending *pending;
-	uint32_t npending;
+	struct gtable *pending;
 	uint64_t printed;
 	size_t len;
 	/* Lines are built here and written in one fwrite per poll (or when full). */
@@ -41,47 +39,22 @@ struct output *output__new(const struct output_opts *opts)
 
 	if (!o)
 		return NULL;
-	o->pending = calloc(PENDING_SLOTS, sizeof(*o->pending));
-	if (!o->pending) {
+	if (gtable__new(sizeof(struct pending), &o->pending)) {
 		free(o);
 		return NULL;
 	}
 	o->o = *opts;
 	format__clock_init(&o->clock);
+	if (opts->mono_to_real_ns)
+		o->clock.mono_to_real_ns = opts->mono_to_real_ns;
 	return o;
-}
-
-static const char *state_name(const struct output *o, uint32_t state, char *buf, size_t len)
-{
-	return format__state(o->o.names, state, buf, len);
-}
-
-int64_t output__state_value(const char *name, const struct profile *names)
-{
-	char *end;
-	uint32_t i;
-	long v;
-
-	/* A number names any state, one this tracer has no name for included. */
-	errno = 0;
-	v = strtol(name, &end, 0);
-	if (!errno && end != name && !*end && v >= 0 && v <= 0xffff)
-		return v;
-
-	for (i = 0; names && i < (uint32_t)names->n_gstatus; i++)
-		if (!strcmp(names->gstatus[i], name))
-			return i;
-	for (i = 0; i < 32; i++)
-		if (format__state_name(i) && !strcmp(format__state_name(i), name))
-			return i;
-	return -1;
 }
 
 static const char *wait_reason(const struct output *o, const struct goroutine_event *e)
 {
 	if (!(e->flags & GOROUTINE_EV_WAITREASON))
 		return NULL;
-	return format__reason(o->o.names, e->waitreason);
+	return names__reason(o->o.names, e->waitreason);
 }
 
 /* Room for the longest line (a JSON event with every field) with margin. */
@@ -144,9 +117,9 @@ static char *json_line(struct output *o, const struct goroutine_event *e, bool g
 	p = PUT(p, ",\"goid\":");
 	p = goid_known ? format__u64(p, e->goid) : PUT(p, "null");
 	p = PUT(p, ",\"old_state\":");
-	p = json_str(p, state_name(o, e->old_state, b, sizeof(b)));
+	p = json_str(p, names__state(o->o.names, e->old_state, b, sizeof(b)));
 	p = PUT(p, ",\"new_state\":");
-	p = json_str(p, state_name(o, e->new_state, b, sizeof(b)));
+	p = json_str(p, names__state(o->o.names, e->new_state, b, sizeof(b)));
 	p = PUT(p, ",\"wait_reason\":");
 	p = reason ? json_str(p, reason) : PUT(p, "null");
 	p = PUT(p, ",\"parent_goid\":");
@@ -169,7 +142,7 @@ static char *table_line(struct output *o, const struct goroutine_event *e, bool 
 
 	p = format__time_to(&o->clock, e->ts_ns, p);
 	*p++ = ' ';
-	name = state_name(o, e->new_state, b, sizeof(b));
+	name = names__state(o->o.names, e->new_state, b, sizeof(b));
 	p = format__field(p, name, strlen(name), 9, false);
 	*p++ = ' ';
 	if (goid_known)
@@ -181,7 +154,7 @@ static char *table_line(struct output *o, const struct goroutine_event *e, bool 
 	*p++ = ' ';
 	p = format__field(p, num, format__u64(num, e->tgid) - num, 7, true);
 	*p++ = ' ';
-	name = state_name(o, e->old_state, b, sizeof(b));
+	name = names__state(o->o.names, e->old_state, b, sizeof(b));
 	p = format__field(p, name, strlen(name), 9, false);
 	*p++ = ' ';
 	p = format__field(p, num, format__u64(num, e->cpu) - num, 3, true);
@@ -239,45 +212,7 @@ static bool is_creation(const struct output *o, const struct goroutine_event *e)
 	return goroutine_goid_unset(e->old_state, e->new_state, o->o.goid_at_creation);
 }
 
-static struct pending *slot(struct output *o, uint32_t tgid, uint64_t gp, bool insert)
-{
-	uint64_t h = (gp ^ ((uint64_t)tgid << 47)) * 0x9E3779B97F4A7C15ULL;
-	uint32_t i, idx;
-
-	for (i = 0; i < PENDING_SLOTS; i++) {
-		idx = (uint32_t)(h >> 50) + i;
-		idx &= PENDING_SLOTS - 1;
-		struct pending *p = &o->pending[idx];
-		if (p->gp == gp && p->tgid == tgid)
-			return p;
-		if (!p->gp)
-			return insert ? p : NULL;
-	}
-	return NULL;
-}
-
-/* Remove p keeping the probe chains intact (backward-shift deletion). */
-static void unslot(struct output *o, struct pending *p)
-{
-	uint32_t i = p - o->pending, j = i;
-
-	o->npending--;
-	for (;;) {
-		j = (j + 1) & (PENDING_SLOTS - 1);
-		struct pending *q = &o->pending[j];
-		if (!q->gp)
-			break;
-		uint64_t h = (q->gp ^ ((uint64_t)q->tgid << 47)) * 0x9E3779B97F4A7C15ULL;
-		uint32_t home = (uint32_t)(h >> 50) & (PENDING_SLOTS - 1);
-		/* Move q back to i when i lies on q's probe path. */
-		if (((j - home) & (PENDING_SLOTS - 1)) >= ((j - i) & (PENDING_SLOTS - 1))) {
-			o->pending[i] = *q;
-			i = j;
-		}
-	}
-	o->pending[i].gp = 0;
-}
-
+/* Print p's events, with next's goid (NULL: unknown); the caller removes p. */
 static void flush_pending(struct output *o, struct pending *p, const struct goroutine_event *next)
 {
 	uint32_t k;
@@ -290,41 +225,54 @@ static void flush_pending(struct output *o, struct pending *p, const struct goro
 		}
 		print(o, &p->ev[k], next != NULL);
 	}
-	unslot(o, p);
+}
+
+struct expiry {
+	struct output *o;
+	uint64_t before_ns;
+	bool all;
+};
+
+static bool expire_one(void *ctx, const struct goroutine_gkey *key, void *val)
+{
+	struct expiry *x = ctx;
+	struct pending *p = val;
+
+	(void)key;
+	if (!x->all && p->ev[0].ts_ns >= x->before_ns)
+		return false;
+	flush_pending(x->o, p, NULL);
+	return true;
 }
 
 void output__expire(struct output *o, uint64_t before_ns)
 {
-	uint32_t i;
+	struct expiry x = {.o = o, .before_ns = before_ns};
 
-	/* Backward-shift deletion may move a later entry into i: look at i again. */
-	for (i = 0; i < PENDING_SLOTS; i++)
-		while (o->pending[i].gp && o->pending[i].ev[0].ts_ns < before_ns)
-			flush_pending(o, &o->pending[i], NULL);
+	gtable__sweep(o->pending, expire_one, &x);
 }
 
 int output__event(struct output *o, const struct goroutine_event *e)
 {
+	struct goroutine_gkey key = {.gp = e->gp, .tgid = e->tgid};
 	struct pending *p;
+	void *v;
 
-	/* No g to key it by (gp 0 marks a free slot): printed as it is. */
+	/* No g to key it by: printed as it is. */
 	if (!e->gp) {
 		print(o, e, !is_creation(o, e));
 		return 0;
 	}
-	p = slot(o, e->tgid, e->gp, false);
+	p = gtable__find(o->pending, &key);
 	if (is_creation(o, e)) {
 		if (!p) {
-			if (o->npending >= PENDING_SLOTS / 2) {
-				/* Too many unresolved: say so rather than guess. */
+			/* Too many unresolved: say so rather than guess. */
+			if (gtable__count(o->pending) >= PENDING_MAX ||
+			    gtable__insert(o->pending, &key, &v) < 0) {
 				print(o, e, false);
 				return 0;
 			}
-			p = slot(o, e->tgid, e->gp, true);
-			p->gp = e->gp;
-			p->tgid = e->tgid;
-			p->n = 0;
-			o->npending++;
+			p = v;
 		}
 		if (p->n == PENDING_PER_G) {
 			print(o, &p->ev[0], false);
@@ -334,8 +282,10 @@ int output__event(struct output *o, const struct goroutine_event *e)
 		p->ev[p->n++] = *e;
 		return 0;
 	}
-	if (p)
+	if (p) {
 		flush_pending(o, p, e);
+		gtable__remove(o->pending, p);
+	}
 	print(o, e, true);
 	return 0;
 }
@@ -347,14 +297,12 @@ uint64_t output__printed(const struct output *o)
 
 void output__delete(struct output *o)
 {
-	uint32_t i;
+	struct expiry x = {.o = o, .all = true};
 
 	if (!o)
 		return;
-	for (i = 0; i < PENDING_SLOTS; i++)
-		while (o->pending[i].gp)
-			flush_pending(o, &o->pending[i], NULL);
+	gtable__sweep(o->pending, expire_one, &x);
 	output__flush(o);
-	free(o->pending);
+	gtable__delete(o->pending);
 	free(o);
 }

@@ -18,15 +18,20 @@
 
 #include "goroutine.h"
 
-struct profile;
+struct names;
 
 struct output_opts {
 	FILE *out;
 	bool json;
-	int64_t goid;		     /* print only this goroutine; -1: all */
-	int64_t state;		     /* print only switches to this state; -1: all */
-	bool goid_at_creation;	     /* the goid read at _Gdead -> _Grunnable is right */
-	const struct profile *names; /* status and wait-reason names; NULL: built-in */
+	int64_t goid;		   /* print only this goroutine; -1: all */
+	int64_t state;		   /* print only switches to this state; -1: all */
+	bool goid_at_creation;	   /* the goid read at _Gdead -> _Grunnable is right */
+	const struct names *names; /* state and wait-reason names; NULL: built-in */
+	/*
+	 * CLOCK_MONOTONIC -> CLOCK_REALTIME for the TIME column; 0: now's. A
+	 * report of a recording prints the wall clock the recording had.
+	 */
+	int64_t mono_to_real_ns;
 };
 
 struct output;
@@ -44,8 +49,5 @@ uint64_t output__printed(const struct output *o);
 void output__expire(struct output *o, uint64_t before_ns);
 /* Write out what is buffered (call once per poll). */
 void output__flush(struct output *o);
-
-/* The state value for a name (as printed), or -1. */
-int64_t output__state_value(const char *name, const struct profile *names);
 
 #endif /* GOTRACER_OUTPUT_H */

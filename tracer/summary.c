@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * summary: the --summary report (see summary.h). Not on the hot path: runs
- * once at exit (or per interval), so plain printf and cJSON are fine here.
+ * once at exit (or per interval), so plain printf and a cJSON tree are fine
+ * here; the tree is written out by the tracer's one JSON writer (jsonw.h).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,9 +12,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "format.h"
 #include "goroutine_account.h"
-#include "profile.h"
+#include "jsonw.h"
+#include "names.h"
 #include "summary.h"
 
 #define LEAK_GOIDS_TEXT 8
@@ -73,19 +75,21 @@ double summary__percentile(const __u64 *slots, double p, double max_us)
 }
 
 /* The last state slot holds every value past it (a newer Go's). */
-static const char *state(const struct profile *p, unsigned int v, char *buf, size_t len)
+static const char *state(const struct names *n, unsigned int v, char *buf, size_t len)
 {
-	if (v == GOROUTINE_NSTATES - 1 && !(p && v < (unsigned int)p->n_gstatus)) {
+	if (v == GOROUTINE_NSTATES - 1 && v >= names__nstates(n)) {
 		snprintf(buf, len, ">=%u", v);
 		return buf;
 	}
-	return format__state(p, v, buf, len);
+	return names__state(n, v, buf, len);
 }
 
-static const char *reason(const struct profile *p, unsigned int v, char *buf, size_t len)
+static const char *reason(const struct names *n, unsigned int v, char *buf, size_t len)
 {
-	if (format__reason(p, v))
-		return format__reason(p, v);
+	const char *s = names__reason(n, v);
+
+	if (s)
+		return s;
 	snprintf(buf, len, "reason %u", v);
 	return buf;
 }
@@ -304,7 +308,10 @@ static void print_goroutines(FILE *f, const struct report *r)
 		"\nbusiest live goroutines (%zu of %zu, by RUNNING + RUNNABLE + SYSCALL time):\n",
 		shown, in->n);
 	fprintf(f, "%10s %10s %7s %-9s %9s %9s %9s %9s %9s %9s  %s\n", "GOID", "PARENT", "PID",
-		"STATE", "FOR", "AGE", "RUNNING", "RUNNABLE", "SYSCALL", "WAITING", "REASON");
+		"STATE", "FOR", "AGE", names__state(NULL, GOROUTINE_RUNNING, a, sizeof(a)),
+		names__state(NULL, GOROUTINE_RUNNABLE, b, sizeof(b)),
+		names__state(NULL, GOROUTINE_SYSCALL, c, sizeof(c)),
+		names__state(NULL, GOROUTINE_WAITING, d, sizeof(d)), "REASON");
 	for (k = 0; k < shown; k++) {
 		const struct goroutine_gval *v = &in->vals[r->busy[k]];
 		char parent[24] = "-", goid[24] = "?";
@@ -509,14 +516,15 @@ static cJSON *goroutines_json(const struct report *r)
 		else
 			cJSON_AddNullToObject(o, "age_s");
 		cJSON_AddNumberToObject(o, "in_state_s", (in->now_ns - v->since_ns) / 1e9);
+		/* The per-goroutine slots, under the built-in names (the page reads these keys). */
 		t = cJSON_AddObjectToObject(o, "time_ms");
-		cJSON_AddNumberToObject(t, "RUNNABLE",
+		cJSON_AddNumberToObject(t, names__state(NULL, GOROUTINE_RUNNABLE, a, sizeof(a)),
 					g_ns(v, GOROUTINE_G_RUNNABLE, in->now_ns) / 1e6);
-		cJSON_AddNumberToObject(t, "RUNNING",
+		cJSON_AddNumberToObject(t, names__state(NULL, GOROUTINE_RUNNING, a, sizeof(a)),
 					g_ns(v, GOROUTINE_G_RUNNING, in->now_ns) / 1e6);
-		cJSON_AddNumberToObject(t, "SYSCALL",
+		cJSON_AddNumberToObject(t, names__state(NULL, GOROUTINE_SYSCALL, a, sizeof(a)),
 					g_ns(v, GOROUTINE_G_SYSCALL, in->now_ns) / 1e6);
-		cJSON_AddNumberToObject(t, "WAITING",
+		cJSON_AddNumberToObject(t, names__state(NULL, GOROUTINE_WAITING, a, sizeof(a)),
 					g_ns(v, GOROUTINE_G_WAITING, in->now_ns) / 1e6);
 		cJSON_AddNumberToObject(t, "OTHER", g_ns(v, GOROUTINE_G_OTHER, in->now_ns) / 1e6);
 	}
@@ -629,4 +637,23 @@ cJSON *summary__json(const struct summary_input *in)
 	cJSON_AddItemToObject(o, "leaks", leaks_json(&r));
 	report_fini(&r);
 	return o;
+}
+
+int summary__print_json(FILE *f, const struct summary_input *in)
+{
+	cJSON *j = summary__json(in);
+	struct jsonw *w;
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	err = jsonw__new(f, 0, &w);
+	if (!err) {
+		jsonw__cjson(w, j);
+		err = jsonw__finish(w);
+	}
+	cJSON_Delete(j);
+	if (!err && fputc('\n', f) == EOF)
+		err = -EIO;
+	return err;
 }

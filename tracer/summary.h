@@ -18,8 +18,8 @@
 
 #include "goroutine.h"
 
-struct profile;
 struct cJSON;
+struct names;
 
 struct summary_input {
 	const struct goroutine_summary *sum;
@@ -30,11 +30,11 @@ struct summary_input {
 	uint64_t now_ns; /* CLOCK_MONOTONIC, the clock of since_ns and created_ns */
 	double elapsed_s;
 	uint64_t lost;
-	uint64_t evicted;	     /* goroutine records lost to slot collisions (kernel) */
-	const char *source;	     /* "kernel" or "events" */
-	double leak_after_s;	     /* WAITING longer than this is a leak candidate */
-	size_t top;		     /* goroutines in the table's per-goroutine list */
-	const struct profile *names; /* state and wait-reason names; NULL: built-in */
+	uint64_t evicted;	   /* goroutine records lost to slot collisions (kernel) */
+	const char *source;	   /* "kernel" or "events" */
+	double leak_after_s;	   /* WAITING longer than this is a leak candidate */
+	size_t top;		   /* goroutines in the table's per-goroutine list */
+	const struct names *names; /* state and wait-reason names; NULL: built-in */
 };
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */
@@ -43,6 +43,8 @@ void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct gorou
 void summary__print(FILE *f, const struct summary_input *in);
 /* The report as a cJSON object (NULL when out of memory); the caller deletes it. */
 struct cJSON *summary__json(const struct summary_input *in);
+/* The report as one line of JSON on f (jsonw.h): 0 or a negative errno. */
+int summary__print_json(FILE *f, const struct summary_input *in);
 
 /*
  * The p-th percentile (0 < p <= 1) of a log2 histogram of microseconds, by

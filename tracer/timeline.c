@@ -5,7 +5,9 @@
  * holds the whole run at any length. The page keeps the first max_slices
  * slices in memory and, to stay responsive in a browser, shows at most
  * DISPLAY_SLICES of them: short slices are merged with their neighbours
- * (coarser and coarser until they fit), and the page says so.
+ * (coarser and coarser until they fit), and the page says so. Both are
+ * written with jsonw in its HTML-safe mode (the page's data sits in a
+ * <script> block; the trace file gets the same bytes).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,12 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "analysis.h"
-#include "format.h"
+#include "array.h"
 #include "goroutine.h"
-#include "profile.h"
+#include "gtable.h"
+#include "jsonw.h"
+#include "names.h"
 #include "timeline.h"
 
 #define DEFAULT_MAX_SLICES (2u << 20) /* 48 MiB of slices */
@@ -46,10 +48,10 @@ struct timeline {
 	struct timeline_opts o;
 	char *target; /* a copy: the caller's string need not outlive this call */
 	FILE *html, *trace;
+	struct jsonw *tw; /* onto trace */
 	bool trace_first;
-	/* Rows: (tgid, goid) -> index, open addressing; the rows themselves in a vector. */
-	uint32_t *index; /* row + 1; 0: free */
-	size_t nindex;
+	/* Rows: (tgid, goid) -> index into rows (a goroutine table keyed by goid). */
+	struct gtable *index;
 	struct row *rows;
 	size_t nrows, caprows;
 	struct tslice *slices;
@@ -59,16 +61,6 @@ struct timeline {
 	size_t ntgids;
 	int err;
 };
-
-static const char *state_name(const struct timeline *t, uint32_t v, char *buf, size_t len)
-{
-	return format__state(t->o.names, v, buf, len);
-}
-
-static const char *reason_name(const struct timeline *t, int v)
-{
-	return format__reason(t->o.names, v);
-}
 
 int timeline__new(const struct timeline_opts *opts, struct timeline **out)
 {
@@ -84,24 +76,32 @@ int timeline__new(const struct timeline_opts *opts, struct timeline **out)
 	t->o.target = t->target;
 	if (!t->o.max_slices)
 		t->o.max_slices = DEFAULT_MAX_SLICES;
-	t->nindex = 1024;
-	t->index = calloc(t->nindex, sizeof(*t->index));
-	if (!t->index)
-		goto fail;
+	err = gtable__new(sizeof(uint32_t), &t->index);
+	if (err)
+		goto fail_err;
 	if (opts->html_path && !(t->html = fopen(opts->html_path, "w")))
 		goto fail;
 	if (opts->trace_path) {
 		t->trace = fopen(opts->trace_path, "w");
 		if (!t->trace)
 			goto fail;
-		setvbuf(t->trace, NULL, _IOFBF, 1 << 20);
-		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", t->trace);
+		err = jsonw__new(t->trace, JSONW_HTML, &t->tw);
+		if (err)
+			goto fail_err;
+		/* The events one a line, the first on the line after the bracket. */
+		jsonw__object(t->tw);
+		jsonw__key(t->tw, "displayTimeUnit");
+		jsonw__string(t->tw, "ns");
+		jsonw__key(t->tw, "traceEvents");
+		jsonw__array(t->tw);
+		jsonw__newline(t->tw);
 		t->trace_first = true;
 	}
 	*out = t;
 	return 0;
 fail:
 	err = -errno;
+fail_err:
 	timeline__delete(t);
 	return err;
 }
@@ -110,11 +110,12 @@ void timeline__delete(struct timeline *t)
 {
 	if (!t)
 		return;
+	jsonw__finish(t->tw);
 	if (t->html)
 		fclose(t->html);
 	if (t->trace)
 		fclose(t->trace);
-	free(t->index);
+	gtable__delete(t->index);
 	free(t->target);
 	free(t->rows);
 	free(t->slices);
@@ -126,127 +127,87 @@ void timeline__start(struct timeline *t, uint64_t start_ns)
 	t->o.start_ns = start_ns;
 }
 
-static size_t row_home(const struct timeline *t, uint32_t tgid, uint64_t goid)
-{
-	uint64_t h = (goid ^ ((uint64_t)tgid << 40)) * 0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h >> 32) & (t->nindex - 1);
-}
-
-static uint32_t *row_slot(struct timeline *t, uint32_t tgid, uint64_t goid)
-{
-	size_t i;
-
-	for (i = row_home(t, tgid, goid);; i = (i + 1) & (t->nindex - 1)) {
-		uint32_t r = t->index[i];
-
-		if (!r || (t->rows[r - 1].tgid == tgid && t->rows[r - 1].goid == goid))
-			return &t->index[i];
-	}
-}
-
-static int grow_index(struct timeline *t)
-{
-	uint32_t *old = t->index;
-	size_t i, n = t->nindex;
-
-	t->index = calloc(n * 2, sizeof(*t->index));
-	if (!t->index) {
-		t->index = old;
-		return -ENOMEM;
-	}
-	t->nindex = n * 2;
-	for (i = 0; i < n; i++)
-		if (old[i])
-			*row_slot(t, t->rows[old[i] - 1].tgid, t->rows[old[i] - 1].goid) = old[i];
-	free(old);
-	return 0;
-}
-
 static double us(const struct timeline *t, uint64_t ns)
 {
 	return ns > t->o.start_ns ? (ns - t->o.start_ns) / 1e3 : 0;
 }
 
-/* A JSON string's contents (no quotes): the few escapes names can need. */
-static void json_str(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else if (*s == '<')
-			fputs("\\u003c", f); /* never "</script>" inside the page */
-		else
-			fputc(*s, f);
-	}
-}
-
+/* A new trace item: on a line of its own. */
 static void trace_sep(struct timeline *t)
 {
 	if (!t->trace_first)
-		fputs(",\n", t->trace);
+		jsonw__newline(t->tw);
 	t->trace_first = false;
+}
+
+/* A metadata item ("ph":"M") of a goroutine's track, up to its args object. */
+static void trace_meta(struct timeline *t, const char *name, uint32_t tgid, uint64_t tid)
+{
+	struct jsonw *w = t->tw;
+
+	trace_sep(t);
+	jsonw__object(w);
+	jsonw__key(w, "name");
+	jsonw__string(w, name);
+	jsonw__key(w, "ph");
+	jsonw__string(w, "M");
+	jsonw__key(w, "pid");
+	jsonw__u64(w, tgid);
+	jsonw__key(w, "tid");
+	jsonw__u64(w, tid);
+	jsonw__key(w, "args");
+	jsonw__object(w);
 }
 
 /* The trace file's metadata for a new goroutine (and, once, for its process). */
 static void trace_names(struct timeline *t, const struct row *r)
 {
+	struct jsonw *w = t->tw;
 	size_t i;
 
 	for (i = 0; i < t->ntgids && t->tgids[i] != r->tgid; i++)
 		;
 	if (i == t->ntgids && t->ntgids < sizeof(t->tgids) / sizeof(t->tgids[0])) {
 		t->tgids[t->ntgids++] = r->tgid;
-		trace_sep(t);
-		fprintf(t->trace,
-			"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":0,"
-			"\"args\":{\"name\":\"",
-			r->tgid);
-		json_str(t->trace, t->o.target ? t->o.target : "go");
-		fprintf(t->trace, " (pid %u)\"}}", r->tgid);
+		trace_meta(t, "process_name", r->tgid, 0);
+		jsonw__key(w, "name");
+		jsonw__stringf(w, "%s (pid %u)", t->o.target ? t->o.target : "go", r->tgid);
+		jsonw__object_end(w);
+		jsonw__object_end(w);
 	}
-	trace_sep(t);
-	fprintf(t->trace,
-		"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%" PRIu64
-		",\"args\":{\"name\":\"goroutine %" PRIu64,
-		r->tgid, r->goid, r->goid);
+	trace_meta(t, "thread_name", r->tgid, r->goid);
+	jsonw__key(w, "name");
 	if (r->has_parent)
-		fprintf(t->trace, " (parent %" PRIu64 ")", r->parent_goid);
-	fputs("\"}}", t->trace);
-	trace_sep(t);
-	fprintf(t->trace,
-		"{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":%" PRIu64
-		",\"args\":{\"sort_index\":%" PRIu64 "}}",
-		r->tgid, r->goid, r->goid);
+		jsonw__stringf(w, "goroutine %" PRIu64 " (parent %" PRIu64 ")", r->goid,
+			       r->parent_goid);
+	else
+		jsonw__stringf(w, "goroutine %" PRIu64, r->goid);
+	jsonw__object_end(w);
+	jsonw__object_end(w);
+	trace_meta(t, "thread_sort_index", r->tgid, r->goid);
+	jsonw__key(w, "sort_index");
+	jsonw__u64(w, r->goid);
+	jsonw__object_end(w);
+	jsonw__object_end(w);
 }
 
 static struct row *row_for(struct timeline *t, const struct analysis_slice *s, uint32_t *idx)
 {
-	uint32_t *slot = row_slot(t, s->tgid, s->goid);
+	struct goroutine_gkey key = {.gp = s->goid, .tgid = s->tgid};
+	uint32_t *slot = gtable__find(t->index, &key);
 	struct row *r;
+	void *v;
 
-	if (*slot) {
-		*idx = *slot - 1;
+	if (slot) {
+		*idx = *slot;
 		return &t->rows[*idx];
 	}
-	if ((t->nrows + 1) * 2 > t->nindex) {
-		if (grow_index(t))
-			return NULL;
-		slot = row_slot(t, s->tgid, s->goid);
-	}
-	if (t->nrows == t->caprows) {
-		size_t cap = t->caprows ? t->caprows * 2 : 1024;
-		struct row *rows = realloc(t->rows, cap * sizeof(*rows));
-
-		if (!rows)
-			return NULL;
-		t->rows = rows;
-		t->caprows = cap;
-	}
+	if (t->nrows >= UINT32_MAX ||
+	    array__reserve(&t->rows, &t->caprows, t->nrows + 1, sizeof(*t->rows), 1024, 0) ||
+	    gtable__insert(t->index, &key, &v) < 0)
+		return NULL;
 	*idx = t->nrows;
-	*slot = ++t->nrows;
+	*(uint32_t *)v = t->nrows++;
 	r = &t->rows[*idx];
 	memset(r, 0, sizeof(*r));
 	r->tgid = s->tgid;
@@ -262,6 +223,7 @@ static struct row *row_for(struct timeline *t, const struct analysis_slice *s, u
 void timeline__slice(void *ctx, const struct analysis_slice *s)
 {
 	struct timeline *t = ctx;
+	struct jsonw *w = t->tw;
 	struct row *r;
 	uint32_t idx;
 	char buf[16];
@@ -279,21 +241,32 @@ void timeline__slice(void *ctx, const struct analysis_slice *s)
 		r->end_ns = s->end_ns;
 	}
 	if (t->trace) {
-		const char *why = reason_name(t, s->waitreason);
+		const char *why = names__reason(t->o.names, s->waitreason);
 
 		trace_sep(t);
-		fputs("{\"name\":\"", t->trace);
-		json_str(t->trace, state_name(t, s->state, buf, sizeof(buf)));
-		fprintf(t->trace,
-			"\",\"cat\":\"goroutine\",\"ph\":\"X\",\"ts\":%.3f,\"dur\":%.3f,"
-			"\"pid\":%u,\"tid\":%" PRIu64,
-			us(t, s->start_ns), (s->end_ns - s->start_ns) / 1e3, s->tgid, s->goid);
+		jsonw__object(w);
+		jsonw__key(w, "name");
+		jsonw__string(w, names__state(t->o.names, s->state, buf, sizeof(buf)));
+		jsonw__key(w, "cat");
+		jsonw__string(w, "goroutine");
+		jsonw__key(w, "ph");
+		jsonw__string(w, "X");
+		jsonw__key(w, "ts");
+		jsonw__fixed(w, us(t, s->start_ns), 3);
+		jsonw__key(w, "dur");
+		jsonw__fixed(w, (s->end_ns - s->start_ns) / 1e3, 3);
+		jsonw__key(w, "pid");
+		jsonw__u64(w, s->tgid);
+		jsonw__key(w, "tid");
+		jsonw__u64(w, s->goid);
 		if (why) {
-			fputs(",\"args\":{\"reason\":\"", t->trace);
-			json_str(t->trace, why);
-			fputs("\"}", t->trace);
+			jsonw__key(w, "args");
+			jsonw__object(w);
+			jsonw__key(w, "reason");
+			jsonw__string(w, why);
+			jsonw__object_end(w);
 		}
-		fputc('}', t->trace);
+		jsonw__object_end(w);
 	}
 	if (!t->html)
 		return;
@@ -301,19 +274,10 @@ void timeline__slice(void *ctx, const struct analysis_slice *s)
 		t->dropped++;
 		return;
 	}
-	if (t->nslices == t->capslices) {
-		size_t cap = t->capslices ? t->capslices * 2 : 65536;
-		struct tslice *v;
-
-		if (cap > t->o.max_slices)
-			cap = t->o.max_slices;
-		v = realloc(t->slices, cap * sizeof(*v));
-		if (!v) {
-			t->dropped++;
-			return;
-		}
-		t->slices = v;
-		t->capslices = cap;
+	if (array__reserve(&t->slices, &t->capslices, t->nslices + 1, sizeof(*t->slices), 65536,
+			   t->o.max_slices)) {
+		t->dropped++;
+		return;
 	}
 	t->slices[t->nslices++] = (struct tslice){
 		.start_ns = s->start_ns,
@@ -385,48 +349,38 @@ static size_t merge_short(struct tslice *v, size_t n, uint64_t res_ns)
 	return out;
 }
 
-static void write_names(struct timeline *t, FILE *f)
+static void write_names(struct timeline *t, struct jsonw *w)
 {
-	const struct profile *p = t->o.names;
+	uint32_t i, n = names__nstates(t->o.names);
 	char buf[16];
-	int i, n;
 
-	fputs(",\"states\":[", f);
-	n = p && p->n_gstatus > 12 ? p->n_gstatus : 12;
-	for (i = 0; i < n; i++) {
-		fputs(i ? ",\"" : "\"", f);
-		json_str(f, state_name(t, i, buf, sizeof(buf)));
-		fputc('"', f);
+	jsonw__key(w, "states");
+	jsonw__array(w);
+	for (i = 0; i < n; i++)
+		jsonw__string(w, names__state(t->o.names, i, buf, sizeof(buf)));
+	jsonw__array_end(w);
+	jsonw__key(w, "reasons");
+	jsonw__array(w);
+	/* Every index, "" where there is no name: the slices refer to them by index. */
+	for (i = 0; i < names__nreasons(t->o.names); i++) {
+		const char *r = names__reason(t->o.names, i);
+
+		jsonw__string(w, r ? r : "");
 	}
-	fputs("],\"reasons\":[", f);
-	for (i = 0; p && i < p->n_waitreasons; i++) {
-		fputs(i ? ",\"" : "\"", f);
-		json_str(f, p->waitreasons[i]);
-		fputc('"', f);
-	}
-	fputc(']', f);
+	jsonw__array_end(w);
 }
 
-/* cJSON's text, with "<" escaped so that no "</script>" ends the data early. */
-static void write_cjson(FILE *f, const cJSON *j)
+/* A time in microseconds, or null when unknown. */
+static void us_or_null(struct jsonw *w, bool known, double v)
 {
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL, *p;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	for (p = s; *p; p++) {
-		if (*p == '<')
-			fputs("\\u003c", f);
-		else
-			fputc(*p, f);
-	}
-	free(s);
+	if (known)
+		jsonw__fixed(w, v, 1);
+	else
+		jsonw__null(w);
 }
 
-static int write_html(struct timeline *t, uint64_t end_ns, const cJSON *summary, uint64_t events,
-		      uint64_t lost)
+static int write_html(struct timeline *t, uint64_t end_ns, const struct cJSON *summary,
+		      uint64_t events, uint64_t lost)
 {
 	const char *tpl = timeline_report_html, *mark = strstr(tpl, DATA_MARKER);
 	size_t i, shown_rows, nshown, total = t->nslices;
@@ -434,6 +388,8 @@ static int write_html(struct timeline *t, uint64_t end_ns, const cJSON *summary,
 	uint64_t res_ns = 0, span = end_ns > t->o.start_ns ? end_ns - t->o.start_ns : 1;
 	char note[512] = "";
 	FILE *f = t->html;
+	struct jsonw *w;
+	int err;
 
 	if (!mark)
 		return -EINVAL;
@@ -484,66 +440,122 @@ static int write_html(struct timeline *t, uint64_t end_ns, const cJSON *summary,
 			 "The tables count every event.");
 
 	fwrite(tpl, 1, mark - tpl, f);
-	fprintf(f, "{\"meta\":{\"tool\":\"goroutine\",\"target\":\"");
-	json_str(f, t->o.target ? t->o.target : "");
-	fprintf(f, "\",\"pid\":%u,\"go_version\":\"", t->o.pid);
-	json_str(f, t->o.names ? t->o.names->go_version : "");
-	fprintf(f,
-		"\",\"started_unix_ms\":%.0f,\"duration_us\":%.1f,\"events\":%" PRIu64
-		",\"lost\":%" PRIu64 ",\"goroutines\":%zu,\"goroutines_shown\":%zu,"
-		"\"slices\":%" PRIu64 ",\"slices_shown\":%zu,\"aggregated\":%s,\"note\":\"",
-		(t->o.start_ns + t->o.mono_to_real_ns) / 1e6, span / 1e3, events, lost, t->nrows,
-		shown_rows, (uint64_t)total + t->dropped, nshown, note[0] ? "true" : "false");
-	json_str(f, note);
-	fputs("\"}", f);
-	write_names(t, f);
-	fputs(",\"goroutines\":[", f);
+	err = jsonw__new(f, JSONW_HTML, &w);
+	if (err)
+		goto out;
+	jsonw__object(w);
+	jsonw__key(w, "meta");
+	jsonw__object(w);
+	jsonw__key(w, "tool");
+	jsonw__string(w, "goroutine");
+	jsonw__key(w, "target");
+	jsonw__string(w, t->o.target ? t->o.target : "");
+	jsonw__key(w, "pid");
+	jsonw__u64(w, t->o.pid);
+	jsonw__key(w, "go_version");
+	jsonw__string(w, names__go_version(t->o.names));
+	jsonw__key(w, "started_unix_ms");
+	jsonw__fixed(w, (t->o.start_ns + t->o.mono_to_real_ns) / 1e6, 0);
+	jsonw__key(w, "duration_us");
+	jsonw__fixed(w, span / 1e3, 1);
+	jsonw__key(w, "events");
+	jsonw__u64(w, events);
+	jsonw__key(w, "lost");
+	jsonw__u64(w, lost);
+	jsonw__key(w, "goroutines");
+	jsonw__u64(w, t->nrows);
+	jsonw__key(w, "goroutines_shown");
+	jsonw__u64(w, shown_rows);
+	jsonw__key(w, "slices");
+	jsonw__u64(w, (uint64_t)total + t->dropped);
+	jsonw__key(w, "slices_shown");
+	jsonw__u64(w, nshown);
+	jsonw__key(w, "aggregated");
+	jsonw__bool(w, note[0]);
+	jsonw__key(w, "note");
+	jsonw__string(w, note);
+	jsonw__object_end(w);
+	write_names(t, w);
+	jsonw__key(w, "goroutines");
+	jsonw__array(w);
 	for (i = 0; i < shown_rows; i++) {
 		const struct row *r = &t->rows[order[i]];
 
-		fprintf(f, "%s{\"goid\":%" PRIu64 ",\"parent\":", i ? ",\n" : "", r->goid);
+		if (i)
+			jsonw__newline(w);
+		jsonw__object(w);
+		jsonw__key(w, "goid");
+		jsonw__u64(w, r->goid);
+		jsonw__key(w, "parent");
 		if (r->has_parent)
-			fprintf(f, "%" PRIu64, r->parent_goid);
+			jsonw__u64(w, r->parent_goid);
 		else
-			fputs("null", f);
-		fprintf(f, ",\"tgid\":%u,\"start_us\":", r->tgid);
-		if (r->created_ns)
-			fprintf(f, "%.1f", us(t, r->created_ns));
-		else
-			fputs("null", f);
-		fputs(",\"end_us\":", f);
-		if (r->exited)
-			fprintf(f, "%.1f", us(t, r->end_ns));
-		else
-			fputs("null", f);
-		fputc('}', f);
+			jsonw__null(w);
+		jsonw__key(w, "tgid");
+		jsonw__u64(w, r->tgid);
+		jsonw__key(w, "start_us");
+		us_or_null(w, r->created_ns, us(t, r->created_ns));
+		jsonw__key(w, "end_us");
+		us_or_null(w, r->exited, us(t, r->end_ns));
+		jsonw__object_end(w);
 	}
-	fputs("],\"slices\":[", f);
+	jsonw__array_end(w);
+	jsonw__key(w, "slices");
+	jsonw__array(w);
 	for (i = 0; i < nshown; i++) {
 		const struct tslice *s = &t->slices[i];
 
-		fprintf(f, "%s[%u,%.1f,%.1f,%u,%d]", i ? (i % 8 ? "," : ",\n") : "", s->row,
-			us(t, s->start_ns), (s->end_ns - s->start_ns) / 1e3, s->state, s->reason);
+		/* [row, start_us, dur_us, state, reason], eight a line. */
+		if (i && !(i % 8))
+			jsonw__newline(w);
+		jsonw__array(w);
+		jsonw__u64(w, s->row);
+		jsonw__fixed(w, us(t, s->start_ns), 1);
+		jsonw__fixed(w, (s->end_ns - s->start_ns) / 1e3, 1);
+		jsonw__u64(w, s->state);
+		jsonw__i64(w, s->reason);
+		jsonw__array_end(w);
 	}
-	fputs("],\"summary\":", f);
-	write_cjson(f, summary);
-	fputc('}', f);
+	jsonw__array_end(w);
+	jsonw__key(w, "summary");
+	jsonw__cjson(w, summary);
+	jsonw__object_end(w);
+	err = jsonw__finish(w);
 	fputs(mark + strlen(DATA_MARKER), f);
+out:
 	free(order);
 	free(rank);
-	return 0;
+	return err;
 }
 
-int timeline__finish(struct timeline *t, uint64_t end_ns, const cJSON *summary, uint64_t events,
-		     uint64_t lost)
+int timeline__finish(struct timeline *t, uint64_t end_ns, const struct cJSON *summary,
+		     uint64_t events, uint64_t lost)
 {
 	int err = t->err;
 
 	if (t->trace) {
-		fprintf(t->trace, "\n],\"otherData\":{\"tool\":\"goroutine\",\"target\":\"");
-		json_str(t->trace, t->o.target ? t->o.target : "");
-		fprintf(t->trace, "\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64 "}}\n", events,
-			lost);
+		struct jsonw *w = t->tw;
+		int e;
+
+		jsonw__newline(w);
+		jsonw__array_end(w);
+		jsonw__key(w, "otherData");
+		jsonw__object(w);
+		jsonw__key(w, "tool");
+		jsonw__string(w, "goroutine");
+		jsonw__key(w, "target");
+		jsonw__string(w, t->o.target ? t->o.target : "");
+		jsonw__key(w, "events");
+		jsonw__u64(w, events);
+		jsonw__key(w, "lost");
+		jsonw__u64(w, lost);
+		jsonw__object_end(w);
+		jsonw__object_end(w);
+		e = jsonw__finish(w);
+		t->tw = NULL;
+		if (!err)
+			err = e;
+		fputc('\n', t->trace);
 		if (fflush(t->trace) || ferror(t->trace))
 			err = err ? err : -EIO;
 	}

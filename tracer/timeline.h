@@ -14,17 +14,17 @@
 
 struct analysis_slice;
 struct cJSON;
-struct profile;
+struct names;
 
 struct timeline_opts {
-	const char *html_path;	     /* NULL: no page */
-	const char *trace_path;	     /* NULL: no trace-event file */
-	const char *target;	     /* what was traced, for the page's header */
-	uint32_t pid;		     /* 0: every process of the binary */
-	const struct profile *names; /* state and wait-reason names */
-	uint64_t start_ns;	     /* CLOCK_MONOTONIC time 0 of the time line */
-	int64_t mono_to_real_ns;     /* for the page's wall-clock start */
-	size_t max_slices;	     /* kept for the page; 0: the default */
+	const char *html_path;	   /* NULL: no page */
+	const char *trace_path;	   /* NULL: no trace-event file */
+	const char *target;	   /* what was traced, for the page's header */
+	uint32_t pid;		   /* 0: every process of the binary */
+	const struct names *names; /* state and wait-reason names; NULL: built-in */
+	uint64_t start_ns;	   /* CLOCK_MONOTONIC time 0 of the time line */
+	int64_t mono_to_real_ns;   /* for the page's wall-clock start */
+	size_t max_slices;	   /* kept for the page; 0: the default */
 };
 
 struct timeline;

@@ -4,15 +4,21 @@
  * summary's arithmetic (tracer/summary.c) on synthetic events whose answers
  * are worked out by hand: time per state, scheduler latency and wait
  * histograms, lifetimes, the slices handed to the time line, goids assigned
- * after creation (before go1.24), and the live-goroutine table under heavy
- * churn against a plain reference list.
+ * after creation (before go1.24), the live-goroutine table under heavy
+ * churn against a plain reference list, and --summary --json's text, written
+ * by the tracer's JSON writer, byte for byte cJSON's.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <cjson/cJSON.h>
 
 #include "analysis.h"
 #include "check.h"
+#include "names.h"
+#include "profile.h"
 #include "summary.h"
 
 #define US 1000ULL
@@ -210,11 +216,97 @@ static void test_percentile(void)
 	CHECK(summary__percentile(h, 0.75, 0) == 1536);
 }
 
+/*
+ * The _Gscan bit (0x1000) is stripped, as the runtime strips it; a value past
+ * it (0x2004: no Go state) stays unknown, in the last slot, never WAITING.
+ */
+static void test_scan_bit(void)
+{
+	struct analysis *a;
+	const struct goroutine_summary *s;
+	struct goroutine_event e;
+
+	CHECK(!analysis__new(true, NULL, NULL, &a));
+	e = ev(0, 0x1000, 7, GOROUTINE_RUNNABLE, GOROUTINE_SCAN_BIT | GOROUTINE_RUNNING);
+	analysis__event(a, &e);
+	e = ev(10, 0x1000, 7, GOROUTINE_SCAN_BIT | GOROUTINE_RUNNING, GOROUTINE_WAITING);
+	analysis__event(a, &e);
+	e = ev(20, 0x1000, 7, GOROUTINE_WAITING, 0x2004);
+	analysis__event(a, &e);
+	s = analysis__summary(a);
+	CHECK_EQ_U64(s->transitions[GOROUTINE_RUNNABLE][GOROUTINE_RUNNING], 1);
+	CHECK_EQ_U64(s->transitions[GOROUTINE_RUNNING][GOROUTINE_WAITING], 1);
+	CHECK_EQ_U64(s->transitions[GOROUTINE_WAITING][GOROUTINE_NSTATES - 1], 1);
+	CHECK_EQ_U64(s->transitions[GOROUTINE_WAITING][GOROUTINE_WAITING], 0);
+	CHECK_EQ_U64(s->state_ns[GOROUTINE_RUNNING], 10);
+	analysis__delete(a);
+}
+
+/* summary__print_json() is cJSON's own text of summary__json(), and a line. */
+static void test_json_text(void)
+{
+	static struct profile p;
+	struct analysis *a;
+	struct names *n;
+	struct goroutine_gkey *k;
+	struct goroutine_gval *v;
+	struct goroutine_event e;
+	struct summary_input in = {.source = "events",
+				   .elapsed_s = 1.25,
+				   .leak_after_s = 0.0005,
+				   .top = 10,
+				   .lost = 3};
+	char *text = NULL, *want;
+	size_t len = 0, i;
+	FILE *f;
+	cJSON *j;
+
+	p.n_waitreasons = 8;
+	snprintf(p.waitreasons[7], sizeof(p.waitreasons[7]), "chan receive \"q\" \\");
+	CHECK(!names__new(&p, &n));
+	CHECK(!analysis__new(true, NULL, NULL, &a));
+	for (i = 0; i < 50; i++) {
+		e = ev(i * 1000, 0x1000 + i * 0x100, i + 1, GOROUTINE_DEAD, GOROUTINE_RUNNABLE);
+		analysis__event(a, &e);
+		e = ev(i * 1000 + 333, 0x1000 + i * 0x100, i + 1, GOROUTINE_RUNNABLE,
+		       GOROUTINE_RUNNING);
+		analysis__event(a, &e);
+		e = ev(i * 1000 + 777, 0x1000 + i * 0x100, i + 1, GOROUTINE_RUNNING,
+		       i % 2 ? GOROUTINE_WAITING : 0x1000 + GOROUTINE_DEAD);
+		e.flags = GOROUTINE_EV_WAITREASON;
+		e.waitreason = 7;
+		analysis__event(a, &e);
+	}
+	in.sum = analysis__summary(a);
+	in.now_ns = T0 + 1000 * US;
+	in.names = n;
+	CHECK(!analysis__live(a, &k, &v, &in.n));
+	in.keys = k;
+	in.vals = v;
+	f = open_memstream(&text, &len);
+	CHECK(f && !summary__print_json(f, &in));
+	fclose(f);
+	j = summary__json(&in);
+	want = cJSON_PrintUnformatted(j);
+	CHECK(want && text && len == strlen(want) + 1 && !strncmp(text, want, len - 1) &&
+	      text[len - 1] == '\n');
+	CHECK(text && strstr(text, "\"reason\":\"chan receive \\\"q\\\" \\\\\""));
+	free(want);
+	free(text);
+	cJSON_Delete(j);
+	free(k);
+	free(v);
+	analysis__delete(a);
+	names__delete(n);
+}
+
 int main(void)
 {
 	test_life();
 	test_pending_goid();
 	test_churn();
 	test_percentile();
+	test_scan_bit();
+	test_json_text();
 	return check_done("test_analysis");
 }

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "check.h"
+#include "names.h"
 #include "output.h"
 #include "profile.h"
 
@@ -40,7 +41,20 @@ struct run {
 	size_t len;
 	FILE *f;
 	struct output *o;
+	struct names *names; /* the profile's, as the tracer hands them to output */
 };
+
+/* The state value of name with the built-in names, as --state reads it. */
+static int64_t state_value(const char *name)
+{
+	struct names *n = NULL;
+	int64_t v;
+
+	CHECK(!names__new(NULL, &n));
+	v = names__state_value(n, name);
+	names__delete(n);
+	return v;
+}
 
 static void start(struct run *r, bool json, int64_t goid, int64_t state, bool goid_at_creation,
 		  const struct profile *names)
@@ -50,10 +64,11 @@ static void start(struct run *r, bool json, int64_t goid, int64_t state, bool go
 		.goid = goid,
 		.state = state,
 		.goid_at_creation = goid_at_creation,
-		.names = names,
 	};
 
 	memset(r, 0, sizeof(*r));
+	CHECK(!names__new(names, &r->names));
+	opts.names = r->names;
 	r->f = open_memstream(&r->text, &r->len);
 	opts.out = r->f;
 	r->o = output__new(&opts);
@@ -64,6 +79,7 @@ static void start(struct run *r, bool json, int64_t goid, int64_t state, bool go
 static void finish(struct run *r)
 {
 	output__delete(r->o);
+	names__delete(r->names);
 	fclose(r->f);
 }
 
@@ -285,7 +301,7 @@ static void test_filters(void)
 	free(r.text);
 
 	/* --state WAITING (4): only switches to it. */
-	start(&r, false, -1, output__state_value("WAITING", NULL), true, NULL);
+	start(&r, false, -1, state_value("WAITING"), true, NULL);
 	output__event(r.o, &c2);
 	output__event(r.o, &a);
 	output__event(r.o, &b);
@@ -294,13 +310,13 @@ static void test_filters(void)
 	CHECK(strstr(r.text, "RUNNING ") == NULL || strstr(r.text, "WAITING") != NULL);
 	free(r.text);
 
-	CHECK(output__state_value("WAITING", NULL) == 4);
-	CHECK(output__state_value("DEADEXTRA", NULL) == 11);
-	CHECK(output__state_value("13", NULL) == 13);
-	CHECK(output__state_value("0x1004", NULL) == 0x1004);
-	CHECK(output__state_value("SLEEPY", NULL) == -1);
-	CHECK(output__state_value("-3", NULL) == -1);
-	CHECK(output__state_value("4x", NULL) == -1);
+	CHECK(state_value("WAITING") == 4);
+	CHECK(state_value("DEADEXTRA") == 11);
+	CHECK(state_value("13") == 13);
+	CHECK(state_value("0x1004") == 0x1004);
+	CHECK(state_value("SLEEPY") == -1);
+	CHECK(state_value("-3") == -1);
+	CHECK(state_value("4x") == -1);
 }
 
 int main(void)
