@@ -18,33 +18,23 @@
 #include "goroutine.h"
 #include "goroutine_account.h"
 
-const volatile __u32 goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET;
-const volatile __s32 waitreason_offset = -1;
-const volatile __s32 parent_goid_offset = -1; /* g.parentGoid, go1.21+ */
-const volatile __u32 abi = GOROUTINE_DEFAULT_ABI;
-/* Only events of this process (0: all); the attach is pid-filtered too. */
-const volatile __u32 target_tgid = 0;
+/*
+ * One target's values in read-only data, when the loader does not use attach
+ * cookies (config_from_cookie 0): the verifier sees them as constants and
+ * drops the branches that do not apply. The go1.17 default until written.
+ */
+const volatile struct goroutine_config target_config = {
+	.goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET,
+	.waitreason_offset = -1,
+	.parent_goid_offset = -1,
+	.abi = GOROUTINE_DEFAULT_ABI,
+	.stack_args_offset = 8,
+};
+/* Each target's values in the config map, found by the uprobe's attach cookie. */
+const volatile __u32 config_from_cookie = 0;
+/* Session-wide modes. */
 const volatile __u32 count_only = 0;
 const volatile __u32 summary_mode = 0;
-/* go1.24+: the goid is set before casgstatus(newg, _Gdead, _Grunnable). */
-const volatile __u32 goid_at_creation = 0;
-/*
- * Stack ABI: where gp/oldval/newval are relative to SP at the probe: 8 (past
- * the return address) plus what the function pushed before the probe point.
- */
-const volatile __u32 stack_args_offset = 8;
-/*
- * go1.26+ with the syscall probes: reentersyscall and exitsyscall still call
- * casgstatus when their raw CAS fails (the GC holds the scan bit) or in a
- * synctest bubble, a switch their entry probes have already recorded. The
- * link-time address ranges of the two and of the casgstatus probe point let
- * the casgstatus probe tell such calls by their return address (PIE: the load
- * bias is the probe's run-time address minus its link-time one).
- */
-const volatile __u32 syscall_probes = 0;
-const volatile __u64 casgstatus_probe_addr = 0;
-const volatile __u64 reentersyscall_lo = 0, reentersyscall_hi = 0;
-const volatile __u64 exitsyscall_lo = 0, exitsyscall_hi = 0;
 
 #define RINGBUF_BYTES (8 * 1024 * 1024)
 /* Wake the loader once a quarter of the ring is used, not for every event. */
@@ -76,12 +66,20 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 } gstate SEC(".maps");
 
+/* --summary: one aggregate per target (a Go version's wait reasons are its own). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, GOROUTINE_MAX_TARGETS);
 	__type(key, __u32);
 	__type(value, struct goroutine_summary);
 } summary SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GOROUTINE_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct goroutine_config);
+} config SEC(".maps");
 
 /* Thread id -> goid of the goroutine inside runtime.newproc on that thread. */
 struct {
@@ -121,9 +119,25 @@ static __always_inline void count(__u32 idx)
 		(*c)++;
 }
 
-static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldval, __u32 *newval)
+/*
+ * The probe's target and its values: from read-only data (one target), or
+ * the config map entry named by the attach cookie. NULL for a cookie with no
+ * entry (never written: the loader writes it before attaching).
+ */
+static __always_inline const struct goroutine_config *target_of(struct pt_regs *ctx, __u32 *target)
 {
-	if (abi == GOROUTINE_ABI_REGISTER) {
+	if (!config_from_cookie) {
+		*target = 0;
+		return (const struct goroutine_config *)&target_config;
+	}
+	*target = (__u32)bpf_get_attach_cookie(ctx);
+	return bpf_map_lookup_elem(&config, target);
+}
+
+static __always_inline int read_args(const struct goroutine_config *cfg, struct pt_regs *ctx,
+				     __u64 *gp, __u32 *oldval, __u32 *newval)
+{
+	if (cfg->abi == GOROUTINE_ABI_REGISTER) {
 		*gp = GO_PARM1(ctx);
 		*oldval = GO_PARM2(ctx);
 		*newval = GO_PARM3(ctx);
@@ -133,7 +147,7 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 		__u64 gp;
 		__u32 oldval, newval;
 	} args;
-	if (bpf_probe_read_user(&args, sizeof(args), (void *)(GO_SP(ctx) + stack_args_offset)))
+	if (bpf_probe_read_user(&args, sizeof(args), (void *)(GO_SP(ctx) + cfg->stack_args_offset)))
 		return -1;
 	*gp = args.gp;
 	*oldval = args.oldval;
@@ -141,13 +155,20 @@ static __always_inline int read_args(struct pt_regs *ctx, __u64 *gp, __u32 *oldv
 	return 0;
 }
 
-/* The creating goroutine's goid at casgstatus(newg, _Gdead, _Grunnable). */
-static __always_inline int read_parent(__u64 gp, __u32 tid, __u64 *parent)
+/* g.goid, the one read of it: 0, or -1 when the target's memory cannot be read. */
+static __always_inline int read_goid(const struct goroutine_config *cfg, __u64 gp, __u64 *goid)
 {
-	if (parent_goid_offset >= 0)
+	return bpf_probe_read_user(goid, sizeof(*goid), (void *)(gp + cfg->goid_offset)) ? -1 : 0;
+}
+
+/* The creating goroutine's goid at casgstatus(newg, _Gdead, _Grunnable). */
+static __always_inline int read_parent(const struct goroutine_config *cfg, __u64 gp, __u32 tid,
+				       __u64 *parent)
+{
+	if (cfg->parent_goid_offset >= 0)
 		return bpf_probe_read_user(parent, sizeof(*parent),
-					   (void *)(gp + parent_goid_offset));
-	if (abi == GOROUTINE_ABI_REGISTER) {
+					   (void *)(gp + cfg->parent_goid_offset));
+	if (cfg->abi == GOROUTINE_ABI_REGISTER) {
 		__u64 *p = bpf_map_lookup_elem(&creator, &tid);
 
 		if (p) {
@@ -159,13 +180,15 @@ static __always_inline int read_parent(__u64 gp, __u32 tid, __u64 *parent)
 	return -1;
 }
 
-static __always_inline __u8 read_waitreason(__u64 gp, __u8 *flags)
+/* g.waitreason: 0 when it cannot be read (flag not set), else with GOROUTINE_G_HAS_REASON. */
+static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, __u64 gp,
+					    __u8 *flags, __u8 flag)
 {
 	__u8 wr = 0;
 
-	if (waitreason_offset >= 0 &&
-	    !bpf_probe_read_user(&wr, 1, (void *)(gp + waitreason_offset)))
-		*flags |= GOROUTINE_G_HAS_REASON;
+	if (cfg->waitreason_offset >= 0 &&
+	    !bpf_probe_read_user(&wr, 1, (void *)(gp + cfg->waitreason_offset)))
+		*flags |= flag;
 	return wr;
 }
 
@@ -206,11 +229,12 @@ static __always_inline struct goroutine_gentry *gentry_take(struct goroutine_gen
  * a record is (re)made only for a goroutine created or seen for the first
  * time.
  */
-static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
+static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 target, __u64 gp,
+				     __u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32, zero = 0, n = newval & 0xfff;
-	struct goroutine_summary *sum = bpf_map_lookup_elem(&summary, &zero);
+	__u32 tgid = pid_tgid >> 32, n = goroutine_base_state(newval);
+	struct goroutine_summary *sum = bpf_map_lookup_elem(&summary, &target);
 	struct goroutine_gentry *s0, *s1, *slot;
 	__u64 now = bpf_ktime_get_ns();
 	struct goroutine_gval *g = NULL;
@@ -235,9 +259,8 @@ static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 		g->state = n;
 		g->flags &= ~GOROUTINE_G_HAS_REASON;
 		if (n == GOROUTINE_WAITING)
-			g->waitreason = read_waitreason(gp, &g->flags);
-		if ((g->flags & GOROUTINE_G_GOID_PENDING) &&
-		    !bpf_probe_read_user(&g->goid, sizeof(g->goid), (void *)(gp + goid_offset)))
+			g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
+		if ((g->flags & GOROUTINE_G_GOID_PENDING) && !read_goid(cfg, gp, &g->goid))
 			g->flags &= ~GOROUTINE_G_GOID_PENDING;
 		return 0;
 	}
@@ -248,37 +271,70 @@ static __always_inline int aggregate(__u64 gp, __u32 oldval, __u32 newval)
 	g->since_ns = now;
 	g->state = n;
 	if (n == GOROUTINE_WAITING)
-		g->waitreason = read_waitreason(gp, &g->flags);
-	if (goroutine_goid_unset(oldval, newval, goid_at_creation))
+		g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
+	if (goroutine_goid_unset(oldval, newval, cfg->goid_at_creation))
 		g->flags |= GOROUTINE_G_GOID_PENDING;
 	if (goroutine_is_creation(oldval, newval)) {
 		g->created_ns = now;
-		if (!read_parent(gp, (__u32)pid_tgid, &g->parent_goid))
+		if (!read_parent(cfg, gp, (__u32)pid_tgid, &g->parent_goid))
 			g->flags |= GOROUTINE_G_HAS_PARENT;
-	} else if (parent_goid_offset >= 0 &&
+	} else if (cfg->parent_goid_offset >= 0 &&
 		   !bpf_probe_read_user(&g->parent_goid, sizeof(g->parent_goid),
-					(void *)(gp + parent_goid_offset))) {
+					(void *)(gp + cfg->parent_goid_offset))) {
 		/* Seen for the first time mid-life: g.parentGoid still says. */
 		g->flags |= GOROUTINE_G_HAS_PARENT;
 	}
-	if (!(g->flags & GOROUTINE_G_GOID_PENDING) &&
-	    bpf_probe_read_user(&g->goid, sizeof(g->goid), (void *)(gp + goid_offset)))
+	if (!(g->flags & GOROUTINE_G_GOID_PENDING) && read_goid(cfg, gp, &g->goid))
 		g->flags |= GOROUTINE_G_GOID_PENDING;
 	slot->key.tgid = tgid;
 	slot->key.gp = gp;
 	return 0;
 }
 
-static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, __u32 newval)
+/*
+ * Streaming: g's goid, from the goid cache in gstate when known (a read of
+ * the target's memory costs more than the rest of the event), else read and
+ * remembered. A creation always reads it again (the g may be a reused one),
+ * and before go1.24 the read there is stale, so it stays pending. A g that
+ * dies leaves the cache: its goid is the next goroutine's business.
+ */
+static __always_inline int cached_goid(const struct goroutine_config *cfg, __u64 gp, __u32 tgid,
+				       __u32 oldval, __u32 newval, __u64 *goid)
+{
+	int creation = goroutine_is_creation(oldval, newval);
+	struct goroutine_gentry *s0, *s1, *slot;
+	int err = 0;
+
+	slot = gentry_find(gp, tgid, &s0, &s1);
+	if (slot && !creation && !(slot->val.flags & GOROUTINE_G_GOID_PENDING)) {
+		*goid = slot->val.goid;
+	} else if (read_goid(cfg, gp, goid)) {
+		*goid = 0;
+		err = -1;
+	} else if (s0 && s1) {
+		if (!slot) {
+			slot = gentry_take(s0, s1);
+			slot->key.tgid = tgid;
+			slot->key.gp = gp;
+		}
+		slot->val.goid = *goid;
+		slot->val.flags = goroutine_goid_unset(oldval, newval, cfg->goid_at_creation) ?
+					  GOROUTINE_G_GOID_PENDING :
+					  0;
+	}
+	if (goroutine_base_state(newval) == GOROUTINE_DEAD && slot)
+		slot->key.gp = 0;
+	return err;
+}
+
+/* Streaming: one event into the ring buffer. */
+static __always_inline int emit(const struct goroutine_config *cfg, __u32 target, __u64 gp,
+				__u32 oldval, __u32 newval)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
-	int creation = goroutine_is_creation(oldval, newval);
-	struct goroutine_gentry *s0, *s1, *slot;
 	struct goroutine_event *e;
 
-	if (summary_mode)
-		return aggregate(gp, oldval, newval);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(GOROUTINE_CNT_LOST);
@@ -288,40 +344,16 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 	e->gp = gp;
 	e->flags = 0;
 	e->parent_goid = 0;
-	e->waitreason = 0;
-	e->pad = 0;
-	/*
-	 * The goid from gstate when known: a read of the target's memory costs
-	 * more than the rest of the event. A creation always reads it again (the
-	 * g may be a reused one), and before go1.24 the read there is stale.
-	 */
-	slot = gentry_find(gp, tgid, &s0, &s1);
-	if (slot && !creation && !(slot->val.flags & GOROUTINE_G_GOID_PENDING)) {
-		e->goid = slot->val.goid;
-	} else if (bpf_probe_read_user(&e->goid, sizeof(e->goid), (void *)(gp + goid_offset))) {
-		e->goid = 0;
+	e->target = target;
+	if (cached_goid(cfg, gp, tgid, oldval, newval, &e->goid))
 		e->flags |= GOROUTINE_EV_GOID_UNREADABLE;
-	} else if (s0 && s1) {
-		if (!slot) {
-			slot = gentry_take(s0, s1);
-			slot->key.tgid = tgid;
-			slot->key.gp = gp;
-		}
-		slot->val.goid = e->goid;
-		slot->val.flags = goroutine_goid_unset(oldval, newval, goid_at_creation) ?
-					  GOROUTINE_G_GOID_PENDING :
-					  0;
-	}
-	/* A dead g's goid is the next goroutine's business. */
-	if ((newval & 0xfff) == GOROUTINE_DEAD && slot)
-		slot->key.gp = 0;
-	if (waitreason_offset >= 0 && (newval & ~0x1000) == GOROUTINE_WAITING &&
-	    !bpf_probe_read_user(&e->waitreason, 1, (void *)(gp + waitreason_offset)))
-		e->flags |= GOROUTINE_EV_WAITREASON;
-	if (creation && !read_parent(gp, tid, &e->parent_goid))
+	e->waitreason = goroutine_base_state(newval) == GOROUTINE_WAITING ?
+				read_waitreason(cfg, gp, &e->flags, GOROUTINE_EV_WAITREASON) :
+				0;
+	if (goroutine_is_creation(oldval, newval) && !read_parent(cfg, gp, tid, &e->parent_goid))
 		e->flags |= GOROUTINE_EV_PARENT;
 	e->pid = tid;
-	e->tgid = pid_tgid >> 32;
+	e->tgid = tgid;
 	e->old_state = oldval;
 	e->new_state = newval;
 	e->cpu = bpf_get_smp_processor_id();
@@ -337,52 +369,66 @@ static __always_inline int record(struct pt_regs *ctx, __u64 gp, __u32 oldval, _
 	return 0;
 }
 
+/* One switch: aggregated in the kernel (--summary) or streamed. */
+static __always_inline int on_switch(const struct goroutine_config *cfg, __u32 target, __u64 gp,
+				     __u32 oldval, __u32 newval)
+{
+	if (summary_mode)
+		return aggregate(cfg, target, gp, oldval, newval);
+	return emit(cfg, target, gp, oldval, newval);
+}
+
 /* A RUNNING <-> SYSCALL casgstatus call from the functions probed for it. */
-static __always_inline int seen_by_syscall_probe(struct pt_regs *ctx, __u32 oldval, __u32 newval)
+static __always_inline int seen_by_syscall_probe(const struct goroutine_config *cfg,
+						 struct pt_regs *ctx, __u32 oldval, __u32 newval)
 {
 	__u64 ret;
 
-	if (!syscall_probes || !((oldval == GOROUTINE_RUNNING && newval == GOROUTINE_SYSCALL) ||
-				 (oldval == GOROUTINE_SYSCALL && newval == GOROUTINE_RUNNING)))
+	if (!cfg->syscall_probes ||
+	    !((oldval == GOROUTINE_RUNNING && newval == GOROUTINE_SYSCALL) ||
+	      (oldval == GOROUTINE_SYSCALL && newval == GOROUTINE_RUNNING)))
 		return 0;
 #if defined(__TARGET_ARCH_x86)
 	/* The return address, above what casgstatus pushed before the probe point. */
-	if (bpf_probe_read_user(&ret, sizeof(ret), (void *)(GO_SP(ctx) + stack_args_offset - 8)))
+	if (bpf_probe_read_user(&ret, sizeof(ret),
+				(void *)(GO_SP(ctx) + cfg->stack_args_offset - 8)))
 		return 0;
 #else
 	/* arm64: in the link register while the probe is at the entry. */
-	if (stack_args_offset != 8)
+	if (cfg->stack_args_offset != 8)
 		return 0;
 	ret = ((const struct user_pt_regs *)ctx)->regs[30];
 #endif
-	ret -= GO_IP(ctx) - casgstatus_probe_addr;
-	return (ret > reentersyscall_lo && ret <= reentersyscall_hi) ||
-	       (ret > exitsyscall_lo && ret <= exitsyscall_hi);
+	ret -= GO_IP(ctx) - cfg->casgstatus_probe_addr;
+	return (ret > cfg->reentersyscall_lo && ret <= cfg->reentersyscall_hi) ||
+	       (ret > cfg->exitsyscall_lo && ret <= cfg->exitsyscall_hi);
 }
 
-static __always_inline int other_process(void)
+static __always_inline int other_process(const struct goroutine_config *cfg)
 {
-	return target_tgid && (bpf_get_current_pid_tgid() >> 32) != target_tgid;
+	return cfg->target_tgid && (bpf_get_current_pid_tgid() >> 32) != cfg->target_tgid;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(casgstatus)
 {
-	__u32 oldval, newval;
+	const struct goroutine_config *cfg;
+	__u32 oldval, newval, target;
 	__u64 gp;
 
-	if (other_process())
-		return 0;
 	/* --mode count: the cost of the probe itself, for benchmarks. */
 	if (count_only) {
 		count(GOROUTINE_CNT_EVENTS);
 		return 0;
 	}
-	if (read_args(ctx, &gp, &oldval, &newval))
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg))
 		return 0;
-	if (seen_by_syscall_probe(ctx, oldval, newval))
+	if (read_args(cfg, ctx, &gp, &oldval, &newval))
 		return 0;
-	return record(ctx, gp, oldval, newval);
+	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
+		return 0;
+	return on_switch(cfg, target, gp, oldval, newval);
 }
 
 /*
@@ -391,20 +437,27 @@ int BPF_KPROBE(casgstatus)
  * their entries are where the switch is decided. Register ABI only, like
  * every release that has them.
  */
+static __always_inline int syscall_switch(struct pt_regs *ctx, __u32 oldval, __u32 newval)
+{
+	const struct goroutine_config *cfg;
+	__u32 target;
+
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER)
+		return 0;
+	return on_switch(cfg, target, GO_G(ctx), oldval, newval);
+}
+
 SEC("uprobe")
 int BPF_KPROBE(entersyscall)
 {
-	if (other_process() || abi != GOROUTINE_ABI_REGISTER)
-		return 0;
-	return record(ctx, GO_G(ctx), GOROUTINE_RUNNING, GOROUTINE_SYSCALL);
+	return syscall_switch(ctx, GOROUTINE_RUNNING, GOROUTINE_SYSCALL);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(exitsyscall)
 {
-	if (other_process() || abi != GOROUTINE_ABI_REGISTER)
-		return 0;
-	return record(ctx, GO_G(ctx), GOROUTINE_SYSCALL, GOROUTINE_RUNNING);
+	return syscall_switch(ctx, GOROUTINE_SYSCALL, GOROUTINE_RUNNING);
 }
 
 /*
@@ -416,12 +469,15 @@ int BPF_KPROBE(exitsyscall)
 SEC("uprobe")
 int BPF_KPROBE(newproc)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), target;
+	const struct goroutine_config *cfg;
 	__u64 goid;
 
-	if (other_process() || abi != GOROUTINE_ABI_REGISTER || parent_goid_offset >= 0)
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER ||
+	    cfg->parent_goid_offset >= 0)
 		return 0;
-	if (bpf_probe_read_user(&goid, sizeof(goid), (void *)(GO_G(ctx) + goid_offset)))
+	if (read_goid(cfg, GO_G(ctx), &goid))
 		return 0;
 	bpf_map_update_elem(&creator, &tid, &goid, BPF_ANY);
 	return 0;

@@ -61,7 +61,42 @@ struct goroutine_event {
 	__u16 cpu;
 	__u8 waitreason; /* g.waitreason, valid with GOROUTINE_EV_WAITREASON */
 	__u8 flags;	 /* GOROUTINE_EV_* */
-	__u32 pad;
+	__u32 target;	 /* the tracer's target (binary and plan) the probe belongs to */
+};
+
+/*
+ * A tracer session holds up to GOROUTINE_MAX_TARGETS targets, each a binary
+ * with its own plan: where the probes are, which offsets the program reads.
+ * The program finds its target's values by the uprobe's attach cookie in the
+ * config map, or, for one target on a kernel without attach cookies, in its
+ * read-only data (where the verifier folds them into constants).
+ */
+#define GOROUTINE_MAX_TARGETS 64
+
+struct goroutine_config {
+	/*
+	 * go1.26+ with the syscall probes: the link-time ranges of reentersyscall
+	 * and exitsyscall, and the casgstatus probe point, so that a casgstatus
+	 * call from the two (seen by their own probes already) is told by its
+	 * return address (PIE: the load bias is the probe's run-time address
+	 * minus its link-time one).
+	 */
+	__u64 casgstatus_probe_addr;
+	__u64 reentersyscall_lo, reentersyscall_hi;
+	__u64 exitsyscall_lo, exitsyscall_hi;
+	__u32 goid_offset;
+	__s32 waitreason_offset;  /* -1: none */
+	__s32 parent_goid_offset; /* g.parentGoid, go1.21+; -1: none */
+	__u32 abi;		  /* enum goroutine_abi */
+	/* go1.24+: the goid is set before casgstatus(newg, _Gdead, _Grunnable). */
+	__u32 goid_at_creation;
+	/*
+	 * Stack ABI: where gp/oldval/newval are relative to SP at the probe: 8
+	 * (past the return address) plus what the function pushed before it.
+	 */
+	__u32 stack_args_offset;
+	__u32 syscall_probes;
+	__u32 target_tgid; /* only events of this process (0: all); the attach is pid-filtered too */
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */

@@ -45,7 +45,17 @@ static __always_inline __u32 goroutine_log2_slot(__u64 v)
 
 static __always_inline __u32 goroutine_state_index(__u32 state)
 {
-	return state < GOROUTINE_NSTATES ? state : GOROUTINE_NSTATES - 1;
+	if (state >= GOROUTINE_NSTATES)
+		state = GOROUTINE_NSTATES - 1;
+#ifdef __bpf__
+	/*
+	 * clang may index with a copy of state taken before the clamp, which
+	 * the verifier sees unbounded: hide what clang knows, so that the mask
+	 * (GOROUTINE_NSTATES is a power of two) is kept and bounds the index.
+	 */
+	asm volatile("" : "+r"(state));
+#endif
+	return state & (GOROUTINE_NSTATES - 1);
 }
 
 static __always_inline __u32 goroutine_gslot(__u32 state)

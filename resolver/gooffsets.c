@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "probepoint.h"
 #include "profile.h"
 #include "resolver.h"
 
@@ -114,7 +115,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gooffsets: out of memory\n");
 		return 1;
 	}
-	err = resolver__resolve_path(binary, p, what, sizeof(what));
+	/* The profile's probe points are chosen for the kernel gooffsets runs on. */
+	struct resolver_kernel kernel = {.emulates_push = probepoint__kernel_emulates_push()};
+
+	err = resolver__resolve_path(binary, &kernel, p, what, sizeof(what));
 	if (err == -ENOENT && env.pid) {
 		fprintf(stderr, "gooffsets: no process with PID %ld\n", env.pid);
 		free(p);

@@ -22,6 +22,7 @@
 #include "elfbuf.h"
 #include "errors.h"
 #include "gotypes.h"
+#include "gobin.h"
 #include "goversion.h"
 #include "log.h"
 #include "moduledata.h"
@@ -41,14 +42,13 @@ struct candidates {
 };
 
 struct ctx {
+	struct gobin *b;
 	const struct elfbuf *e;
 	struct profile *p;
 	struct goversion ver;
 	bool ver_known;
-	struct pclntab *tab;
-	struct moduledata md;
-	bool md_found;
-	struct moduledata_relocs *relocs;
+	const struct pclntab *tab;
+	const struct moduledata *md; /* NULL when not found */
 };
 
 static void binary_facts(struct ctx *c)
@@ -119,7 +119,7 @@ static int supported_machine(const struct elfbuf *e, char *what, size_t whatlen)
 
 static void go_version(struct ctx *c)
 {
-	struct buildinfo *bi = calloc(1, sizeof(*bi));
+	const struct buildinfo *bi = gobin__buildinfo(c->b);
 	static const enum profile_version_source how[] = {
 		[BUILDINFO_SECTION] = PROFILE_VER_BUILDINFO_SECTION,
 		[BUILDINFO_SEGMENT] = PROFILE_VER_BUILDINFO_SEGMENT,
@@ -127,46 +127,44 @@ static void go_version(struct ctx *c)
 		[BUILDINFO_BUILDVERSION_SCAN] = PROFILE_VER_BUILDVERSION_SCAN,
 	};
 
-	if (!bi)
-		return;
-	if (!buildinfo__read(c->e, bi) && (size_t)bi->method < sizeof(how) / sizeof(how[0]) &&
+	if (bi && (size_t)bi->method < sizeof(how) / sizeof(how[0]) &&
 	    strlen(bi->version) < sizeof(c->p->go_version)) {
 		strcpy(c->p->go_version, bi->version);
 		c->p->go_version_source = how[bi->method];
 		c->ver_known = !goversion__parse(bi->version, &c->ver);
 	}
-	free(bi);
 }
 
 /* pclntab, moduledata and the probed function's address. */
 static int functions(struct ctx *c, char *what, size_t whatlen)
 {
 	struct profile *p = c->p;
-	struct pclntab_loc loc;
+	enum pclntab_version v;
 	struct pclntab_func f;
 	uint64_t sym, off;
+	bool located;
 	int err, i;
 
-	err = pclntab__locate(c->e, &loc);
-	if (err) {
+	err = gobin__pclntab(c->b, &c->tab, &located);
+	if (err && !located) {
 		if (err == -ERRORS__NOT_GO)
 			snprintf(what, whatlen, "not a Go executable (no Go pclntab found)");
 		else
 			snprintf(what, whatlen, "Go pclntab: %s", errors__str(err));
 		return err;
 	}
-	c->md_found = !moduledata__find(c->e, &loc, loc.version, &c->md);
-	if (!c->md_found)
+	c->md = gobin__moduledata(c->b);
+	if (!c->md)
 		log__info("moduledata not found; using the pclntab header's text start");
-	err = pclntab__new(loc.data, loc.size, c->md_found ? c->md.text : 0, &c->tab);
 	if (err) {
 		snprintf(what, whatlen, "pclntab: %s", errors__str(err));
 		return err;
 	}
-	p->pclntab_version = loc.version == PCLNTAB_VER_12  ? 12 :
-			     loc.version == PCLNTAB_VER_116 ? 116 :
-			     loc.version == PCLNTAB_VER_118 ? 118 :
-							      120;
+	v = gobin__pclntab_loc(c->b)->version;
+	p->pclntab_version = v == PCLNTAB_VER_12  ? 12 :
+			     v == PCLNTAB_VER_116 ? 116 :
+			     v == PCLNTAB_VER_118 ? 118 :
+						    120;
 	p->text_start = pclntab__text_start(c->tab);
 
 	err = pclntab__find_func(c->tab, PROBED_FUNC, &f);
@@ -360,8 +358,8 @@ static int g_offsets(struct ctx *c, char *what, size_t whatlen)
 			profile__add_warning(c->p, "DWARF: %s", errors__str(err));
 		}
 	}
-	if (c->md_found && c->md.types < c->md.etypes) {
-		err = gotypes__find_struct(c->e, c->md.types, c->md.etypes,
+	if (c->md && c->md->types < c->md->etypes) {
+		err = gotypes__find_struct(c->e, c->md->types, c->md->etypes,
 					   c->ver_known ? c->ver.minor : 0, "runtime.g", &gs);
 		if (!err) {
 			for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
@@ -399,6 +397,7 @@ static int g_offsets(struct ctx *c, char *what, size_t whatlen)
 /* runtime.waitReasonStrings, a [N]string array, when the symbol table names it. */
 static int waitreasons_from_binary(struct ctx *c)
 {
+	const struct moduledata_relocs *relocs;
 	struct profile *p = c->p;
 	uint64_t addr, size, i, n;
 
@@ -407,14 +406,14 @@ static int waitreasons_from_binary(struct ctx *c)
 	n = size / 16;
 	if (n == 0 || n > PROFILE_MAX_WAITREASONS)
 		return -ENOENT;
-	if (!c->relocs && moduledata__relocs_new(c->e, &c->relocs))
-		c->relocs = NULL;
+	if (gobin__relocs(c->b, &relocs))
+		relocs = NULL;
 	for (i = 0; i < n; i++) {
 		uint64_t ptr, len;
 		const uint8_t *s;
 
-		if (moduledata__read_ptr(c->e, c->relocs, addr + 16 * i, 8, &ptr) ||
-		    moduledata__read_ptr(c->e, c->relocs, addr + 16 * i + 8, 8, &len))
+		if (moduledata__read_ptr(c->e, relocs, addr + 16 * i, 8, &ptr) ||
+		    moduledata__read_ptr(c->e, relocs, addr + 16 * i + 8, 8, &len))
 			return -ERRORS__CORRUPT;
 		if (len >= PROFILE_NAME_LEN)
 			return -ERRORS__CORRUPT;
@@ -467,10 +466,11 @@ static void semantics(struct ctx *c)
 	p->waitreasons_source = PROFILE_SRC_TABLE;
 }
 
-int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *p, char *what,
-		      size_t whatlen)
+int resolver__resolve(struct gobin *b, const char *path, const struct resolver_kernel *k,
+		      struct profile *p, char *what, size_t whatlen)
 {
-	struct ctx c = {.e = e, .p = p};
+	const struct elfbuf *e = gobin__elf(b);
+	struct ctx c = {.b = b, .e = e, .p = p};
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -487,7 +487,7 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 	abi(&c);
 	for (int i = 0; i < PROFILE_FUNC_MAX; i++)
 		if (p->funcs[i].address)
-			resolver__choose_probe(e, i, p->abi, &p->funcs[i]);
+			resolver__choose_probe(b, i, p->abi, k, &p->funcs[i]);
 	err = g_offsets(&c, what, whatlen);
 	if (err)
 		goto out;
@@ -500,14 +500,13 @@ int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *
 		err = -ERRORS__NO_FIELD;
 	}
 out:
-	pclntab__delete(c.tab);
-	moduledata__relocs_delete(c.relocs);
 	return err;
 }
 
-int resolver__identify(const struct elfbuf *e, const char *path, struct profile *p)
+int resolver__identify(const struct gobin *b, const char *path, struct profile *p)
 {
-	struct ctx c = {.e = e, .p = p};
+	/* Only reads: binary_facts and go_version do not touch what is lazily read. */
+	struct ctx c = {.b = (struct gobin *)b, .e = gobin__elf(b), .p = p};
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->path, sizeof(p->path), "%s", path);
@@ -516,64 +515,21 @@ int resolver__identify(const struct elfbuf *e, const char *path, struct profile 
 	return 0;
 }
 
-/* e's pclntab, its text base from moduledata where there is one. */
-static int open_pclntab(const struct elfbuf *e, struct pclntab **tab)
+/* True when the function's pcsp table gives another SP delta at pc than delta. */
+static bool pcsp_disagrees(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t delta)
 {
-	struct pclntab_loc loc;
-	struct moduledata md;
-	int err;
-
-	*tab = NULL;
-	err = pclntab__locate(e, &loc);
-	if (err)
-		return err;
-	return pclntab__new(loc.data, loc.size,
-			    moduledata__find(e, &loc, loc.version, &md) ? 0 : md.text, tab);
-}
-
-int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f)
-{
-	struct pclntab *tab;
-	struct pclntab_func pf;
-	int err;
-
-	err = open_pclntab(e, &tab);
-	if (err)
-		return err;
-	err = pclntab__find_func(tab, name, &pf);
-	if (!err) {
-		f->address = pf.entry;
-		f->end = pf.end;
-		f->source = PROFILE_SRC_PCLNTAB;
-		err = elfbuf__vaddr_to_offset(e, pf.entry, &f->file_offset);
-	}
-	pclntab__delete(tab);
-	return err;
-}
-
-/* True when f's pcsp table gives another SP delta at pc than delta. */
-static bool pcsp_disagrees(const struct elfbuf *e, uint64_t entry, uint64_t pc, int64_t delta)
-{
-	struct pclntab *tab;
-	struct pclntab_func pf;
 	int64_t want;
-	bool differs = false;
 
-	if (open_pclntab(e, &tab))
-		return false;
-	if (!pclntab__find_pc(tab, pc, &pf) && pf.entry == entry &&
-	    !pclntab__sp_delta(tab, &pf, pc, &want))
-		differs = want != delta;
-	pclntab__delete(tab);
-	return differs;
+	return !gobin__sp_delta(b, entry, pc, &want) && want != delta;
 }
 
-void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enum profile_abi abi,
-			    struct profile_func *f)
+void resolver__choose_probe(const struct gobin *b, enum profile_func_id id, enum profile_abi abi,
+			    const struct resolver_kernel *k, struct profile_func *f)
 {
+	const struct elfbuf *e = gobin__elf(b);
 	struct probepoint_opts opts = {
 		.stack_args = abi == PROFILE_ABI_STACK,
-		.emulated_push = probepoint__kernel_emulates_push(),
+		.emulated_push = k->emulates_push,
 	};
 	struct probepoint pp;
 	const uint8_t *code;
@@ -596,7 +552,7 @@ void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enu
 	 * pcsp table) where the binary has one: the stack-ABI arguments and the
 	 * return address are read through it.
 	 */
-	if (pp.address != f->address && pcsp_disagrees(e, f->address, pp.address, pp.sp_delta))
+	if (pp.address != f->address && pcsp_disagrees(b, f->address, pp.address, pp.sp_delta))
 		return;
 	f->probe.address = pp.address;
 	f->probe.file_offset = f->file_offset + pp.offset;
@@ -605,18 +561,19 @@ void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enu
 	snprintf(f->probe.insn, sizeof(f->probe.insn), "%s", pp.insn);
 }
 
-int resolver__resolve_path(const char *path, struct profile *p, char *what, size_t whatlen)
+int resolver__resolve_path(const char *path, const struct resolver_kernel *k, struct profile *p,
+			   char *what, size_t whatlen)
 {
-	struct elfbuf *e;
+	struct gobin *b;
 	int err;
 
-	err = elfbuf__open_path(path, &e);
+	err = gobin__open_path(path, &b);
 	if (err) {
 		memset(p, 0, sizeof(*p));
 		snprintf(what, whatlen, "%s", errors__str(err));
 		return err;
 	}
-	err = resolver__resolve(e, path, p, what, whatlen);
-	elfbuf__delete(e);
+	err = resolver__resolve(b, path, k, p, what, whatlen);
+	gobin__delete(b);
 	return err;
 }

@@ -13,39 +13,43 @@
 
 #include "profile.h"
 
-struct elfbuf;
+struct gobin;
 
 /*
- * Fill p from the binary e (path is only recorded). Returns 0 when both the
- * goid offset and runtime.casgstatus were resolved; otherwise a negative code
- * (ERRORS__NOT_GO, ERRORS__NO_SYMBOL, ERRORS__NO_FIELD, ...) with p holding
- * whatever was found, and what is missing in what (always set on failure).
+ * What the kernel that will run the probes can do. The caller asks (a tool
+ * with probepoint__kernel_emulates_push(), a test with whatever it tests):
+ * the library never asks the running kernel itself.
  */
-int resolver__resolve(const struct elfbuf *e, const char *path, struct profile *p, char *what,
-		      size_t whatlen);
+struct resolver_kernel {
+	bool emulates_push; /* push %reg is emulated, not single-stepped (x86-64, 4.16+) */
+};
 
-/* Same, for a file: maps it, resolves, unmaps. */
-int resolver__resolve_path(const char *path, struct profile *p, char *what, size_t whatlen);
+/*
+ * Fill p from the binary b (path is only recorded), choosing probe points for
+ * kernel k. Returns 0 when both the goid offset and runtime.casgstatus were
+ * resolved; otherwise a negative code (ERRORS__NOT_GO, ERRORS__NO_SYMBOL,
+ * ERRORS__NO_FIELD, ...) with p holding whatever was found, and what is
+ * missing in what (always set on failure).
+ */
+int resolver__resolve(struct gobin *b, const char *path, const struct resolver_kernel *k,
+		      struct profile *p, char *what, size_t whatlen);
+
+/* Same, for a file: opens it, resolves, closes. */
+int resolver__resolve_path(const char *path, const struct resolver_kernel *k, struct profile *p,
+			   char *what, size_t whatlen);
 
 /*
  * Only the identity of the binary: path, build id, Go version, arch and build
- * flags (what a profile is matched against). Cheap: no pclntab, no DWARF.
+ * flags (what a profile is matched against).
  */
-int resolver__identify(const struct elfbuf *e, const char *path, struct profile *p);
+int resolver__identify(const struct gobin *b, const char *path, struct profile *p);
 
 /*
- * Look name up in e's own pclntab: 0 and its entry/end/file offset in f, or a
- * negative code. The tracer uses it to refuse probe addresses that are not
- * the function's entry in the binary it attaches to.
+ * Choose f's probe point (f's entry, end and file offset from the binary b)
+ * on b's own bytes, for the ABI and the kernel k; fills f->probe. The entry
+ * when nothing better is proven safe, so it never fails once f is valid.
  */
-int resolver__find_func(const struct elfbuf *e, const char *name, struct profile_func *f);
-
-/*
- * Choose f's probe point (f from resolver__find_func or a profile) on e's own
- * bytes, for the ABI and the running kernel; fills f->probe. The entry when
- * nothing better is proven safe, so it never fails once f is valid.
- */
-void resolver__choose_probe(const struct elfbuf *e, enum profile_func_id id, enum profile_abi abi,
-			    struct profile_func *f);
+void resolver__choose_probe(const struct gobin *b, enum profile_func_id id, enum profile_abi abi,
+			    const struct resolver_kernel *k, struct profile_func *f);
 
 #endif /* GOTRACER_RESOLVER_H */

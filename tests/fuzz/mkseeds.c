@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "elfbuf.h"
+#include "gobin.h"
 #include "gotypes.h"
 #include "probepoint.h"
 #include "profile.h"
@@ -267,34 +268,36 @@ static int gotypes_seeds(const char *bin, int minor, const char *out)
 
 static int probepoint_seeds(const char *bin, int stack_abi, const char *out)
 {
-	struct profile_func f;
-	struct elfbuf *e;
+	const struct elfbuf *e;
+	struct gobin_func f;
+	struct gobin *b;
 	char path[4096];
 	const uint8_t *code;
 	uint8_t hdr[16] = {0};
 	FILE *fp;
 	int i;
 
-	if (elfbuf__open_path(bin, &e))
+	if (gobin__open_path(bin, &b))
 		return 0;
+	e = gobin__elf(b);
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
-		if (resolver__find_func(e, profile__func_names[i], &f) || f.end <= f.address)
+		if (gobin__find_func(b, profile__func_names[i], &f) || f.end <= f.entry)
 			continue;
-		code = elfbuf__at_vaddr(e, f.address, f.end - f.address, NULL);
+		code = elfbuf__at_vaddr(e, f.entry, f.end - f.entry, NULL);
 		if (!code)
 			continue;
 		hdr[0] = (stack_abi ? 1 : 0) | 2 |
 			 (i == PROFILE_FUNC_CASGSTATUS && !stack_abi ? 4 : 8);
-		put64(hdr + 8, f.address);
+		put64(hdr + 8, f.entry);
 		snprintf(path, sizeof(path), "%s-%s", out, profile__func_names[i] + 8);
 		fp = fopen(path, "wb");
 		if (!fp || fwrite(hdr, 1, sizeof(hdr), fp) != sizeof(hdr) ||
-		    fwrite(code, 1, f.end - f.address, fp) != f.end - f.address || fclose(fp)) {
+		    fwrite(code, 1, f.end - f.entry, fp) != f.end - f.entry || fclose(fp)) {
 			perror(path);
 			exit(1);
 		}
 	}
-	elfbuf__delete(e);
+	gobin__delete(b);
 	return 0;
 }
 

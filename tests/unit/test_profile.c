@@ -230,13 +230,14 @@ static void test_hand_made(void)
 static void test_resolved(const char *path)
 {
 	struct profile *p = calloc(1, sizeof(*p));
+	struct resolver_kernel k = {.emulates_push = true};
 	char what[512];
 	int err;
 
 	CHECK(p);
 	if (!p)
 		return;
-	err = resolver__resolve_path(path, p, what, sizeof(what));
+	err = resolver__resolve_path(path, &k, p, what, sizeof(what));
 	if (err) {
 		fprintf(stderr, "%s: cannot resolve: %s (%s)\n", path, errors__str(err), what);
 		CHECK(!err);

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * plan: a profile checked against its binary, turned into probes and the BPF
+ * program's per-target values (see plan.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "gobin.h"
+#include "plan.h"
+
+void plan__default_profile(struct profile *p, const char *path)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->g_goid.value = GOROUTINE_DEFAULT_GOID_OFFSET;
+	p->g_goid.source = PROFILE_SRC_DEFAULT;
+	p->abi = GOROUTINE_DEFAULT_ABI == GOROUTINE_ABI_REGISTER ? PROFILE_ABI_REGISTER :
+								   PROFILE_ABI_STACK;
+	p->g_waitreason.value = p->g_parent_goid.value = p->g_m.value = -1;
+	p->g_atomicstatus.value = -1;
+}
+
+bool plan__is_default(const struct profile *p)
+{
+	return p->g_goid.source == PROFILE_SRC_DEFAULT;
+}
+
+static void note(struct plan *pl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct plan *pl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (pl->nnotes >= PLAN_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pl->notes[pl->nnotes++], sizeof(pl->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Which functions this binary needs probed, besides casgstatus. */
+static bool wanted(const struct profile *p, enum profile_func_id f)
+{
+	switch (f) {
+	case PROFILE_FUNC_CASGSTATUS:
+		return true;
+	case PROFILE_FUNC_NEWPROC:
+		/* Parent goids before go1.21 (no g.parentGoid): register ABI only. */
+		return p->g_parent_goid.value < 0 && p->abi == PROFILE_ABI_REGISTER &&
+		       !plan__is_default(p);
+	case PROFILE_FUNC_REENTERSYSCALL:
+	case PROFILE_FUNC_EXITSYSCALL:
+		return p->syscall_bypasses_casgstatus && p->abi == PROFILE_ABI_REGISTER;
+	default:
+		return false;
+	}
+}
+
+/* A profile is for one build: another's is refused unless forced. */
+static int check_identity(const struct gobin *b, const struct profile *prof,
+			  const struct plan_opts *o, struct plan *pl, char *why, size_t whylen)
+{
+	struct profile *id = calloc(1, sizeof(*id));
+	bool id_differs, version_differs, by_id;
+	int err = 0;
+
+	if (!id)
+		return -ENOMEM;
+	resolver__identify(b, o->path, id);
+	/* Either difference is another build: same build id and another Go version is a forgery. */
+	id_differs = prof->build_id[0] && id->build_id[0] && strcmp(prof->build_id, id->build_id);
+	version_differs = (prof->go_version[0] || id->go_version[0]) &&
+			  strcmp(prof->go_version, id->go_version);
+	by_id = id_differs;
+	if (!id_differs && !version_differs)
+		goto out;
+	if (o->force) {
+		note(pl, "%s: warning: profile was made for %s %s, the binary has %s (--force)",
+		     o->profile_path, by_id ? "build id" : "Go version",
+		     by_id ? prof->build_id : prof->go_version,
+		     by_id ? id->build_id : id->go_version);
+	} else {
+		snprintf(why, whylen,
+			 "%s: profile does not match: was made for %s %s, the binary has %s "
+			 "(--force to use it anyway)",
+			 o->profile_path, by_id ? "build id" : "Go version",
+			 by_id ? prof->build_id : prof->go_version,
+			 by_id ? id->build_id : id->go_version);
+		err = -ERRORS__MISMATCH;
+	}
+out:
+	free(id);
+	return err;
+}
+
+/*
+ * A profile's address (and file offset) of a function must be the binary's
+ * own: otherwise the profile describes another build, whatever its ids say.
+ * A note and 0 with --force.
+ */
+static int check_entry(const struct plan_opts *o, enum profile_func_id id,
+		       const struct profile_func *f, const struct gobin_func *own, struct plan *pl,
+		       char *why, size_t whylen)
+{
+	const char *name = profile__func_names[id];
+	const char *what = o->profile_path ? o->profile_path : o->path;
+
+	if (!f->address || (f->address == own->entry && f->file_offset == own->file_offset))
+		return 0;
+	if (o->force) {
+		note(pl,
+		     "%s: warning: the profile's %s at 0x%" PRIx64 " (file offset 0x%" PRIx64
+		     ") is not its entry in %s (0x%" PRIx64 ", file offset 0x%" PRIx64
+		     "); using the binary's own",
+		     what, name, f->address, f->file_offset, o->path, own->entry, own->file_offset);
+		return 0;
+	}
+	snprintf(why, whylen,
+		 "%s: the profile's %s at 0x%" PRIx64 " (file offset 0x%" PRIx64
+		 ") is not its entry in %s (0x%" PRIx64 ", file offset 0x%" PRIx64
+		 "); refusing to probe",
+		 what, name, f->address, f->file_offset, o->path, own->entry, own->file_offset);
+	return -ERRORS__MISMATCH;
+}
+
+/*
+ * The probe point is chosen here, on the bytes of the binary we attach to and
+ * for the kernel's uprobe emulation, whatever a profile says.
+ */
+static void add_probe(const struct gobin *b, const struct profile *prof, const struct plan_opts *o,
+		      enum profile_func_id id, const struct gobin_func *own, struct plan *pl)
+{
+	struct plan_probe *pp = &pl->probes[pl->nprobes++];
+	struct profile_func f = {
+		.address = own->entry,
+		.end = own->end,
+		.file_offset = own->file_offset,
+		.source = PROFILE_SRC_PCLNTAB,
+	};
+
+	resolver__choose_probe(b, id, prof->abi, &o->kernel, &f);
+	*pp = (struct plan_probe){
+		.func = id,
+		.name = profile__func_names[id],
+		.entry = own->entry,
+		.end = own->end,
+		.address = f.probe.address,
+		.file_offset = f.probe.file_offset,
+		.emulated = f.probe.emulated,
+		.sp_delta = f.probe.sp_delta,
+	};
+	snprintf(pp->insn, sizeof(pp->insn), "%s", f.probe.insn);
+	if (o->probe_entry) {
+		pp->address = own->entry;
+		pp->file_offset = own->file_offset;
+		pp->emulated = false;
+		pp->sp_delta = 0;
+		snprintf(pp->insn, sizeof(pp->insn), "forced");
+	}
+}
+
+static const struct plan_probe *probe_of(const struct plan *pl, enum profile_func_id id)
+{
+	for (int i = 0; i < pl->nprobes; i++)
+		if (pl->probes[i].func == id)
+			return &pl->probes[i];
+	return NULL;
+}
+
+/* The BPF program's values for this target, from the profile and the probes. */
+static void configure(const struct profile *prof, struct plan *pl)
+{
+	const struct plan_probe *cas = probe_of(pl, PROFILE_FUNC_CASGSTATUS);
+	const struct plan_probe *re = probe_of(pl, PROFILE_FUNC_REENTERSYSCALL);
+	const struct plan_probe *ex = probe_of(pl, PROFILE_FUNC_EXITSYSCALL);
+	struct goroutine_config *c = &pl->config;
+
+	c->goid_offset = prof->g_goid.value;
+	c->waitreason_offset = prof->g_waitreason.value;
+	c->parent_goid_offset = prof->g_parent_goid.value;
+	c->abi = prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK : GOROUTINE_ABI_REGISTER;
+	c->goid_at_creation = prof->goid_at_creation;
+	c->stack_args_offset = 8 + cas->sp_delta;
+	if (re && ex) {
+		c->syscall_probes = 1;
+		c->casgstatus_probe_addr = cas->address;
+		c->reentersyscall_lo = re->entry;
+		c->reentersyscall_hi = re->end;
+		c->exitsyscall_lo = ex->entry;
+		c->exitsyscall_hi = ex->end;
+	}
+}
+
+int plan__make(const struct gobin *b, const struct profile *prof, const struct plan_opts *o,
+	       struct plan *out, char *why, size_t whylen)
+{
+	struct gobin_func own;
+	int err, i;
+
+	memset(out, 0, sizeof(*out));
+	why[0] = 0;
+	/* The profile was read or made elsewhere: the offsets it gives must fit a runtime.g. */
+	if (prof->g_goid.value < 0 || prof->g_goid.value >= PROFILE_MAX_G_OFFSET) {
+		snprintf(why, whylen, "%s: no usable goid offset", o->path);
+		return -ERRORS__NO_FIELD;
+	}
+	if (o->profile_path) {
+		err = check_identity(b, prof, o, out, why, whylen);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
+		const char *name = profile__func_names[i];
+
+		err = gobin__find_func(b, name, &own);
+		if (!wanted(prof, i)) {
+			/* Not probed, but a profile that misplaces it is not this binary's. */
+			if (!err && check_entry(o, i, &prof->funcs[i], &own, out, why, whylen))
+				return -ERRORS__MISMATCH;
+			continue;
+		}
+		if (err) {
+			if (i == PROFILE_FUNC_CASGSTATUS) {
+				snprintf(why, whylen, "%s: %s not found: %s", o->path, name,
+					 errors__str(err));
+				return err;
+			}
+			note(out, "warning: %s: %s not found: %s", o->path, name,
+			     i == PROFILE_FUNC_NEWPROC ? "no parent goids" :
+							 "SYSCALL switches will not be seen");
+			continue;
+		}
+		if (check_entry(o, i, &prof->funcs[i], &own, out, why, whylen))
+			return -ERRORS__MISMATCH;
+		add_probe(b, prof, o, i, &own, out);
+	}
+	configure(prof, out);
+	return 0;
+}

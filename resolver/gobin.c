@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gobin: a Go executable opened once (see gobin.h).
+ *
+ * What every query needs (the ELF view, pclntab with the moduledata text
+ * base, build info) is read at open: each is one pass over its own bytes, and
+ * a tracer asks for all of them anyway. The relocations are read on first
+ * use: only PIE builds have them, and only some queries need them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buildinfo.h"
+#include "elfbuf.h"
+#include "errors.h"
+#include "gobin.h"
+#include "moduledata.h"
+#include "pclntab.h"
+
+struct gobin {
+	struct elfbuf *e;
+	struct pclntab_loc loc;
+	struct pclntab *tab;
+	int tab_err;
+	bool located;
+	struct moduledata md;
+	bool md_found;
+	struct buildinfo bi;
+	bool bi_found;
+	struct moduledata_relocs *relocs;
+	bool relocs_read;
+};
+
+static void open_tables(struct gobin *b)
+{
+	b->tab_err = pclntab__locate(b->e, &b->loc);
+	if (b->tab_err)
+		return;
+	b->located = true;
+	/* The table's own textStart is wrong for external links and 0 from go1.26. */
+	b->md_found = !moduledata__find(b->e, &b->loc, b->loc.version, &b->md);
+	b->tab_err = pclntab__new(b->loc.data, b->loc.size, b->md_found ? b->md.text : 0, &b->tab);
+}
+
+static int finish_open(struct gobin *b, struct gobin **out)
+{
+	open_tables(b);
+	b->bi_found = !buildinfo__read(b->e, &b->bi);
+	*out = b;
+	return 0;
+}
+
+int gobin__new(const void *buf, size_t len, struct gobin **out)
+{
+	struct gobin *b;
+	int err;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	err = elfbuf__new(buf, len, &b->e);
+	if (err) {
+		free(b);
+		return err;
+	}
+	return finish_open(b, out);
+}
+
+int gobin__open_path(const char *path, struct gobin **out)
+{
+	struct gobin *b;
+	int err;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	err = elfbuf__open_path(path, &b->e);
+	if (err) {
+		free(b);
+		return err;
+	}
+	return finish_open(b, out);
+}
+
+void gobin__delete(struct gobin *b)
+{
+	if (!b)
+		return;
+	pclntab__delete(b->tab);
+	moduledata__relocs_delete(b->relocs);
+	elfbuf__delete(b->e);
+	free(b);
+}
+
+const struct elfbuf *gobin__elf(const struct gobin *b)
+{
+	return b->e;
+}
+
+int gobin__pclntab(const struct gobin *b, const struct pclntab **t, bool *located)
+{
+	if (located)
+		*located = b->located;
+	*t = b->tab;
+	return b->tab ? 0 : b->tab_err ? b->tab_err : -ERRORS__NOT_GO;
+}
+
+const struct pclntab_loc *gobin__pclntab_loc(const struct gobin *b)
+{
+	return b->located ? &b->loc : NULL;
+}
+
+const struct moduledata *gobin__moduledata(const struct gobin *b)
+{
+	return b->md_found ? &b->md : NULL;
+}
+
+const struct buildinfo *gobin__buildinfo(const struct gobin *b)
+{
+	return b->bi_found ? &b->bi : NULL;
+}
+
+int gobin__relocs(struct gobin *b, const struct moduledata_relocs **r)
+{
+	int err;
+
+	if (!b->relocs_read) {
+		err = moduledata__relocs_new(b->e, &b->relocs);
+		if (err)
+			return err;
+		b->relocs_read = true;
+	}
+	*r = b->relocs;
+	return 0;
+}
+
+static int to_func(const struct gobin *b, const struct pclntab_func *pf, struct gobin_func *f)
+{
+	f->name = pf->name;
+	f->entry = pf->entry;
+	f->end = pf->end;
+	return elfbuf__vaddr_to_offset(b->e, pf->entry, &f->file_offset);
+}
+
+int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func *f)
+{
+	struct pclntab_func pf;
+	int err;
+
+	if (!b->tab)
+		return gobin__pclntab(b, &(const struct pclntab *){NULL}, NULL);
+	err = pclntab__find_func(b->tab, name, &pf);
+	return err ? err : to_func(b, &pf, f);
+}
+
+int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f)
+{
+	struct pclntab_func pf;
+	int err;
+
+	if (!b->tab)
+		return gobin__pclntab(b, &(const struct pclntab *){NULL}, NULL);
+	err = pclntab__find_pc(b->tab, pc, &pf);
+	return err ? err : to_func(b, &pf, f);
+}
+
+int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t *delta)
+{
+	struct pclntab_func pf;
+
+	if (!b->tab || pclntab__find_pc(b->tab, pc, &pf) || pf.entry != entry)
+		return -ENOENT;
+	return pclntab__sp_delta(b->tab, &pf, pc, delta);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gobin: one Go executable, opened once and queried from then on (Delve's
+ * BinaryInfo): the ELF view, the function table (pclntab) with its true text
+ * base from moduledata, the build information, and what is read only when
+ * asked for (the RELATIVE relocations of a PIE, the symbolizer's inline
+ * tables). The resolver, the plan and the tracer all query the same gobin, so
+ * no table is located or parsed twice.
+ *
+ * Opening succeeds for any 64-bit little-endian ELF file: whether it is a Go
+ * executable is a question (gobin__pclntab()), so that a caller can tell "not
+ * ELF" from "not Go" from "a damaged Go table" and say which.
+ */
+#ifndef GOTRACER_GOBIN_H
+#define GOTRACER_GOBIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buildinfo;
+struct elfbuf;
+struct moduledata;
+struct moduledata_relocs;
+struct pclntab;
+struct pclntab_loc;
+
+struct gobin;
+
+/* A function of the binary, as the uprobe side needs it. */
+struct gobin_func {
+	const char *name; /* inside the binary's buffer */
+	uint64_t entry;	  /* link-time virtual address */
+	uint64_t end;
+	uint64_t file_offset; /* of the entry: where a uprobe on it goes */
+};
+
+/*
+ * Parse buf (len bytes; buf must outlive the gobin). Returns 0 or the ELF
+ * view's error (-ERRORS__NOT_ELF, -ERRORS__ELF_CLASS, -ERRORS__TRUNCATED),
+ * -ENOMEM. A non-Go ELF opens; gobin__pclntab() says what is missing.
+ */
+int gobin__new(const void *buf, size_t len, struct gobin **out);
+/* The same for a file, mapped read-only; the gobin owns the mapping. */
+int gobin__open_path(const char *path, struct gobin **out);
+/* NULL is a no-op. */
+void gobin__delete(struct gobin *b);
+
+const struct elfbuf *gobin__elf(const struct gobin *b);
+
+/*
+ * The function table: 0 and *t, or the error finding or parsing it gave:
+ * -ERRORS__NOT_GO (no table at all) and, with *located false, the locator's
+ * other errors; with *located true, pclntab__new()'s. located may be NULL.
+ */
+int gobin__pclntab(const struct gobin *b, const struct pclntab **t, bool *located);
+/* Where the table was found; NULL when it was not. */
+const struct pclntab_loc *gobin__pclntab_loc(const struct gobin *b);
+/* runtime.firstmoduledata; NULL when it was not found (the header's text base is used then). */
+const struct moduledata *gobin__moduledata(const struct gobin *b);
+/* The build information (Go version, module); NULL when the binary has none we can read. */
+const struct buildinfo *gobin__buildinfo(const struct gobin *b);
+/* The RELATIVE relocations (read on first use; an empty set for non-PIE). 0 or -ENOMEM. */
+int gobin__relocs(struct gobin *b, const struct moduledata_relocs **r);
+
+/* By exact name ("runtime.casgstatus"): 0, -ERRORS__NO_SYMBOL, or the table's error. */
+int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func *f);
+/* The function containing pc (link-time): 0, -ERRORS__NO_SYMBOL, or the table's error. */
+int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f);
+/*
+ * The SP delta at pc of the function entered at entry, from its pcsp table:
+ * 0, -ENOENT (no such function or no table), -ERRORS__CORRUPT.
+ */
+int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t *delta);
+
+#endif /* GOTRACER_GOBIN_H */

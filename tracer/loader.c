@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loader: the BPF skeleton configured for a session's targets, loaded,
+ * attached, and its maps read (see loader.h).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "array.h"
+/* The skeleton's read-only data holds a struct goroutine_config. */
+#include "goroutine.h"
+#include "goroutine.skel.h"
+#include "loader.h"
+#include "summary.h"
+#include "target.h"
+
+struct loader {
+	struct goroutine_bpf *skel;
+	struct ring_buffer *rb;
+	enum loader_config config;
+	/* Every uprobe attached, all targets: destroyed with the loader. */
+	struct bpf_link **links;
+	size_t nlinks, cap;
+};
+
+static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func_id id)
+{
+	switch (id) {
+	case PROFILE_FUNC_CASGSTATUS:
+		return skel->progs.casgstatus;
+	case PROFILE_FUNC_NEWPROC:
+		return skel->progs.newproc;
+	case PROFILE_FUNC_REENTERSYSCALL:
+		return skel->progs.entersyscall;
+	case PROFILE_FUNC_EXITSYSCALL:
+		return skel->progs.exitsyscall;
+	default:
+		return NULL;
+	}
+}
+
+/* A target's values, its process filter included. */
+static struct goroutine_config config_of(const struct target *t)
+{
+	struct goroutine_config c = t->plan.config;
+
+	c.target_tgid = t->kind == TARGET_BINARY ? 0 : (uint32_t)t->pid;
+	return c;
+}
+
+int loader__load(const struct loader_opts *o, struct target *const *targets, size_t n,
+		 struct loader **out, char *why, size_t whylen)
+{
+	bool used[PROFILE_FUNC_MAX] = {};
+	struct loader *l;
+	size_t i;
+	int err, k;
+
+	*out = NULL;
+	if (!n || n > GOROUTINE_MAX_TARGETS || (o->config == LOADER_CONFIG_RODATA && n > 1)) {
+		snprintf(why, whylen, "cannot trace %zu targets at once", n);
+		return -E2BIG;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->config = o->config;
+	l->skel = goroutine_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		snprintf(why, whylen, "cannot open BPF object: %s", strerror(errno));
+		free(l);
+		return err;
+	}
+	l->skel->rodata->count_only = o->count_only;
+	l->skel->rodata->summary_mode = o->summary;
+	l->skel->rodata->config_from_cookie = o->config == LOADER_CONFIG_COOKIE;
+	if (o->config == LOADER_CONFIG_RODATA) {
+		struct goroutine_config c = config_of(targets[0]);
+
+		memcpy((void *)&l->skel->rodata->target_config, &c, sizeof(c));
+	}
+	for (i = 0; i < n; i++)
+		for (k = 0; k < targets[i]->plan.nprobes; k++)
+			used[targets[i]->plan.probes[k].func] = true;
+	for (k = 0; k < PROFILE_FUNC_MAX; k++)
+		if (!used[k])
+			bpf_program__set_autoload(prog_of(l->skel, k), false);
+	err = goroutine_bpf__load(l->skel);
+	if (err) {
+		snprintf(why, whylen, "cannot load BPF program: %s%s", strerror(-err),
+			 err == -EPERM ? " (run as root: CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN)" :
+					 "");
+		loader__delete(l);
+		return err;
+	}
+	/* Before any probe can fire: a cookie without its entry is ignored by the program. */
+	for (i = 0; o->config == LOADER_CONFIG_COOKIE && i < n; i++) {
+		struct goroutine_config c = config_of(targets[i]);
+		uint32_t id = targets[i]->id;
+
+		if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.config), &id, &c, BPF_ANY)) {
+			err = -errno;
+			snprintf(why, whylen, "cannot configure target %u: %s", id,
+				 strerror(errno));
+			loader__delete(l);
+			return err;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+int loader__attach(struct loader *l, const struct target *t, char *why, size_t whylen)
+{
+	int i, err;
+
+	for (i = 0; i < t->plan.nprobes; i++) {
+		const struct plan_probe *p = &t->plan.probes[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
+		struct bpf_link *link;
+
+		uopts.retprobe = false; /* never a uretprobe on Go code: Go moves stacks */
+		uopts.bpf_cookie = l->config == LOADER_CONFIG_COOKIE ? t->id : 0;
+		link = bpf_program__attach_uprobe_opts(prog_of(l->skel, p->func),
+						       t->kind == TARGET_BINARY ? -1 : t->pid,
+						       t->path, p->file_offset, &uopts);
+		/* Loading needs CAP_BPF, but the kernel creates a uprobe only for CAP_SYS_ADMIN. */
+		if (!link) {
+			err = -errno;
+			snprintf(why, whylen, "cannot attach uprobe to %s:%s: %s%s", t->path,
+				 p->name, strerror(-err),
+				 err == -EACCES || err == -EPERM ?
+					 " (uprobes need root or CAP_SYS_ADMIN)" :
+					 "");
+			return err;
+		}
+		if (array__reserve(&l->links, &l->cap, l->nlinks + 1, sizeof(*l->links), 8, 0)) {
+			bpf_link__destroy(link);
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		l->links[l->nlinks++] = link;
+	}
+	return 0;
+}
+
+int loader__open_events(struct loader *l, loader_event_fn fn, void *ctx)
+{
+	l->rb = ring_buffer__new(bpf_map__fd(l->skel->maps.events), fn, ctx, NULL);
+	return l->rb ? 0 : -errno;
+}
+
+int loader__poll(struct loader *l, int timeout_ms)
+{
+	int err = ring_buffer__poll(l->rb, timeout_ms);
+
+	if (err >= 0 || err == -EINTR)
+		err = ring_buffer__consume(l->rb);
+	return err;
+}
+
+int loader__drain(struct loader *l)
+{
+	return l->rb ? ring_buffer__consume(l->rb) : 0;
+}
+
+uint64_t loader__counter(const struct loader *l, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+	uint64_t *vals;
+	int i;
+
+	if (!l || ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &idx, vals))
+		for (i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+int loader__summary(const struct loader *l, uint32_t id, struct goroutine_summary *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct goroutine_summary *percpu;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.summary), &id, percpu))
+		err = -errno;
+	else
+		summary__sum(percpu, ncpu, out);
+	free(percpu);
+	return err;
+}
+
+int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey **keys,
+		 struct goroutine_gval **vals, size_t *n)
+{
+	size_t len = (size_t)GOROUTINE_GSLOTS * sizeof(struct goroutine_gentry), i, k = 0;
+	size_t kcap = 0, vcap = 0;
+	const struct goroutine_gentry *slots;
+	struct goroutine_gkey *kk = NULL;
+	struct goroutine_gval *vv = NULL;
+	uint32_t dead = 0;
+
+	/* Read through a mapping of the array: no syscall per slot. */
+	slots = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(l->skel->maps.gstate), 0);
+	if (slots == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < GOROUTINE_GSLOTS; i++) {
+		struct goroutine_gentry s = slots[i]; /* a copy: the kernel may be writing it */
+
+		if (!s.key.gp || s.key.tgid == dead)
+			continue;
+		/* Processes that ended without their goroutines exiting are left out. */
+		if (check_pids && kill(s.key.tgid, 0) && errno == ESRCH) {
+			dead = s.key.tgid;
+			continue;
+		}
+		if (array__reserve(&kk, &kcap, k + 1, sizeof(*kk), 1024, 0) ||
+		    array__reserve(&vv, &vcap, k + 1, sizeof(*vv), 1024, 0)) {
+			free(kk);
+			free(vv);
+			munmap((void *)slots, len);
+			return -ENOMEM;
+		}
+		kk[k] = s.key;
+		vv[k++] = s.val;
+	}
+	munmap((void *)slots, len);
+	*keys = kk;
+	*vals = vv;
+	*n = k;
+	return 0;
+}
+
+uint32_t loader__prog_id(const struct loader *l)
+{
+	struct bpf_prog_info info = {};
+	__u32 info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(l->skel->progs.casgstatus), &info, &info_len))
+		return 0;
+	return info.id;
+}
+
+void loader__delete(struct loader *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	ring_buffer__free(l->rb);
+	for (i = 0; i < l->nlinks; i++)
+		bpf_link__destroy(l->links[i]);
+	free(l->links);
+	goroutine_bpf__destroy(l->skel);
+	free(l);
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loader: the BPF side of a session, in libbpf-bootstrap's order: open the
+ * skeleton, configure it for the session's targets, load, attach every probe
+ * of every target, then hand out the ring buffer and read the maps.
+ *
+ * One program serves every target. Each target's values (its plan's
+ * goroutine_config) are found by the program through the uprobe's attach
+ * cookie, in the config map, or, with LOADER_CONFIG_RODATA, in read-only data
+ * written before load, where the verifier folds them into constants: one
+ * target only, and the way for kernels without attach cookies (before 5.15).
+ */
+#ifndef GOTRACER_LOADER_H
+#define GOTRACER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "goroutine.h"
+
+struct target;
+struct loader;
+
+enum loader_config {
+	LOADER_CONFIG_COOKIE, /* the config map, by attach cookie: any number of targets */
+	LOADER_CONFIG_RODATA, /* read-only data: one target */
+};
+
+struct loader_opts {
+	enum loader_config config;
+	bool count_only; /* --mode count: only count probe hits */
+	bool summary;	 /* aggregate in the kernel, no events */
+};
+
+/* Event callback, as libbpf's ring buffer calls it. */
+typedef int (*loader_event_fn)(void *ctx, void *data, size_t size);
+
+/*
+ * Open, configure for the n targets (their plans made, their processes
+ * started), and load. 0, or a negative errno with one line in why.
+ */
+int loader__load(const struct loader_opts *o, struct target *const *targets, size_t n,
+		 struct loader **out, char *why, size_t whylen);
+/*
+ * Attach every probe of t (uprobes only, never a uretprobe on Go code).
+ * 0, or a negative errno with one line in why.
+ */
+int loader__attach(struct loader *l, const struct target *t, char *why, size_t whylen);
+/* The ring buffer, events handed to fn. 0 or -errno. */
+int loader__open_events(struct loader *l, loader_event_fn fn, void *ctx);
+/* Wait at most timeout_ms for events, then take all there are: as ring_buffer__poll. */
+int loader__poll(struct loader *l, int timeout_ms);
+/* Take what is in the ring buffer without waiting. */
+int loader__drain(struct loader *l);
+
+/* A counter (enum goroutine_counter), summed over CPUs; 0 when unreadable. */
+uint64_t loader__counter(const struct loader *l, uint32_t idx);
+/* --summary: target id's aggregate, summed over CPUs. 0 or -errno. */
+int loader__summary(const struct loader *l, uint32_t id, struct goroutine_summary *out);
+/*
+ * --summary: the live goroutines the program's table holds, n records into
+ * malloc'd arrays; with check_pids, those of processes that have ended
+ * without their goroutines exiting are left out. 0 or -errno.
+ */
+int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey **keys,
+		 struct goroutine_gval **vals, size_t *n);
+/* The casgstatus program's id, for -v. */
+uint32_t loader__prog_id(const struct loader *l);
+
+/* Detach and unload. NULL is a no-op. */
+void loader__delete(struct loader *l);
+
+#endif /* GOTRACER_LOADER_H */

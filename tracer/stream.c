@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stream: where each event goes, and the reports made at the end of the
+ * stream (see stream.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "analysis.h"
+#include "format.h"
+#include "jsonw.h"
+#include "names.h"
+#include "output.h"
+#include "profile.h"
+#include "record.h"
+#include "stream.h"
+#include "summary.h"
+#include "target.h"
+#include "timeline.h"
+
+#define TOP_GOROUTINES 20
+#define RECORD_SCHEMA_VERSION 1
+
+struct stream {
+	struct stream_opts o;
+	struct output *printer;
+	struct analysis *an;
+	struct timeline *tl;
+	struct record *rec;
+};
+
+/* A JSON text built with the one writer, in memory: 0 or -errno. */
+struct memjson {
+	char *buf;
+	size_t len;
+	FILE *f;
+	struct jsonw *w;
+};
+
+static int memjson_open(struct memjson *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->f = open_memstream(&m->buf, &m->len);
+	if (!m->f)
+		return -errno;
+	if (jsonw__new(m->f, 0, &m->w)) {
+		fclose(m->f);
+		free(m->buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int memjson_close(struct memjson *m)
+{
+	int err = jsonw__finish(m->w);
+
+	if (fclose(m->f) && !err)
+		err = -errno;
+	if (err) {
+		free(m->buf);
+		m->buf = NULL;
+	}
+	return err;
+}
+
+/* A JSON text of another writer (cJSON's parse of it), embedded as a value. */
+static void embed(struct jsonw *w, const char *json, size_t len)
+{
+	cJSON *j = cJSON_ParseWithLength(json, len);
+
+	jsonw__cjson(w, j);
+	cJSON_Delete(j);
+}
+
+/* The record's META: what a report elsewhere needs of the session. */
+static int record_meta(const struct stream_opts *o, struct memjson *m)
+{
+	char host[256] = "";
+	int err = memjson_open(m);
+
+	if (err)
+		return err;
+	gethostname(host, sizeof(host) - 1);
+	jsonw__object(m->w);
+	jsonw__key(m->w, "schema_version");
+	jsonw__u64(m->w, RECORD_SCHEMA_VERSION);
+	jsonw__key(m->w, "tool");
+	jsonw__string(m->w, o->version);
+	jsonw__key(m->w, "hostname");
+	jsonw__string(m->w, host);
+	jsonw__key(m->w, "target");
+	jsonw__string(m->w, o->shown);
+	jsonw__key(m->w, "pid");
+	jsonw__u64(m->w, o->pid);
+	jsonw__key(m->w, "start_ns");
+	jsonw__u64(m->w, o->start_ns);
+	/* A string: ~1.8e18 is past what a JSON reader's doubles hold exactly. */
+	jsonw__key(m->w, "mono_to_real_ns");
+	jsonw__stringf(m->w, "%" PRId64, o->mono_to_real_ns);
+	jsonw__object_end(m->w);
+	return memjson_close(m);
+}
+
+int stream__new(const struct stream_opts *o, struct stream **out, char *why, size_t whylen)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	int err = 0;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->o = *o;
+	if (o->html || o->trace_json) {
+		struct timeline_opts to = {
+			.html_path = o->html,
+			.trace_path = o->trace_json,
+			.target = o->shown,
+			.pid = o->pid,
+			.names = o->names,
+			.start_ns = o->start_ns,
+			.mono_to_real_ns = o->mono_to_real_ns,
+		};
+
+		err = timeline__new(&to, &s->tl);
+		if (err) {
+			snprintf(why, whylen, "%s: %s",
+				 err == -ENOMEM ? "cannot start the analysis" :
+						  "cannot write the report",
+				 strerror(-err));
+			goto fail;
+		}
+	}
+	if (s->tl || (o->summary && !o->kernel)) {
+		err = analysis__new(o->goid_at_creation, s->tl ? timeline__slice : NULL, s->tl,
+				    &s->an);
+		if (err) {
+			snprintf(why, whylen, "cannot start the analysis: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	if (o->record) {
+		/* Written from stream__start(); a path that cannot be must fail now. */
+		int fd = open(o->record, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+
+		if (fd < 0) {
+			err = -errno;
+			snprintf(why, whylen, "%s: %s", o->record, strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
+	if (o->print_events) {
+		struct output_opts oo = {
+			.out = o->out,
+			.json = o->json,
+			.goid = o->goid,
+			.state = o->state,
+			.goid_at_creation = o->goid_at_creation,
+			.names = o->names,
+			.mono_to_real_ns = o->mono_to_real_ns,
+		};
+
+		s->printer = output__new(&oo);
+		if (!s->printer) {
+			err = -ENOMEM;
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	stream__delete(s);
+	return err;
+}
+
+static const char *kind_name(enum target_kind k)
+{
+	return k == TARGET_PID ? "pid" : k == TARGET_COMMAND ? "command" : "binary";
+}
+
+/* A target in the record (its profile and names), before its events. */
+static int record_target(struct stream *s, const struct target *t)
+{
+	char *profile = NULL, *names = NULL;
+	size_t names_len = 0;
+	struct memjson m;
+	int err;
+
+	err = profile__to_json(t->prof, &profile);
+	if (!err)
+		err = names__to_json(t->names, &names, &names_len);
+	if (!err)
+		err = memjson_open(&m);
+	if (err)
+		goto out;
+	jsonw__object(m.w);
+	jsonw__key(m.w, "id");
+	jsonw__u64(m.w, t->id);
+	jsonw__key(m.w, "kind");
+	jsonw__string(m.w, kind_name(t->kind));
+	jsonw__key(m.w, "path");
+	jsonw__string(m.w, t->shown);
+	jsonw__key(m.w, "pid");
+	jsonw__u64(m.w, t->pid);
+	jsonw__key(m.w, "goid_at_creation");
+	jsonw__bool(m.w, t->prof->goid_at_creation);
+	jsonw__key(m.w, "names");
+	embed(m.w, names, names_len);
+	jsonw__key(m.w, "profile");
+	embed(m.w, profile, strlen(profile));
+	jsonw__object_end(m.w);
+	err = memjson_close(&m);
+	if (!err)
+		err = record__add_target(s->rec, t->id, m.buf, m.len);
+	free(m.buf);
+out:
+	free(profile);
+	free(names);
+	return err;
+}
+
+int stream__start(struct stream *s, uint64_t start_ns, struct target *const *targets, size_t n,
+		  char *why, size_t whylen)
+{
+	char header[160];
+	struct memjson meta;
+	size_t i;
+	int err = 0;
+
+	s->o.start_ns = start_ns;
+	if (s->tl)
+		timeline__start(s->tl, start_ns);
+	if (s->o.record) {
+		err = record_meta(&s->o, &meta);
+		if (!err) {
+			err = record__create(s->o.record, meta.buf, meta.len, &s->rec);
+			free(meta.buf);
+		}
+		for (i = 0; !err && i < n; i++)
+			err = record_target(s, targets[i]);
+		if (err) {
+			snprintf(why, whylen, "%s: %s", s->o.record, record__strerror(err));
+			return err;
+		}
+	}
+	if (s->printer && !s->o.json) {
+		format__header(header, sizeof(header));
+		fprintf(s->o.out, "%s\n", header);
+	}
+	fflush(s->o.out);
+	return 0;
+}
+
+int stream__event(struct stream *s, const struct goroutine_event *e)
+{
+	/* A record's write error is sticky, and reported at the end. */
+	if (s->rec)
+		record__event(s->rec, e);
+	if (s->an)
+		analysis__event(s->an, e);
+	return s->printer ? output__event(s->printer, e) : 0;
+}
+
+void stream__tick(struct stream *s, uint64_t expire_before_ns)
+{
+	if (s->printer) {
+		output__flush(s->printer);
+		if (expire_before_ns)
+			output__expire(s->printer, expire_before_ns);
+	}
+	if (s->rec && expire_before_ns)
+		record__flush(s->rec);
+}
+
+/*
+ * The summary at st->end_ns: from the kernel's maps, or the analysis of the
+ * events; printed to the output as a table or a JSON line, or returned as
+ * JSON when json_out is given (for the HTML page).
+ */
+static void summary(struct stream *s, const struct stream_stats *st, cJSON **json_out)
+{
+	struct summary_input in = {
+		.now_ns = st->end_ns,
+		.elapsed_s = st->end_ns > s->o.start_ns ? (st->end_ns - s->o.start_ns) / 1e9 : 0,
+		.lost = st->lost,
+		.evicted = s->an ? 0 : st->evicted,
+		.source = s->an ? "events" : "kernel",
+		.leak_after_s = s->o.leak_after_s,
+		.top = TOP_GOROUTINES,
+		.names = s->o.names,
+	};
+	struct goroutine_gkey *keys = NULL;
+	struct goroutine_gval *vals = NULL;
+	struct goroutine_summary total;
+
+	if (s->an) {
+		in.sum = analysis__summary(s->an);
+		if (analysis__live(s->an, &keys, &vals, &in.n))
+			return;
+	} else if (s->o.kernel) {
+		if (s->o.kernel->summary(s->o.kernel->ctx, &total) ||
+		    s->o.kernel->live(s->o.kernel->ctx, &keys, &vals, &in.n))
+			return;
+		in.sum = &total;
+	} else {
+		return;
+	}
+	in.keys = keys;
+	in.vals = vals;
+	if (json_out)
+		*json_out = summary__json(&in);
+	else if (s->o.json)
+		summary__print_json(s->o.out, &in);
+	else
+		summary__print(s->o.out, &in);
+	fflush(s->o.out);
+	free(keys);
+	free(vals);
+}
+
+void stream__interval(struct stream *s, const struct stream_stats *st)
+{
+	summary(s, st, NULL);
+	if (!s->o.json)
+		fputc('\n', s->o.out);
+}
+
+/* The record's STATS: what the event source counted. */
+static int record_stats(const struct stream_stats *st, struct memjson *m)
+{
+	int err = memjson_open(m);
+
+	if (err)
+		return err;
+	jsonw__object(m->w);
+	jsonw__key(m->w, "events");
+	jsonw__u64(m->w, st->events);
+	jsonw__key(m->w, "lost");
+	jsonw__u64(m->w, st->lost);
+	jsonw__key(m->w, "evicted");
+	jsonw__u64(m->w, st->evicted);
+	jsonw__key(m->w, "end_ns");
+	jsonw__u64(m->w, st->end_ns);
+	jsonw__object_end(m->w);
+	return memjson_close(m);
+}
+
+int stream__finish(struct stream *s, const struct stream_stats *st, char *why, size_t whylen)
+{
+	struct memjson m;
+	int err, rc = 0;
+
+	if (s->an) {
+		cJSON *j = NULL;
+
+		analysis__finish(s->an, st->end_ns);
+		if (s->o.html)
+			summary(s, st, &j);
+		err = s->tl ? timeline__finish(s->tl, st->end_ns, j, st->events, st->lost) : 0;
+		cJSON_Delete(j);
+		if (err) {
+			snprintf(why, whylen, "writing %s: %s",
+				 s->o.html ? s->o.html : s->o.trace_json, strerror(-err));
+			rc = err;
+		}
+	}
+	if (s->o.summary || s->tl)
+		summary(s, st, NULL);
+	/* What is still held back is printed with the goid unknown. */
+	output__delete(s->printer);
+	s->printer = NULL;
+	if (s->rec) {
+		err = record_stats(st, &m);
+		if (!err) {
+			err = record__finish(s->rec, m.buf, m.len);
+			free(m.buf);
+		} else {
+			record__discard(s->rec);
+		}
+		s->rec = NULL;
+		if (err && !rc) {
+			snprintf(why, whylen, "writing %s: %s", s->o.record, record__strerror(err));
+			rc = err;
+		}
+	}
+	return rc;
+}
+
+void stream__delete(struct stream *s)
+{
+	if (!s)
+		return;
+	record__discard(s->rec);
+	output__delete(s->printer);
+	analysis__delete(s->an);
+	timeline__delete(s->tl);
+	free(s);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stream: the one event stream of a session and its consumers. Events come
+ * from the BPF ring buffer (tracing) or from a record file (--report); each
+ * is handed, unformatted, to every consumer the options ask for:
+ *   - the recorder (--record): the raw event into the record file;
+ *   - the analysis (--html, --trace-json, --record, --report --summary): the
+ *     summary computed in user space, and the time line's slices;
+ *   - the printer (table or JSON lines).
+ * At the end (and every -i seconds) the reports are made from what the
+ * consumers hold, or, for --summary while tracing, from the kernel's maps.
+ * So every output reads the same events, live or recorded.
+ */
+#ifndef GOTRACER_STREAM_H
+#define GOTRACER_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "goroutine.h"
+
+struct names;
+struct stream;
+struct target;
+
+/* --summary aggregated in the kernel: the loader's maps, read at report time. */
+struct stream_kernel {
+	int (*summary)(void *ctx, struct goroutine_summary *sum);
+	int (*live)(void *ctx, struct goroutine_gkey **keys, struct goroutine_gval **vals,
+		    size_t *n);
+	void *ctx;
+};
+
+struct stream_opts {
+	FILE *out; /* events and the summary */
+	bool json;
+	bool print_events;
+	int64_t goid;  /* print only this goroutine; -1: all */
+	int64_t state; /* print only switches to this state; -1: all */
+	bool summary;  /* print the summary at the end (and at each interval) */
+	double leak_after_s;
+	const char *html;		    /* NULL: no page */
+	const char *trace_json;		    /* NULL: no trace-event file */
+	const char *record;		    /* NULL: no record file */
+	const struct stream_kernel *kernel; /* NULL: the summary comes from the events */
+	/* The session: */
+	const char *version; /* the tool's, for the record */
+	const char *shown;   /* what is traced, for the page */
+	uint32_t pid;	     /* 0: every process of the binary */
+	const struct names *names;
+	bool goid_at_creation;
+	uint64_t start_ns;	 /* CLOCK_MONOTONIC time 0, if known before stream__start() */
+	int64_t mono_to_real_ns; /* the wall clock of start_ns */
+};
+
+/* What the event source counted (the BPF counters, or a record's STATS). */
+struct stream_stats {
+	uint64_t events, lost, evicted;
+	uint64_t end_ns; /* CLOCK_MONOTONIC end of the stream */
+};
+
+/*
+ * Open every output the options name (files first, so a bad path fails
+ * before tracing starts). 0, or a negative errno with one line in why.
+ */
+int stream__new(const struct stream_opts *o, struct stream **out, char *why, size_t whylen);
+/*
+ * Time 0 (CLOCK_MONOTONIC), once the probes can fire: the record file is
+ * written from here (its META, then each of the n targets: profile and
+ * names), and the table's header printed. 0, or a negative errno with one
+ * line in why.
+ */
+int stream__start(struct stream *s, uint64_t start_ns, struct target *const *targets, size_t n,
+		  char *why, size_t whylen);
+
+/* One event, to every consumer. */
+int stream__event(struct stream *s, const struct goroutine_event *e);
+/* Between batches: write out what is buffered; creations held past before_ns lose their hold. */
+void stream__tick(struct stream *s, uint64_t expire_before_ns);
+/* An interval summary (-i), to the output. */
+void stream__interval(struct stream *s, const struct stream_stats *st);
+
+/*
+ * End of the stream: the time line's files, the record's STATS and END, the
+ * summary, the held-back events. 0, or a negative errno with one line in
+ * why (an output that could not be written whole).
+ */
+int stream__finish(struct stream *s, const struct stream_stats *st, char *why, size_t whylen);
+/* NULL is a no-op; closes a record without END (it reads as truncated) when not finished. */
+void stream__delete(struct stream *s);
+
+#endif /* GOTRACER_STREAM_H */
