@@ -220,6 +220,20 @@ static void put_string(struct jsonw *w, const char *str, size_t n)
 	size_t i = 0, j, k;
 	uint32_t cp;
 
+	/* Short and plain (keys, state names): one copy, no escaping. */
+	if (n <= MAX_TOKEN - 2) {
+		for (j = 0; j < n && w->plain[s[j]]; j++)
+			;
+		if (j == n) {
+			char *p = room(w);
+
+			p[0] = '"';
+			memcpy(p + 1, str, n);
+			p[n + 1] = '"';
+			w->len += n + 2;
+			return;
+		}
+	}
 	putc1(w, '"');
 	while (i < n) {
 		for (j = i; j < n && w->plain[s[j]]; j++)
