@@ -5,7 +5,8 @@
  * What every query needs (the ELF view, pclntab with the moduledata text
  * base, build info) is read at open: each is one pass over its own bytes, and
  * a tracer asks for all of them anyway. The relocations are read on first
- * use: only PIE builds have them, and only some queries need them.
+ * use: only PIE builds have them, and only some queries need them; so is the
+ * symbolizer (gosym), which only snapshots and stacks need.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "elfbuf.h"
 #include "errors.h"
 #include "gobin.h"
+#include "gosym.h"
 #include "moduledata.h"
 #include "pclntab.h"
 
@@ -30,6 +32,7 @@ struct gobin {
 	bool bi_found;
 	struct moduledata_relocs *relocs;
 	bool relocs_read;
+	struct gosym *sym;
 };
 
 static void open_tables(struct gobin *b)
@@ -89,6 +92,7 @@ void gobin__delete(struct gobin *b)
 {
 	if (!b)
 		return;
+	gosym__delete(b->sym);
 	pclntab__delete(b->tab);
 	moduledata__relocs_delete(b->relocs);
 	elfbuf__delete(b->e);
@@ -174,4 +178,23 @@ int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t 
 	if (!b->tab || pclntab__find_pc(b->tab, pc, &pf) || pf.entry != entry)
 		return -ENOENT;
 	return pclntab__sp_delta(b->tab, &pf, pc, delta);
+}
+
+int gobin__frames(struct gobin *b, uint64_t pc, struct gosym_frame *out, size_t max, size_t *n)
+{
+	const struct moduledata_relocs *r;
+	int err;
+
+	*n = 0;
+	if (!b->tab)
+		return gobin__pclntab(b, &(const struct pclntab *){NULL}, NULL);
+	if (!b->sym) {
+		/* Without relocations a PIE's go1.16-1.17 inline trees are unreadable, not wrong. */
+		if (gobin__relocs(b, &r))
+			r = NULL;
+		err = gosym__new(b->e, b->tab, gobin__moduledata(b), r, &b->sym);
+		if (err)
+			return err;
+	}
+	return gosym__frames(b->sym, pc, out, max, n);
 }

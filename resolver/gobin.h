@@ -20,6 +20,7 @@
 
 struct buildinfo;
 struct elfbuf;
+struct gosym_frame;
 struct moduledata;
 struct moduledata_relocs;
 struct pclntab;
@@ -72,5 +73,15 @@ int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f);
  * 0, -ENOENT (no such function or no table), -ERRORS__CORRUPT.
  */
 int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t *delta);
+
+/*
+ * pc's frames (link-time pc, looked up as the runtime does: a return address
+ * minus one), innermost first: its inlined calls, then the function itself,
+ * at most max of them into out, *n set. The symbolizer is made on first use.
+ * Returns 0, -ERRORS__NO_SYMBOL (pc is in no function), -ERRORS__CORRUPT,
+ * -ENOSPC (more than max frames: the innermost max written), or the table's
+ * error. Not for concurrent calls on one gobin (the symbolizer memoizes).
+ */
+int gobin__frames(struct gobin *b, uint64_t pc, struct gosym_frame *out, size_t max, size_t *n);
 
 #endif /* GOTRACER_GOBIN_H */

@@ -26,7 +26,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 top=$(repo_root)
-all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record)
+all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record gosym)
 smoke=0 secs='' jobs=1 runs=0 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
