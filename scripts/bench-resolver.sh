@@ -1,26 +1,52 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench-resolver.sh [RUNS]: time `gooffsets` against `pahole -C runtime.g` and
+# bench-resolver.sh [--baseline DIR] [RUNS]: time `gooffsets` against `pahole -C runtime.g` and
 # `go version` on the same binaries, interleaved, in one run; print medians and
 # ratios, then PASS/FAIL against the goals: gooffsets faster than pahole
 # wherever pahole succeeds, and under 100 ms on the largest binary. Binaries:
 # the bundled server (small, DWARF), cmd/go built here with DWARF (medium), and
 # Debian's hugo (53 MB, stripped: pclntab + type descriptors only; pahole has
 # nothing to read there, so its cells say n/a rather than time a failure).
+# --baseline DIR: DIR is another build directory of this project (e.g. one
+# built from an older commit); DIR/gooffsets is timed on the same binaries,
+# next to ours in every run (the order swaps every run), in a gooffsets-base
+# column, and the report ends with a "vs baseline" block: our median / the
+# baseline's per binary, with the goal of no regression beyond noise, a time
+# ratio <= 1.05.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
-runs=${1:-21}
-case $runs in
-*[!0-9]* | 0 | '') die "RUNS must be a positive number, not '$runs'" ;;
-esac
+runs=21 baseline_arg=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--baseline)
+		[ $# -ge 2 ] || die "--baseline needs a build directory (usage: bench-resolver.sh [--baseline DIR] [RUNS])"
+		baseline_arg=$2
+		shift
+		;;
+	--baseline=*) baseline_arg=${1#--baseline=} ;;
+	*[!0-9]* | 0 | '') die "RUNS must be a positive number, not '$1'" ;;
+	*) runs=$1 ;;
+	esac
+	shift
+done
+# The baseline's resolver, empty without --baseline; checked before the build
+# so a wrong path fails at once.
+base="" bdir=""
+if [ -n "$baseline_arg" ]; then
+	bdir=$(baseline_dir "$baseline_arg" gooffsets)
+	base=$bdir/gooffsets
+fi
 cache=$(cache_root)/bench
 mkdir -p "$cache"
 gooffsets=$top/build/gooffsets
 "$top/scripts/deps.sh" --test
 "$top/scripts/build.sh" "$top/build"
+# Which commits are compared, taken now: the tree may move on during the run.
+ours_commit=$(build_commit "$top/build") base_commit=""
+if [ -n "$bdir" ]; then base_commit=$(build_commit "$bdir"); fi
 have_pahole=1
 command -v pahole >/dev/null || have_pahole=0
 
@@ -78,10 +104,14 @@ ratio() { # A B DECIMALS: "A / B" followed by x, or - when either is not a time
 	if [ -n "$r" ]; then printf '%.*fx\n' "$3" "$r"; else echo -; fi
 }
 
-declare -A ours_ms pahole_ms
+declare -A ours_ms pahole_ms ours_us base_us base_ms
 names=()
-printf '%-28s %9s %10s %16s %11s %12s %9s\n' BINARY "SIZE(MB)" "gooffsets" pahole "go version" \
-	"pahole/ours" "gover/ours"
+# With --baseline, one more column: the baseline's gooffsets.
+bcol="" bhead=()
+if [ -n "$base" ]; then bcol=" %14s" bhead=(gooffsets-base); fi
+# shellcheck disable=SC2059 # the format is ours, with or without the column
+printf "%-28s %9s %10s$bcol %16s %11s %12s %9s\n" BINARY "SIZE(MB)" "gooffsets" "${bhead[@]}" pahole \
+	"go version" "pahole/ours" "gover/ours"
 largest="" largest_size=0
 for b in "${bins[@]}"; do
 	name=$(basename "$b")
@@ -96,8 +126,10 @@ for b in "${bins[@]}"; do
 	if grep -q 'debug_info' <<<"$sections"; then dwarf=dwarf; fi
 	samples=()
 	failed=()
-	for _ in $(seq "$runs"); do
+	for r in $(seq "$runs"); do
+		if [ -n "$base" ] && [ $((r % 2)) -eq 0 ]; then run_once base "$base" "$b"; fi
 		run_once ours "$gooffsets" "$b"
+		if [ -n "$base" ] && [ $((r % 2)) -eq 1 ]; then run_once base "$base" "$b"; fi
 		if [ "$have_pahole" -eq 1 ]; then run_once pahole pahole -C runtime.g "$b"; fi
 		run_once gover go version "$b"
 	done
@@ -111,8 +143,17 @@ for b in "${bins[@]}"; do
 		ph=$(cell pahole)
 	fi
 	ours_ms[$name]=$ours pahole_ms[$name]=$ph
-	printf '%-28s %9.1f %10s %16s %11s %12s %9s\n' "$name ($dwarf)" "$(div "$size" 1048576)" \
-		"$(ms "$ours")" "$(ms "$ph")" "$(ms "$gv")" "$(ratio "$ph" "$ours" 1)" \
+	bc=()
+	if [ -n "$base" ]; then
+		base_ms[$name]=$(cell base)
+		bc=("$(ms "${base_ms[$name]}")")
+		# The ratio from the µs medians, not from the 2-decimal cells.
+		if [ -z "${failed[ours]:-}" ]; then ours_us[$name]=$(median "${samples[ours]:-}"); fi
+		if [ -z "${failed[base]:-}" ]; then base_us[$name]=$(median "${samples[base]:-}"); fi
+	fi
+	# shellcheck disable=SC2059 # as for the header
+	printf "%-28s %9.1f %10s$bcol %16s %11s %12s %9s\n" "$name ($dwarf)" "$(div "$size" 1048576)" \
+		"$(ms "$ours")" "${bc[@]}" "$(ms "$ph")" "$(ms "$gv")" "$(ratio "$ph" "$ours" 1)" \
 		"$(ratio "$gv" "$ours" 2)"
 done
 echo "(medians of $runs interleaved runs; FAILED: a run exited non-zero or printed nothing)"
@@ -144,3 +185,37 @@ else
 	printf 'FAIL  %s (largest): gooffsets %s (goal < 100 ms)\n' "$largest" "$(ms "$o")"
 fi
 printf 'goals: %d PASS, %d FAIL\n' "$npass" "$nfail"
+
+# Before and after in one run: our median over the baseline's, measured next
+# to it. Within 5 % is run-to-run noise, not a regression.
+if [ -n "$base" ]; then
+	printf '\nvs baseline: %s (%s) / %s (%s), medians of %s runs\n' "$top/build" \
+		"$ours_commit" "$bdir" "$base_commit" "$runs"
+	printf '%-28s %10s %14s %7s  %s\n' BINARY gooffsets gooffsets-base RATIO GOAL
+	regressed=() missing=()
+	for name in "${names[@]}"; do
+		v=$(div "${ours_us[$name]:-}" "${base_us[$name]:-}")
+		if [ -z "$v" ]; then
+			missing+=("$name")
+			printf '%-28s %10s %14s %7s  <= 1.05 n/a\n' "$name" "$(ms "${ours_ms[$name]}")" \
+				"$(ms "${base_ms[$name]}")" -
+			continue
+		fi
+		mark=ok
+		if ! holds "$v" le 1.05; then
+			mark=REGRESSION
+			regressed+=("$name ($(printf '%.3f' "$v"))")
+		fi
+		printf '%-28s %10s %14s %7.3f  <= 1.05 %s\n' "$name" "$(ms "${ours_ms[$name]}")" \
+			"$(ms "${base_ms[$name]}")" "$v" "$mark"
+	done
+	if [ ${#regressed[@]} -gt 0 ]; then
+		printf 'vs baseline: REGRESSION beyond noise in %d binaries: %s\n' "${#regressed[@]}" \
+			"$(printf '%s, ' "${regressed[@]}" | sed 's/, $//')"
+	elif [ ${#missing[@]} -gt 0 ]; then
+		printf 'vs baseline: no regression beyond noise in the binaries measured; FAILED: %s\n' \
+			"${missing[*]}"
+	else
+		echo "vs baseline: no regression beyond noise"
+	fi
+fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench-tracer.sh [--quick] [RUNS]: what tracing costs the traced program, in
-# one run, interleaved, as medians and ratios:
+# bench-tracer.sh [--quick] [--baseline DIR] [RUNS]: what tracing costs the
+# traced program, in one run, interleaved, as medians and ratios:
 #   - pingpong (a fixed number of channel round trips; it prints its own
 #     elapsed time) built with go1.19 (casgstatus entry is single-stepped) and
 #     go1.24 (entry is an emulated PUSH): untraced; our count-only mode at the
@@ -19,21 +19,36 @@
 # date). Installs bpftrace and wrk if missing; when that fails, the rows that
 # need them say n/a. Ends with a PASS/FAIL line per target and the elapsed
 # time. Default under 15 minutes, --quick under 2.
+# --baseline DIR: DIR is another build directory of this project (e.g. one
+# built from an older commit); every row of ours that the baseline's tracer
+# can run (options both know: --mode count, --probe entry, -o, --json,
+# --summary) is measured again with DIR/goroutine, right after or before ours
+# (the order swaps every run), as base-NAME. The report then ends with a
+# "vs baseline" block, ours / baseline per row, and the goal of no regression
+# beyond noise: a time ratio <= 1.05, a req/s ratio >= 0.95. The rodata,
+# --record and --report rows have no baseline. About 1.5 times as long.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib.sh
 . "$top/scripts/lib.sh"
 
 # Sized for this kind of machine (2 cores, ≈6 µs a uprobe hit): ≈12 min by default.
-runs=3 n19=100000 n24=300000 wrk_secs=10 quick=0 runs_arg=""
+runs=3 n19=100000 n24=300000 wrk_secs=10 quick=0 runs_arg="" baseline_arg=""
+usage="usage: bench-tracer.sh [--quick] [--baseline DIR] [RUNS]"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 runs=1 n19=30000 n24=100000 wrk_secs=3 ;;
+	--baseline)
+		[ $# -ge 2 ] || die "--baseline needs a build directory ($usage)"
+		baseline_arg=$2
+		shift
+		;;
+	--baseline=*) baseline_arg=${1#--baseline=} ;;
 	-h | --help)
-		sed -n '4,18s/^# \{0,1\}//p' "$0"
+		sed -n '4,29s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
-	*[!0-9]* | 0 | '') die "unknown argument '$1' (usage: bench-tracer.sh [--quick] [RUNS])" ;;
+	*[!0-9]* | 0 | '') die "unknown argument '$1' ($usage)" ;;
 	*) runs_arg=$1 ;;
 	esac
 	shift
@@ -41,12 +56,22 @@ done
 # An explicit RUNS wins over --quick's, in either order.
 runs=${runs_arg:-$runs}
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF, apt-get)"
+# The baseline's tracer, empty without --baseline; checked before the build so
+# a wrong path fails at once.
+B="" bdir=""
+if [ -n "$baseline_arg" ]; then
+	bdir=$(baseline_dir "$baseline_arg" goroutine)
+	B=$bdir/goroutine
+fi
 start=$SECONDS
 
 # Measure what is in the tree now, never a stale build or a missing fixture.
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh" "$top/build"
 T=$top/build/goroutine
+# Which commits are compared, taken now: the tree may move on during the run.
+ours_commit=$(build_commit "$top/build") base_commit=""
+if [ -n "$bdir" ]; then base_commit=$(build_commit "$bdir"); fi
 cache=$(cache_root)
 pp19=$cache/fixtures/go1.19/pingpong-dwarf
 pp24=$cache/fixtures/go1.24/pingpong-dwarf
@@ -132,10 +157,40 @@ our_lost() { sed -n 's/^goroutine: [0-9]* events, \([0-9]*\) lost$/\1/p' "$1"; }
 # stderr or stdout, depending on the version): their sum, 0 when there are none.
 bt_lost() { awk 'match($0, /Lost [0-9]+ events/) { n += substr($0, RSTART + 5, RLENGTH - 12) } END { print n + 0 }' "$@"; }
 
-ours() { # KEY PINGPONG N ARGS...: the run's own elapsed time, our event and loss counts
-	local key=$1 pp=$2 n=$3 rc=0 s
+# tracer KEY: the tracer a row runs, the baseline's for base-NAME rows.
+tracer() {
+	case $1 in
+	base-* | */base-*) echo "$B" ;;
+	*) echo "$T" ;;
+	esac
+}
+# pair FUNC PREFIX NAME ARGS...: FUNC PREFIXours-NAME ARGS..., and with
+# --baseline FUNC PREFIXbase-NAME ARGS... next to it, the baseline first when
+# base_first is 1 (swapped every run, so that neither side always runs on what
+# the other left behind: page cache, CPU frequency).
+base_first=0
+pair() {
+	local fn=$1 prefix=$2 name=$3
 	shift 3
-	"$T" "$@" -- "$pp" "$n" >"$work/out" 2>"$work/err" || rc=$?
+	if [ -n "$B" ] && [ "$base_first" -eq 1 ]; then "$fn" "${prefix}base-$name" "$@"; fi
+	"$fn" "${prefix}ours-$name" "$@"
+	if [ -n "$B" ] && [ "$base_first" -eq 0 ]; then "$fn" "${prefix}base-$name" "$@"; fi
+}
+# with_base NAME...: each NAME followed by base-NAME with --baseline (a ours-
+# prefix is swapped for base-), for the report's row lists.
+with_base() {
+	local k
+	for k; do
+		echo "$k"
+		if [ -n "$B" ] && [[ $k == ours-* ]]; then echo "base-${k#ours-}"; fi
+	done
+}
+
+ours() { # KEY PINGPONG N ARGS...: the run's own elapsed time, our event and loss counts
+	local key=$1 pp=$2 n=$3 rc=0 s tr
+	shift 3
+	tr=$(tracer "$key")
+	"$tr" "$@" -- "$pp" "$n" >"$work/out" 2>"$work/err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		fail "$key" "exit $rc$(said "$work/err")"
 		return 0
@@ -167,16 +222,17 @@ bpft() { # KEY PINGPONG N PROGRAM
 pingpong() { # LABEL BINARY N
 	local label=$1 pp=$2 n=$3 r s
 	for r in $(seq "$runs"); do
+		base_first=$((r % 2 == 0))
 		if "$pp" "$n" >"$work/out" && s=$(elapsed "$work/out") && [ -n "$s" ]; then
 			record "$label/untraced" "$s" 0 0
 		else
 			fail "$label/untraced" "pingpong failed or printed no time"
 		fi
-		ours "$label/ours-count-entry" "$pp" "$n" --mode count --probe entry
-		ours "$label/ours-count" "$pp" "$n" --mode count
-		ours "$label/ours-table" "$pp" "$n" -o "$work/ev.txt"
-		ours "$label/ours-json" "$pp" "$n" --json -o "$work/ev.json"
-		ours "$label/ours-summary" "$pp" "$n" --summary -o "$work/summary.txt"
+		pair ours "$label/" count-entry "$pp" "$n" --mode count --probe entry
+		pair ours "$label/" count "$pp" "$n" --mode count
+		pair ours "$label/" table "$pp" "$n" -o "$work/ev.txt"
+		pair ours "$label/" json "$pp" "$n" --json -o "$work/ev.json"
+		pair ours "$label/" summary "$pp" "$n" --summary -o "$work/summary.txt"
 		# The targets' values in read-only data (constants to the verifier)
 		# instead of the config map by attach cookie: the cost of many targets.
 		ours "$label/ours-table-rodata" "$pp" "$n" -o "$work/ev.txt" --bpf-config rodata
@@ -201,7 +257,7 @@ report() { # LABEL N
 	if ok "$label/untraced"; then base=$(median "${val[$label/untraced]}"); fi
 	printf '\n%s: pingpong, %s round trips (medians of %s runs)\n' "$label" "$2" "$runs"
 	printf '%-20s %10s %10s %12s %8s\n' CONFIG "SECONDS" "x UNTRACED" EVENTS LOST
-	for k in untraced ours-count-entry ours-count ours-table ours-json ours-summary \
+	for k in $(with_base untraced ours-count-entry ours-count ours-table ours-json ours-summary) \
 		ours-table-rodata ours-summary-rodata ours-record bpftrace-count bpftrace-printf; do
 		if ! ok "$label/$k"; then
 			printf '%-20s %s\n' "$k" "$(why "$label/$k")"
@@ -227,8 +283,9 @@ stop_server() {
 	wait "$spid" 2>/dev/null || true
 }
 http() { # CONFIG [TRACER ARGS...]
-	local conf=$1 key=http/$1 addr="" tpid="" up=0 rc=0 trc=0 rps ev="" lo=""
+	local conf=$1 key=http/$1 addr="" tpid="" up=0 rc=0 trc=0 rps ev="" lo="" tr
 	shift
+	tr=$(tracer "$conf")
 	: >"$work/srv" # exists before the background job opens it
 	: >"$work/terr"
 	: >"$work/bt"
@@ -258,7 +315,7 @@ http() { # CONFIG [TRACER ARGS...]
 			return 0
 		fi
 	elif [ $# -gt 0 ]; then
-		"$T" "$@" -p "$spid" >/dev/null 2>"$work/terr" &
+		"$tr" "$@" -p "$spid" >/dev/null 2>"$work/terr" &
 		tpid=$!
 		# Load only once the probes are attached: an untraced server under
 		# load would pass for a free tracer.
@@ -306,15 +363,16 @@ http() { # CONFIG [TRACER ARGS...]
 	esac
 	record "$key" "$rps" "$ev" "$lo"
 }
-http_confs=(untraced ours-count ours-table ours-summary bpftrace-count)
+mapfile -t http_confs < <(with_base untraced ours-count ours-table ours-summary bpftrace-count)
 if [ "$have_wrk" -eq 0 ]; then
 	for k in "${http_confs[@]}"; do skip "http/$k" "wrk not installed"; done
 else
 	for r in $(seq "$runs"); do
+		base_first=$((r % 2 == 0))
 		http untraced
-		http ours-count --mode count
-		http ours-table -o "$work/ev-http.txt"
-		http ours-summary --summary -o /dev/null
+		pair http "" count --mode count
+		pair http "" table -o "$work/ev-http.txt"
+		pair http "" summary --summary -o /dev/null
 		if [ "$have_bpftrace" -eq 1 ]; then
 			http bpftrace-count
 		else
@@ -483,8 +541,52 @@ printf 'targets: %d PASS, %d FAIL, %d n/a\n' "$npass" "$nfail" "$nna"
 total=$((SECONDS - start))
 limit=900
 if [ "$quick" -eq 1 ]; then limit=120; fi
+# The baseline's rows are 5 of the 11 pingpong rows and 3 of the 5 HTTP ones.
+if [ -n "$B" ]; then limit=$((limit * 3 / 2)); fi
 printf '\nelapsed: %d s (%d s of it building, fixtures, installing tools)\n' "$total" "$setup"
 if [ "$total" -gt "$limit" ]; then
 	printf 'warning: took %d s, over the %d s this run should take%s\n' "$total" "$limit" \
 		"$(if [ "$quick" -eq 1 ]; then echo " with --quick"; fi)"
+fi
+
+# Before and after in one run: each row of ours over the same row of the
+# baseline's tracer, measured next to it. Times must not grow by more than 5 %,
+# requests/s not drop by more than 5 %: within that, run-to-run noise on this
+# kind of machine, not a regression.
+if [ -n "$B" ]; then
+	printf '\nvs baseline: %s (%s) / %s (%s), medians of %s runs\n' "$top/build" \
+		"$ours_commit" "$bdir" "$base_commit" "$runs"
+	printf '%-24s %-5s %10s %10s %7s  %s\n' ROW UNIT OURS BASELINE RATIO GOAL
+	regressed=() missing=()
+	for k in go1.19/{count-entry,count,table,json,summary} go1.24/{count-entry,count,table,json,summary} \
+		http/{count,table,summary}; do
+		o=${k%/*}/ours-${k#*/} b=${k%/*}/base-${k#*/}
+		if [[ $k == http/* ]]; then op=ge goal=">= 0.95" unit=req/s fmt=.0f; else
+			op=le goal="<= 1.05" unit=s fmt=.3f
+		fi
+		if ! ok "$o" || ! ok "$b"; then
+			missing+=("$k")
+			if ok "$o"; then o=$b; fi
+			printf '%-24s %-5s %s: %s\n' "$k" "$unit" "${o##*/}" "$(why "$o")"
+			continue
+		fi
+		v=$(div "$(m "$o")" "$(m "$b")")
+		mark=ok
+		if ! holds "$v" "$op" "${goal#* }"; then
+			mark=REGRESSION
+			regressed+=("$k ($(printf '%.3f' "$v"))")
+		fi
+		printf "%-24s %-5s %10${fmt} %10${fmt} %7.3f  %s %s\n" "$k" "$unit" "$(m "$o")" "$(m "$b")" \
+			"$v" "$goal" "$mark"
+	done
+	echo "(not compared: the rodata, --record and --report rows; the baseline does not know them)"
+	if [ ${#regressed[@]} -gt 0 ]; then
+		printf 'vs baseline: REGRESSION beyond noise in %d rows: %s\n' "${#regressed[@]}" \
+			"$(printf '%s, ' "${regressed[@]}" | sed 's/, $//')"
+	elif [ ${#missing[@]} -gt 0 ]; then
+		printf 'vs baseline: no regression beyond noise in the rows measured; not measured: %s\n' \
+			"${missing[*]}"
+	else
+		echo "vs baseline: no regression beyond noise"
+	fi
 fi

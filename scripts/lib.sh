@@ -66,3 +66,37 @@ div() {
 	awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9]*[.]?[0-9]+$"
 		if (a ~ n && b ~ n && b + 0 != 0) printf "%.6f\n", a / b }'
 }
+
+# The benches' --baseline DIR: another build of this project to measure against
+# in the same run. baseline_dir DIR TOOL...: DIR made absolute, once every TOOL
+# is an executable in it; dies naming what is missing.
+baseline_dir() {
+	local d t
+	d=$(cd "$1" 2>/dev/null && pwd) || die "--baseline: '$1' is not a directory"
+	shift
+	for t; do
+		[ -x "$d/$t" ] || die "--baseline: no executable $d/$t (a build directory of this project?)"
+	done
+	printf '%s\n' "$d"
+}
+# build_commit DIR: the short commit of the tree a CMake build directory was
+# configured from, "+dirty" when that tree has uncommitted changes; "unknown"
+# when there is no cache or no git, so a report says what it compared.
+build_commit() {
+	local src c
+	src=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$1/CMakeCache.txt" 2>/dev/null || true)
+	if [ -n "$src" ] && c=$(git -C "$src" rev-parse --short HEAD 2>/dev/null); then
+		if [ -n "$(git -C "$src" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+			c+=+dirty
+		fi
+		printf '%s\n' "$c"
+	else
+		echo unknown
+	fi
+}
+# holds VALUE OP LIMIT: true when the number VALUE is OP (le, ge) LIMIT; false
+# for anything else, a word or an empty VALUE included.
+holds() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { n = "^[0-9]*[.]?[0-9]+$"
+		exit !(v ~ n && (op == "ge" ? v + 0 >= l + 0 : op == "le" ? v + 0 <= l + 0 : 0)) }'
+}
