@@ -836,12 +836,58 @@ static int read_member(struct dwctx *c, Dwarf_Die die, struct dwarfg_fields *f)
  * Read the members of a runtime.g structure DIE. Returns 0, 1 when it has no
  * members (a declaration), or a negative error.
  */
+/*
+ * Visit die and each of its siblings in turn (die: a first child, taken over
+ * and freed here). visit returns 0 to go on, 1 to stop, or a negative error.
+ * Returns 0 when visit stopped, 1 after the last sibling (next_sibling()'s
+ * end), or a negative error.
+ */
+static int walk_siblings(struct dwctx *c, Dwarf_Die die,
+			 int (*visit)(struct dwctx *c, Dwarf_Die die, void *ctx), void *ctx)
+{
+	int ret;
+
+	for (;;) {
+		ret = visit(c, die, ctx);
+		if (ret == 1) {
+			ret = 0;
+			break;
+		}
+		if (ret == 0)
+			ret = next_sibling(c, &die);
+		if (ret)
+			break;
+	}
+	if (die)
+		dwarf_dealloc_die(die);
+	return ret;
+}
+
+static int visit_member(struct dwctx *c, Dwarf_Die die, void *ctx)
+{
+	Dwarf_Error err = NULL;
+	Dwarf_Half tag, children = 0;
+	int ret;
+
+	ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
+	/*
+	 * A struct member has no children in any Go release: one that
+	 * claims some is corrupt (libdwarf 20210528 looped for ever on
+	 * one, tests/fuzz/regressions/dwarfg/member-with-children-hang,
+	 * before check_skip).
+	 */
+	if (ret == 0 && dwarf_die_abbrev_children_flag(die, &children) == DW_DLV_OK && children)
+		ret = -ERRORS__CORRUPT;
+	if (ret == 0 && tag == DW_TAG_member)
+		ret = read_member(c, die, ctx);
+	return ret;
+}
+
 static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 {
 	Dwarf_Error err = NULL;
 	Dwarf_Die die = NULL;
 	Dwarf_Unsigned gsize = 0;
-	Dwarf_Half tag;
 	size_t i;
 	int ret;
 
@@ -853,28 +899,7 @@ static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 	ret = dw_ret(c, dwarf_child(st, &die, &err), &err);
 	if (ret)
 		return ret;
-	for (;;) {
-		Dwarf_Half children = 0;
-
-		ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
-		/*
-		 * A struct member has no children in any Go release: one that
-		 * claims some is corrupt (libdwarf 20210528 looped for ever on
-		 * one, tests/fuzz/regressions/dwarfg/member-with-children-hang,
-		 * before check_skip).
-		 */
-		if (ret == 0 && dwarf_die_abbrev_children_flag(die, &children) == DW_DLV_OK &&
-		    children)
-			ret = -ERRORS__CORRUPT;
-		if (ret == 0 && tag == DW_TAG_member)
-			ret = read_member(c, die, f);
-		if (ret == 0)
-			ret = next_sibling(c, &die);
-		if (ret)
-			break;
-	}
-	if (die)
-		dwarf_dealloc_die(die);
+	ret = walk_siblings(c, die, visit_member, f);
 	if (ret < 0)
 		return ret;
 	/* Every field must lie inside the struct whose size the same DWARF states. */
@@ -889,13 +914,29 @@ static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
 	return 0;
 }
 
+/* runtime.g's definition: read it and stop (1); a declaration or another DIE: go on (0). */
+static int visit_top(struct dwctx *c, Dwarf_Die die, void *ctx)
+{
+	Dwarf_Error err = NULL;
+	const char *name;
+	Dwarf_Half tag;
+	int ret;
+
+	ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
+	if (ret || tag != DW_TAG_structure_type)
+		return ret;
+	ret = die_name(c, die, &name);
+	if (ret || !name || strcmp(name, "runtime.g"))
+		return ret;
+	ret = read_struct(c, die, ctx);
+	return ret == 0 ? 1 : ret == 1 ? 0 : ret;
+}
+
 /* Look through the top-level DIEs of the CU at cu_off. Returns 0 found, 1 not, or negative. */
 static int search_cu(struct dwctx *c, const struct curef *u, struct dwarfg_fields *f)
 {
 	Dwarf_Error err = NULL;
 	Dwarf_Die cu = NULL, die = NULL;
-	const char *name;
-	Dwarf_Half tag;
 	int ret;
 
 	c->check_skips = abbrevs_have_sibling(c, u->abbrev);
@@ -909,26 +950,7 @@ static int search_cu(struct dwctx *c, const struct curef *u, struct dwarfg_field
 	dwarf_dealloc_die(cu);
 	if (ret)
 		return ret;
-	for (;;) {
-		ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
-		if (ret == 0 && tag == DW_TAG_structure_type) {
-			ret = die_name(c, die, &name);
-			if (ret == 0 && name && !strcmp(name, "runtime.g")) {
-				ret = read_struct(c, die, f);
-				if (ret == 0)
-					break;
-				if (ret == 1)
-					ret = 0; /* a declaration: keep looking */
-			}
-		}
-		if (ret == 0)
-			ret = next_sibling(c, &die);
-		if (ret)
-			break;
-	}
-	if (die)
-		dwarf_dealloc_die(die);
-	return ret;
+	return walk_siblings(c, die, visit_top, f);
 }
 
 /*

@@ -149,26 +149,26 @@ static int to_func(const struct gobin *b, const struct pclntab_func *pf, struct 
 	return elfbuf__vaddr_to_offset(b->e, pf->entry, &f->file_offset);
 }
 
-int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func *f)
+/* A function of the table by name (name) or else by pc. */
+static int lookup(const struct gobin *b, const char *name, uint64_t pc, struct gobin_func *f)
 {
 	struct pclntab_func pf;
 	int err;
 
 	if (!b->tab)
 		return gobin__pclntab(b, &(const struct pclntab *){NULL}, NULL);
-	err = pclntab__find_func(b->tab, name, &pf);
+	err = name ? pclntab__find_func(b->tab, name, &pf) : pclntab__find_pc(b->tab, pc, &pf);
 	return err ? err : to_func(b, &pf, f);
+}
+
+int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func *f)
+{
+	return lookup(b, name, 0, f);
 }
 
 int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f)
 {
-	struct pclntab_func pf;
-	int err;
-
-	if (!b->tab)
-		return gobin__pclntab(b, &(const struct pclntab *){NULL}, NULL);
-	err = pclntab__find_pc(b->tab, pc, &pf);
-	return err ? err : to_func(b, &pf, f);
+	return lookup(b, NULL, pc, f);
 }
 
 int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t *delta)

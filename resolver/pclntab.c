@@ -244,9 +244,10 @@ static int func_entry(const struct pclntab *t, uint64_t funcoff, uint64_t *entry
  * The search for the NUL is bounded so that a table of corrupt name offsets
  * costs O(functions), not O(functions x table size).
  */
-static const char *name_at(const struct pclntab *t, uint32_t nameoff)
+/* A NUL-terminated string at off, of at most MAX_NAME bytes; NULL when it is not one. */
+static const char *str_at(const struct pclntab *t, uint64_t off)
 {
-	uint64_t off = t->h.funcname_off + nameoff, n;
+	uint64_t n;
 
 	if (off >= t->len)
 		return NULL;
@@ -254,6 +255,11 @@ static const char *name_at(const struct pclntab *t, uint32_t nameoff)
 	if (!memchr(t->buf + off, 0, n))
 		return NULL;
 	return (const char *)t->buf + off;
+}
+
+static const char *name_at(const struct pclntab *t, uint32_t nameoff)
+{
+	return str_at(t, t->h.funcname_off + nameoff);
 }
 
 /* Check the ftab is sorted and its end pc follows the last entry: one linear pass. */
@@ -619,19 +625,6 @@ int pclntab__funcdata(const struct pclntab *t, const struct pclntab_funcinfo *fi
 	if (slot_off)
 		*slot_off = off;
 	return 0;
-}
-
-/* A NUL-terminated string at off, bounded like name_at(); NULL when it is not one. */
-static const char *str_at(const struct pclntab *t, uint64_t off)
-{
-	uint64_t n;
-
-	if (off >= t->len)
-		return NULL;
-	n = t->len - off < MAX_NAME ? t->len - off : MAX_NAME;
-	if (!memchr(t->buf + off, 0, n))
-		return NULL;
-	return (const char *)t->buf + off;
 }
 
 int pclntab__file_name(const struct pclntab *t, const struct pclntab_funcinfo *fi, int32_t fileno,

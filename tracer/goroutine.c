@@ -47,8 +47,6 @@
 #define VERSION "goroutine 0.3"
 #define DEFAULT_BINARY "./go-server-http/main"
 #define LOST_REPORT_NS (2 * 1000000000ULL)
-/* Creations held back for their goid longer than this are printed without it. */
-#define PENDING_MAX_NS (30 * 1000000000ULL)
 #define POLL_MS 5
 
 struct env {
@@ -708,7 +706,7 @@ static int run(struct session *s)
 			return 1;
 		}
 		now = now_ns();
-		stream__tick(s->stream, 0);
+		stream__tick(s->stream);
 		if (targets_gone(s))
 			break;
 		if (now >= next_report) {
@@ -720,8 +718,6 @@ static int run(struct session *s)
 					lost - lost_seen, LOST_REPORT_NS / 1000000000ULL);
 			lost_seen = lost;
 			next_report = now + LOST_REPORT_NS;
-			if (now > PENDING_MAX_NS)
-				stream__tick(s->stream, now - PENDING_MAX_NS);
 		}
 		if (env->interval && now >= next_summary) {
 			struct stream_stats st = live_stats(s);
@@ -785,7 +781,6 @@ struct replay {
 	uint64_t start_ns;
 	int64_t clock;
 	struct stream_stats st;
-	uint64_t last_expire;
 	bool have_meta;
 };
 
@@ -856,16 +851,9 @@ static int replay_events(void *ctx, const struct goroutine_event *ev, size_t n)
 	size_t i;
 	int err = replay_open(r);
 
-	for (i = 0; !err && i < n; i++) {
+	for (i = 0; !err && i < n; i++)
 		stream__event(r->s->stream, &ev[i]);
-		/* Held-back creations expire by the recording's own clock, as they did live. */
-		if (ev[i].ts_ns >= r->last_expire + LOST_REPORT_NS) {
-			r->last_expire = ev[i].ts_ns;
-			if (ev[i].ts_ns > PENDING_MAX_NS)
-				stream__tick(r->s->stream, ev[i].ts_ns - PENDING_MAX_NS);
-		}
-	}
-	stream__tick(r->s->stream, 0);
+	stream__tick(r->s->stream);
 	return err;
 }
 
@@ -908,7 +896,8 @@ static int replay(struct session *s)
 	r->s = s;
 	err = record__map_path(s->env.report, &buf, &len);
 	if (err) {
-		fprintf(stderr, "goroutine: %s: %s\n", s->env.report, record__strerror(err));
+		fprintf(stderr, "goroutine: %s: %s\n", s->env.report,
+			err == -EINVAL ? "not a regular file" : record__strerror(err));
 		goto out;
 	}
 	err = record__read(buf, len, &ops, r, why, sizeof(why));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -27,6 +28,11 @@
 #include "timeline.h"
 
 #define TOP_GOROUTINES 20
+/* Creations held back for their goid longer than this are printed without it. */
+#define PENDING_MAX_NS (30 * 1000000000ULL)
+/* How often, in the events' clock, held-back creations are looked at. */
+#define EXPIRE_EVERY_NS (2 * 1000000000ULL)
+#define FLUSH_EVERY_NS (2 * 1000000000ULL)
 #define RECORD_SCHEMA_VERSION 1
 
 struct stream {
@@ -35,6 +41,8 @@ struct stream {
 	struct analysis *an;
 	struct timeline *tl;
 	struct record *rec;
+	uint64_t next_expire; /* events' clock */
+	uint64_t next_flush;  /* CLOCK_MONOTONIC */
 };
 
 /* A JSON text built with the one writer, in memory: 0 or -errno. */
@@ -263,6 +271,11 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
+	if (s->printer && e->ts_ns >= s->next_expire) {
+		if (s->next_expire && e->ts_ns > PENDING_MAX_NS)
+			output__expire(s->printer, e->ts_ns - PENDING_MAX_NS);
+		s->next_expire = e->ts_ns + EXPIRE_EVERY_NS;
+	}
 	/* A record's write error is sticky, and reported at the end. */
 	if (s->rec)
 		record__event(s->rec, e);
@@ -271,15 +284,23 @@ int stream__event(struct stream *s, const struct goroutine_event *e)
 	return s->printer ? output__event(s->printer, e) : 0;
 }
 
-void stream__tick(struct stream *s, uint64_t expire_before_ns)
+void stream__tick(struct stream *s)
 {
-	if (s->printer) {
+	struct timespec ts;
+	uint64_t now;
+
+	if (s->printer)
 		output__flush(s->printer);
-		if (expire_before_ns)
-			output__expire(s->printer, expire_before_ns);
+	if (!s->rec)
+		return;
+	/* So that a killed tracer loses less, without a write per poll. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (now >= s->next_flush) {
+		if (s->next_flush)
+			record__flush(s->rec);
+		s->next_flush = now + FLUSH_EVERY_NS;
 	}
-	if (s->rec && expire_before_ns)
-		record__flush(s->rec);
 }
 
 /*

@@ -75,10 +75,15 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 int stream__start(struct stream *s, uint64_t start_ns, struct target *const *targets, size_t n,
 		  char *why, size_t whylen);
 
-/* One event, to every consumer. */
+/*
+ * One event, to every consumer. Creations held back for their goid (see
+ * output.h) for over 30 s of the events' own clock are printed without it
+ * before the event that shows the time has come: by the events' clock, not
+ * the wall clock, so that a --report prints them where tracing did.
+ */
 int stream__event(struct stream *s, const struct goroutine_event *e);
-/* Between batches: write out what is buffered; creations held past before_ns lose their hold. */
-void stream__tick(struct stream *s, uint64_t expire_before_ns);
+/* Between batches: write out what is buffered (the record, about every 2 s). */
+void stream__tick(struct stream *s);
 /* An interval summary (-i), to the output. */
 void stream__interval(struct stream *s, const struct stream_stats *st);
 
