@@ -6,7 +6,8 @@
 # runtime.casgstatus, no such process, bad options, and no permission to load
 # BPF (as nobody with no capabilities, as root without CAP_BPF) or to attach
 # a uprobe (root without CAP_SYS_ADMIN).
-# SIGTERM detaches cleanly (exit 0 and the final count line).
+# SIGTERM detaches cleanly (exit 0 and the final count line). Every example
+# line of --help prints as written.
 source "$(dirname "$0")/../lib.sh"
 T="$BUILD/goroutine"
 
@@ -57,4 +58,17 @@ rc=0
 wait "$TRACER_PID" || rc=$?
 [ "$rc" -eq 0 ] || fail "SIGTERM: exit status $rc"
 grep -q '^goroutine: [0-9]* events, 0 lost$' "$WORK/err" || fail "SIGTERM: no final line"
-pass "errors are one line and exit 1; SIGTERM detaches cleanly"
+# --help: every EXAMPLES line of each tool prints as written (argp reflows lines
+# past its right margin), taken from the doc string in the source.
+for tool in tracer/goroutine resolver/gooffsets; do
+	"$BUILD/${tool#*/}" --help >"$WORK/help" || fail "${tool#*/} --help failed"
+	n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		grep -qxF -- "$line" "$WORK/help" ||
+			fail "${tool#*/} --help does not print the example line as written: '$line'"
+	done < <(sed -n '/"EXAMPLES:\\n"/,/^\t"\\n"$/p' "$SRC/$tool.c" |
+		sed -n 's/^\t"\(    .*\)\\n"$/\1/p')
+	[ "$n" -ge 3 ] || fail "${tool#*/}: found $n example lines in $tool.c"
+done
+pass "errors are one line and exit 1; SIGTERM detaches cleanly; --help examples as written"
