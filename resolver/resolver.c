@@ -32,7 +32,8 @@
 #include "profile.h"
 #include "resolver.h"
 
-#define PROBED_FUNC "runtime.casgstatus"
+/* The one function every target must have: its name as profile.c spells it. */
+#define PROBED_FUNC profile__func_names[PROFILE_FUNC_CASGSTATUS]
 
 /* One runtime.g field as each source saw it (-1: that source did not answer). */
 struct candidates {
