@@ -9,7 +9,9 @@
  * entry that is not the binary's own), chooses which functions to probe and
  * where in each (on the binary's own bytes: a stale or forged profile can
  * never put a uprobe inside an instruction), and fills the BPF program's
- * per-target values. No BPF, no I/O: unit-testable on any binary.
+ * per-target values. A profile's own probe section is not used: it records
+ * what gooffsets chose for the kernel it ran on, and this plan is for the
+ * kernel the caller names. No BPF, no I/O: unit-testable on any binary.
  */
 #ifndef GOTRACER_PLAN_H
 #define GOTRACER_PLAN_H
