@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -84,7 +83,6 @@ struct session {
 	struct stream_kernel kernel;
 	struct loader *loader;
 	bool kernel_summary; /* --summary aggregated in the kernel: no events */
-	bool attached;
 	uint64_t started;
 };
 
@@ -631,7 +629,6 @@ static int attach(struct session *s)
 			fprintf(stderr, "goroutine: %s\n", why);
 			return 1;
 		}
-	s->attached = true;
 	err = loader__open_events(s->loader, on_event, s->stream);
 	if (err) {
 		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(-err));
