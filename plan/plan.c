@@ -16,14 +16,12 @@
 
 void plan__default_profile(struct profile *p, const char *path)
 {
-	memset(p, 0, sizeof(*p));
+	profile__init(p);
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	p->g_goid.value = GOROUTINE_DEFAULT_GOID_OFFSET;
 	p->g_goid.source = PROFILE_SRC_DEFAULT;
 	p->abi = GOROUTINE_DEFAULT_ABI == GOROUTINE_ABI_REGISTER ? PROFILE_ABI_REGISTER :
 								   PROFILE_ABI_STACK;
-	p->g_waitreason.value = p->g_parent_goid.value = p->g_m.value = -1;
-	p->g_atomicstatus.value = -1;
 }
 
 bool plan__is_default(const struct profile *p)

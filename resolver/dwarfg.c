@@ -775,6 +775,32 @@ static const struct wanted wanted[] = {
 	{"m", offsetof(struct dwarfg_fields, m), SIZE_MAX},
 	{"sched", offsetof(struct dwarfg_fields, sched), SIZE_MAX},
 	{"stack", offsetof(struct dwarfg_fields, stack), SIZE_MAX},
+	{"waitsince", offsetof(struct dwarfg_fields, waitsince), SIZE_MAX},
+	{"gopc", offsetof(struct dwarfg_fields, gopc), SIZE_MAX},
+	{"startpc", offsetof(struct dwarfg_fields, startpc), SIZE_MAX},
+	{"lockedm", offsetof(struct dwarfg_fields, lockedm), SIZE_MAX},
+	{"syscallsp", offsetof(struct dwarfg_fields, syscallsp), SIZE_MAX},
+	{"syscallpc", offsetof(struct dwarfg_fields, syscallpc), SIZE_MAX},
+	{"syscallbp", offsetof(struct dwarfg_fields, syscallbp), SIZE_MAX},
+};
+
+/* runtime.gobuf's members the unwinder starts from. */
+static const struct wanted wanted_gobuf[] = {
+	{"sp", offsetof(struct dwarfg_fields, gobuf_sp), SIZE_MAX},
+	{"pc", offsetof(struct dwarfg_fields, gobuf_pc), SIZE_MAX},
+	{"bp", offsetof(struct dwarfg_fields, gobuf_bp), SIZE_MAX},
+};
+
+#define N_WANTED (sizeof(wanted) / sizeof(wanted[0]))
+#define N_WANTED_GOBUF (sizeof(wanted_gobuf) / sizeof(wanted_gobuf[0]))
+
+/* What the walk over the top-level DIEs is looking for, and what it found. */
+struct search {
+	struct dwarfg_fields *f;
+	bool found_g, found_gobuf;
+	/* The member table of the struct being read. */
+	const struct wanted *want;
+	size_t nwant;
 };
 
 static int64_t *field_off(struct dwarfg_fields *f, const struct wanted *w)
@@ -787,18 +813,25 @@ static uint64_t *field_size(struct dwarfg_fields *f, const struct wanted *w)
 	return w->size == SIZE_MAX ? NULL : (uint64_t *)((char *)f + w->size);
 }
 
-static void fields_reset(struct dwarfg_fields *f)
+static void fields_reset(struct dwarfg_fields *f, const struct wanted *w, size_t n)
 {
 	size_t i;
 
-	memset(f, 0, sizeof(*f));
-	for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
-		*field_off(f, &wanted[i]) = -1;
+	for (i = 0; i < n; i++)
+		*field_off(f, &w[i]) = -1;
 }
 
-/* One member DIE of runtime.g: record it when it is a field we want. */
-static int read_member(struct dwctx *c, Dwarf_Die die, struct dwarfg_fields *f)
+static void all_reset(struct dwarfg_fields *f)
 {
+	memset(f, 0, sizeof(*f));
+	fields_reset(f, wanted, N_WANTED);
+	fields_reset(f, wanted_gobuf, N_WANTED_GOBUF);
+}
+
+/* One member DIE of the struct being read: record it when it is a field we want. */
+static int read_member(struct dwctx *c, Dwarf_Die die, struct search *sr)
+{
+	struct dwarfg_fields *f = sr->f;
 	const struct wanted *w = NULL;
 	const char *name;
 	uint64_t loc = 0, size = 0;
@@ -809,9 +842,9 @@ static int read_member(struct dwctx *c, Dwarf_Die die, struct dwarfg_fields *f)
 	ret = die_name(c, die, &name);
 	if (ret || !name)
 		return ret;
-	for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
-		if (!strcmp(name, wanted[i].name))
-			w = &wanted[i];
+	for (i = 0; i < sr->nwant; i++)
+		if (!strcmp(name, sr->want[i].name))
+			w = &sr->want[i];
 	if (!w || *field_off(f, w) >= 0)
 		return 0;
 	ret = member_location(c, die, &loc);
@@ -883,57 +916,81 @@ static int visit_member(struct dwctx *c, Dwarf_Die die, void *ctx)
 	return ret;
 }
 
-static int read_struct(struct dwctx *c, Dwarf_Die st, struct dwarfg_fields *f)
+/*
+ * Read the wanted members of a structure DIE (runtime.g, or runtime.gobuf
+ * with sr->want set to its table). Returns 0, 1 when it has no members (a
+ * declaration), or a negative error.
+ */
+static int read_struct(struct dwctx *c, Dwarf_Die st, struct search *sr, uint64_t *size)
 {
+	struct dwarfg_fields *f = sr->f;
 	Dwarf_Error err = NULL;
 	Dwarf_Die die = NULL;
 	Dwarf_Unsigned gsize = 0;
 	size_t i;
 	int ret;
 
-	fields_reset(f);
+	fields_reset(f, sr->want, sr->nwant);
 	ret = dw_ret(c, dwarf_bytesize(st, &gsize, &err), &err);
 	if (ret < 0)
 		return ret;
-	f->g_size = ret ? 0 : gsize;
+	*size = ret ? 0 : gsize;
 	ret = dw_ret(c, dwarf_child(st, &die, &err), &err);
 	if (ret)
 		return ret;
-	ret = walk_siblings(c, die, visit_member, f);
+	ret = walk_siblings(c, die, visit_member, sr);
 	if (ret < 0)
 		return ret;
 	/* Every field must lie inside the struct whose size the same DWARF states. */
-	for (i = 0; f->g_size && i < sizeof(wanted) / sizeof(wanted[0]); i++) {
-		int64_t off = *field_off(f, &wanted[i]);
-		uint64_t *psize = field_size(f, &wanted[i]);
+	for (i = 0; *size && i < sr->nwant; i++) {
+		int64_t off = *field_off(f, &sr->want[i]);
+		uint64_t *psize = field_size(f, &sr->want[i]);
 		uint64_t end = (uint64_t)off + (psize ? *psize : 0);
 
-		if (off >= 0 && ((uint64_t)off >= f->g_size || end > f->g_size))
+		if (off >= 0 && ((uint64_t)off >= *size || end > *size))
 			return -ERRORS__CORRUPT;
 	}
 	return 0;
 }
 
-/* runtime.g's definition: read it and stop (1); a declaration or another DIE: go on (0). */
+/*
+ * runtime.g's and runtime.gobuf's definitions: read each; stop (1) once both
+ * are read; a declaration or another DIE: go on (0).
+ */
 static int visit_top(struct dwctx *c, Dwarf_Die die, void *ctx)
 {
+	struct search *sr = ctx;
 	Dwarf_Error err = NULL;
 	const char *name;
 	Dwarf_Half tag;
+	bool is_g;
 	int ret;
 
 	ret = dw_ret(c, dwarf_tag(die, &tag, &err), &err);
 	if (ret || tag != DW_TAG_structure_type)
 		return ret;
 	ret = die_name(c, die, &name);
-	if (ret || !name || strcmp(name, "runtime.g"))
+	if (ret || !name)
 		return ret;
-	ret = read_struct(c, die, ctx);
-	return ret == 0 ? 1 : ret == 1 ? 0 : ret;
+	is_g = !strcmp(name, "runtime.g");
+	if (is_g ? sr->found_g : (strcmp(name, "runtime.gobuf") || sr->found_gobuf))
+		return 0;
+	sr->want = is_g ? wanted : wanted_gobuf;
+	sr->nwant = is_g ? N_WANTED : N_WANTED_GOBUF;
+	ret = read_struct(c, die, sr, is_g ? &sr->f->g_size : &sr->f->gobuf_size);
+	if (ret == 1)
+		return 0;
+	if (ret)
+		return ret;
+	if (is_g)
+		sr->found_g = true;
+	else
+		sr->found_gobuf = true;
+	return sr->found_g && sr->found_gobuf ? 1 : 0;
 }
 
 /* Look through the top-level DIEs of the CU at cu_off. Returns 0 found, 1 not, or negative. */
-static int search_cu(struct dwctx *c, const struct curef *u, struct dwarfg_fields *f)
+static int search_cu(struct dwctx *c, const struct curef *u, struct search *f)
 {
 	Dwarf_Error err = NULL;
 	Dwarf_Die cu = NULL, die = NULL;
@@ -1015,8 +1072,7 @@ next:
 }
 
 /* Search the CUs at o's offsets, in order or last first. Returns 0 found, 1 not, or negative. */
-static int search_cus(struct dwctx *c, const struct offs *o, bool last_first,
-		      struct dwarfg_fields *f)
+static int search_cus(struct dwctx *c, const struct offs *o, bool last_first, struct search *f)
 {
 	size_t k;
 	int ret;
@@ -1034,9 +1090,10 @@ static int search_cus(struct dwctx *c, const struct offs *o, bool last_first,
  * -ERRORS__NO_TYPE or another negative error. Only the last round looks
  * beyond the runtime CUs.
  */
-static int dwarfg_pass(struct dwobj *obj, bool last, struct dwarfg_fields *f)
+static int dwarfg_pass(struct dwobj *obj, bool last, struct dwarfg_fields *out)
 {
 	Dwarf_Obj_Access_Interface iface = {.object = obj, .methods = &dwobj_methods};
+	struct search sr = {.f = out}, *f = &sr;
 	struct offs rt = {0}, other = {0};
 	struct dwctx c = {.obj = obj};
 	Dwarf_Error err = NULL;
@@ -1053,6 +1110,12 @@ static int dwarfg_pass(struct dwobj *obj, bool last, struct dwarfg_fields *f)
 		ret = search_cus(&c, &rt, true, f);
 	if (ret == 1 && last)
 		ret = search_cus(&c, &other, false, f);
+	/*
+	 * runtime.g is what is required; runtime.gobuf only helps (the type
+	 * descriptors and the table have it too), so no round goes on for it.
+	 */
+	if (ret == 1 && sr.found_g)
+		ret = 0;
 	if (ret == 1)
 		ret = -ERRORS__NO_TYPE;
 	free(rt.v);
@@ -1070,7 +1133,7 @@ int dwarfg__read(const struct elfbuf *e, struct dwarfg_fields *out)
 	size_t i, n;
 	int ret = 0;
 
-	fields_reset(out);
+	all_reset(out);
 	n = elfbuf__section_count(e);
 	if (n > 0xffff)
 		n = 0xffff; /* libdwarf numbers sections with a Dwarf_Half */
@@ -1120,6 +1183,6 @@ int dwarfg__read(const struct elfbuf *e, struct dwarfg_fields *out)
 		dwsec_free(&obj.secs[i]);
 	free(obj.secs);
 	if (ret)
-		fields_reset(out);
+		all_reset(out);
 	return ret;
 }

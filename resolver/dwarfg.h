@@ -30,6 +30,18 @@ struct dwarfg_fields {
 	int64_t m;
 	int64_t sched;
 	int64_t stack;
+	int64_t waitsince;
+	int64_t gopc;
+	int64_t startpc;
+	int64_t lockedm;
+	int64_t syscallsp;
+	int64_t syscallpc;
+	int64_t syscallbp; /* go1.23+ */
+	/* runtime.gobuf, the type of g.sched: -1 when its DIE was not found. */
+	int64_t gobuf_sp;
+	int64_t gobuf_pc;
+	int64_t gobuf_bp;
+	uint64_t gobuf_size;
 	/* Byte sizes of the members' types; 0 when absent or unknown. */
 	uint64_t goid_size;
 	uint64_t atomicstatus_size;

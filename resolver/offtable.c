@@ -18,7 +18,7 @@ extern const char offsets_runtime_g_tsv[];
 extern const char offsets_gstatus_tsv[];
 extern const char offsets_waitreasons_tsv[];
 
-#define MAX_COLS 12
+#define MAX_COLS 20
 
 /*
  * Split the next data line of *pos into at most MAX_COLS tab-separated columns
@@ -89,11 +89,11 @@ static int col_int(const char *s)
 int offtable__g(const struct goversion *v, struct offtable_g *out)
 {
 	const char *pos = offsets_runtime_g_tsv;
-	char line[512], *cols[MAX_COLS];
+	char line[1024], *cols[MAX_COLS];
 	int n;
 
 	while ((n = next_row(&pos, line, sizeof(line), cols))) {
-		if (n < 9 || !row_covers(cols, v))
+		if (n < 17 || !row_covers(cols, v))
 			continue;
 		out->goid = col_int(cols[2]);
 		out->atomicstatus = col_int(cols[3]);
@@ -102,7 +102,15 @@ int offtable__g(const struct goversion *v, struct offtable_g *out)
 		out->m = col_int(cols[6]);
 		out->sched = col_int(cols[7]);
 		out->stack = col_int(cols[8]);
-		snprintf(out->source, sizeof(out->source), "%s", n > 9 ? cols[9] : "");
+		out->waitsince = col_int(cols[9]);
+		out->gopc = col_int(cols[10]);
+		out->startpc = col_int(cols[11]);
+		out->lockedm = col_int(cols[12]);
+		out->syscallsp = col_int(cols[13]);
+		out->syscallpc = col_int(cols[14]);
+		out->syscallbp = col_int(cols[15]);
+		out->gobuf_bp = col_int(cols[16]);
+		snprintf(out->source, sizeof(out->source), "%s", n > 17 ? cols[17] : "");
 		return 0;
 	}
 	return -ENOENT;
@@ -112,7 +120,7 @@ static int name_of(const char *table, const struct goversion *v, unsigned int va
 		   size_t len)
 {
 	const char *pos = table;
-	char line[512], *cols[MAX_COLS];
+	char line[1024], *cols[MAX_COLS];
 	int n;
 
 	while ((n = next_row(&pos, line, sizeof(line), cols))) {
@@ -139,7 +147,7 @@ int offtable__waitreason_name(const struct goversion *v, unsigned int value, cha
 int offtable__waitreason_max(const struct goversion *v)
 {
 	const char *pos = offsets_waitreasons_tsv;
-	char line[512], *cols[MAX_COLS];
+	char line[1024], *cols[MAX_COLS];
 	int n, max = -ENOENT;
 
 	while ((n = next_row(&pos, line, sizeof(line), cols)))

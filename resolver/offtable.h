@@ -17,7 +17,10 @@
 /* Offsets of runtime.g fields in bytes; -1 where the field does not exist. */
 struct offtable_g {
 	int goid, atomicstatus, waitreason, parent_goid, m, sched, stack;
-	char source[160]; /* where the row came from, from the table */
+	/* What a snapshot reads: */
+	int waitsince, gopc, startpc, lockedm, syscallsp, syscallpc, syscallbp;
+	int gobuf_bp;	  /* bp inside runtime.gobuf (sp is at 0 and pc at 8 in every release) */
+	char source[400]; /* where the row came from, from the table */
 };
 
 /* The row for v: 0, or -ENOENT when no row covers v. */

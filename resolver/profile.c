@@ -9,6 +9,7 @@
  * profile may come from anywhere.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,47 @@ static const char *const source_names[] = {
 	[PROFILE_SRC_TYPEDESC] = "typedesc", [PROFILE_SRC_TABLE] = "table",
 	[PROFILE_SRC_DEFAULT] = "default",   [PROFILE_SRC_PCLNTAB] = "pclntab",
 	[PROFILE_SRC_SYMTAB] = "symtab",     [PROFILE_SRC_BINARY] = "binary",
+	[PROFILE_SRC_CODE] = "code",
+};
+
+/* The offsets section: key, field, and whether a profile must have it. */
+static const struct {
+	const char *key;
+	size_t off;
+	bool required;
+	bool key_required; /* false: keys added after schema 1's first release */
+} offset_keys[] = {
+#define OFF(k, f, req, keyreq)                              \
+	{                                                   \
+		k, offsetof(struct profile, f), req, keyreq \
+	}
+	OFF("g_goid", g_goid, true, true),
+	OFF("g_atomicstatus", g_atomicstatus, false, true),
+	OFF("g_waitreason", g_waitreason, false, true),
+	OFF("g_parent_goid", g_parent_goid, false, true),
+	OFF("g_m", g_m, false, true),
+	OFF("g_waitsince", g_waitsince, false, false),
+	OFF("g_gopc", g_gopc, false, false),
+	OFF("g_startpc", g_startpc, false, false),
+	OFF("g_lockedm", g_lockedm, false, false),
+	OFF("g_sched", g_sched, false, false),
+	OFF("g_stack", g_stack, false, false),
+	OFF("g_syscallsp", g_syscallsp, false, false),
+	OFF("g_syscallpc", g_syscallpc, false, false),
+	OFF("g_syscallbp", g_syscallbp, false, false),
+	OFF("gobuf_sp", gobuf_sp, false, false),
+	OFF("gobuf_pc", gobuf_pc, false, false),
+	OFF("gobuf_bp", gobuf_bp, false, false),
+#undef OFF
+};
+
+/* The variables section, optional as a whole (added with snapshots). */
+static const struct {
+	const char *key;
+	size_t off;
+} var_keys[] = {
+	{"runtime.allgs", offsetof(struct profile, allgs)},
+	{"runtime.allglen", offsetof(struct profile, allglen)},
 };
 
 static const char *const version_source_names[] = {
@@ -66,6 +108,13 @@ void profile__add_warning(struct profile *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+void profile__init(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < ARRAY_SIZE(offset_keys); i++)
+		((struct profile_offset *)((char *)p + offset_keys[i].off))->value = -1;
+}
+
 /* ---- writing ---- */
 
 static cJSON *add_hex(cJSON *obj, const char *key, uint64_t v)
@@ -93,7 +142,7 @@ static void add_offset(cJSON *offsets, const char *key, const struct profile_off
 
 int profile__to_json(const struct profile *p, char **json)
 {
-	cJSON *root, *bin, *offs, *syms, *f, *sem, *arr, *pcln;
+	cJSON *root, *bin, *offs, *vars, *syms, *f, *sem, *arr, *pcln;
 	char *text;
 	int i;
 
@@ -117,11 +166,21 @@ int profile__to_json(const struct profile *p, char **json)
 	cJSON_AddStringToObject(root, "abi", p->abi == PROFILE_ABI_STACK ? "stack" : "register");
 
 	offs = cJSON_AddObjectToObject(root, "offsets");
-	add_offset(offs, "g_goid", &p->g_goid);
-	add_offset(offs, "g_atomicstatus", &p->g_atomicstatus);
-	add_offset(offs, "g_waitreason", &p->g_waitreason);
-	add_offset(offs, "g_parent_goid", &p->g_parent_goid);
-	add_offset(offs, "g_m", &p->g_m);
+	for (i = 0; i < (int)ARRAY_SIZE(offset_keys); i++)
+		add_offset(offs, offset_keys[i].key,
+			   (const struct profile_offset *)((const char *)p + offset_keys[i].off));
+
+	vars = cJSON_AddObjectToObject(root, "variables");
+	for (i = 0; i < (int)ARRAY_SIZE(var_keys); i++) {
+		const struct profile_var *pv =
+			(const struct profile_var *)((const char *)p + var_keys[i].off);
+
+		if (!pv->address)
+			continue;
+		f = cJSON_AddObjectToObject(vars, var_keys[i].key);
+		add_hex(f, "address", pv->address);
+		cJSON_AddStringToObject(f, "source", profile__source_name(pv->source));
+	}
 
 	syms = cJSON_AddObjectToObject(root, "symbols");
 	for (i = 0; i < PROFILE_FUNC_MAX; i++) {
@@ -363,7 +422,7 @@ static enum profile_source get_source(struct reader *r, const cJSON *obj, const 
 
 /* One field of runtime.g: value (null when the field does not exist), source, size. */
 static void get_offset(struct reader *r, const cJSON *offs, const char *key, bool required,
-		       struct profile_offset *o)
+		       bool key_required, struct profile_offset *o)
 {
 	const cJSON *n, *v;
 	char path[KEY_LEN];
@@ -372,7 +431,7 @@ static void get_offset(struct reader *r, const cJSON *offs, const char *key, boo
 	o->value = -1;
 	o->source = PROFILE_SRC_NONE;
 	o->size = 0;
-	n = get_object(r, offs, "offsets", key, true);
+	n = get_object(r, offs, "offsets", key, key_required);
 	if (!n)
 		return;
 	join(path, "offsets", key);
@@ -395,6 +454,28 @@ static void get_offset(struct reader *r, const cJSON *offs, const char *key, boo
 	/* The fields the tracer reads are at most a word. */
 	if (get_int(r, n, path, "size", false, 1, 8, &x))
 		o->size = (uint32_t)x;
+}
+
+/* One variable: a nonzero address and where it came from (symtab or code). */
+static void get_var(struct reader *r, const cJSON *vars, const char *key, struct profile_var *v)
+{
+	const cJSON *n = get_object(r, vars, "variables", key, false);
+	char path[KEY_LEN];
+
+	v->address = 0;
+	v->source = PROFILE_SRC_NONE;
+	if (!n)
+		return;
+	join(path, "variables", key);
+	get_hex(r, n, path, "address", &v->address);
+	v->source = get_source(r, n, path);
+	if (r->failed)
+		return;
+	if (!v->address)
+		return bad(r, "%s.address: 0", path);
+	if (v->source != PROFILE_SRC_SYMTAB && v->source != PROFILE_SRC_CODE)
+		return bad(r, "%s.source: \"%s\", not symtab or code", path,
+			   profile__source_name(v->source));
 }
 
 /* Semantics names: an array of at most max short strings. */
@@ -515,7 +596,7 @@ int profile__from_json(const char *buf, size_t len, struct profile *p, char *why
 		[PROFILE_ABI_STACK] = "stack",
 	};
 	struct reader r = {.why = why, .whylen = whylen};
-	const cJSON *bin, *offs, *syms, *sem, *pcln, *arr, *n;
+	const cJSON *bin, *offs, *vars, *syms, *sem, *pcln, *arr, *n;
 	int64_t x;
 	cJSON *root;
 	int i;
@@ -553,11 +634,14 @@ int profile__from_json(const char *buf, size_t len, struct profile *p, char *why
 	p->abi = i < 0 ? PROFILE_ABI_REGISTER : (enum profile_abi)i;
 
 	offs = get_object(&r, root, "", "offsets", true);
-	get_offset(&r, offs, "g_goid", true, &p->g_goid);
-	get_offset(&r, offs, "g_atomicstatus", false, &p->g_atomicstatus);
-	get_offset(&r, offs, "g_waitreason", false, &p->g_waitreason);
-	get_offset(&r, offs, "g_parent_goid", false, &p->g_parent_goid);
-	get_offset(&r, offs, "g_m", false, &p->g_m);
+	for (i = 0; i < (int)ARRAY_SIZE(offset_keys); i++)
+		get_offset(&r, offs, offset_keys[i].key, offset_keys[i].required,
+			   offset_keys[i].key_required,
+			   (struct profile_offset *)((char *)p + offset_keys[i].off));
+	vars = get_object(&r, root, "", "variables", false);
+	for (i = 0; vars && i < (int)ARRAY_SIZE(var_keys); i++)
+		get_var(&r, vars, var_keys[i].key,
+			(struct profile_var *)((char *)p + var_keys[i].off));
 
 	/* Before symbols: function entries are checked against the text start. */
 	pcln = get_object(&r, root, "", "pclntab", true);

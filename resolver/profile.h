@@ -32,6 +32,7 @@ enum profile_source {
 	PROFILE_SRC_PCLNTAB,
 	PROFILE_SRC_SYMTAB,
 	PROFILE_SRC_BINARY, /* read from the binary's data (e.g. runtime.waitReasonStrings) */
+	PROFILE_SRC_CODE,   /* decoded from the machine code that uses it */
 };
 
 enum profile_abi {
@@ -52,6 +53,12 @@ struct profile_offset {
 	int64_t value; /* bytes into runtime.g; -1 when the field does not exist */
 	enum profile_source source;
 	uint32_t size; /* field size in bytes when known, else 0 */
+};
+
+/* A runtime global variable: its link-time address, 0 when not found. */
+struct profile_var {
+	uint64_t address;
+	enum profile_source source; /* symtab, or code (decoded from functions that use it) */
 };
 
 /* The runtime functions the tracer probes (entry probes only). */
@@ -99,6 +106,16 @@ struct profile {
 	enum profile_abi abi;
 
 	struct profile_offset g_goid, g_atomicstatus, g_waitreason, g_parent_goid, g_m;
+	/*
+	 * What a snapshot reads of each g (absent from profiles written before
+	 * snapshots: -1 then). g.stack is a {lo, hi} pair in every release;
+	 * gobuf_* are offsets inside g.sched, not inside g.
+	 */
+	struct profile_offset g_waitsince, g_gopc, g_startpc, g_lockedm, g_sched, g_stack;
+	struct profile_offset g_syscallsp, g_syscallpc, g_syscallbp; /* syscallbp: go1.23+ */
+	struct profile_offset gobuf_sp, gobuf_pc, gobuf_bp;
+	/* The goroutine list: runtime.allgs ([]*g) and runtime.allglen (uintptr). */
+	struct profile_var allgs, allglen;
 
 	/* Probed functions; address 0 when absent (only casgstatus is required). */
 	struct profile_func funcs[PROFILE_FUNC_MAX];
@@ -123,6 +140,9 @@ struct profile {
 	char warnings[PROFILE_MAX_WARNINGS][200];
 	int n_warnings;
 };
+
+/* An empty profile: all zero, every offset -1 (no such field). */
+void profile__init(struct profile *p);
 
 /* Name of a source or version source as written in the JSON. */
 const char *profile__source_name(enum profile_source s);

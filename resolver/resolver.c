@@ -13,6 +13,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "errors.h"
 #include "gotypes.h"
 #include "gobin.h"
+#include "govars.h"
 #include "goversion.h"
 #include "log.h"
 #include "moduledata.h"
@@ -328,72 +330,125 @@ static int pick(struct ctx *c, struct candidates *k, struct profile_offset *out,
 	return 0;
 }
 
+/*
+ * The fields resolved, each from DWARF, the type descriptors and the table.
+ * gobuf_* are members of runtime.gobuf (g.sched's type), not of runtime.g.
+ */
+#define DW(f) offsetof(struct dwarfg_fields, f)
+#define TB(f) offsetof(struct offtable_g, f)
+#define PR(f) offsetof(struct profile, f)
+#define NONE SIZE_MAX
+static const struct field_src {
+	const char *name; /* in runtime.g, or in runtime.gobuf when gobuf is set */
+	bool gobuf;
+	size_t dwarf, dwarf_size, table, out;
+	const char *label; /* in messages, when not name */
+} field_srcs[] = {
+	{"goid", false, DW(goid), DW(goid_size), TB(goid), PR(g_goid)},
+	{"atomicstatus", false, DW(atomicstatus), DW(atomicstatus_size), TB(atomicstatus),
+	 PR(g_atomicstatus)},
+	{"waitreason", false, DW(waitreason), DW(waitreason_size), TB(waitreason),
+	 PR(g_waitreason)},
+	{"parentGoid", false, DW(parent_goid), DW(parent_goid_size), TB(parent_goid),
+	 PR(g_parent_goid)},
+	{"m", false, DW(m), NONE, TB(m), PR(g_m)},
+	{"waitsince", false, DW(waitsince), NONE, TB(waitsince), PR(g_waitsince)},
+	{"gopc", false, DW(gopc), NONE, TB(gopc), PR(g_gopc)},
+	{"startpc", false, DW(startpc), NONE, TB(startpc), PR(g_startpc)},
+	{"lockedm", false, DW(lockedm), NONE, TB(lockedm), PR(g_lockedm)},
+	{"sched", false, DW(sched), NONE, TB(sched), PR(g_sched)},
+	{"stack", false, DW(stack), NONE, TB(stack), PR(g_stack)},
+	{"syscallsp", false, DW(syscallsp), NONE, TB(syscallsp), PR(g_syscallsp)},
+	{"syscallpc", false, DW(syscallpc), NONE, TB(syscallpc), PR(g_syscallpc)},
+	{"syscallbp", false, DW(syscallbp), NONE, TB(syscallbp), PR(g_syscallbp)},
+	{"sp", true, DW(gobuf_sp), NONE, NONE, PR(gobuf_sp), "sched.sp"},
+	{"pc", true, DW(gobuf_pc), NONE, NONE, PR(gobuf_pc), "sched.pc"},
+	{"bp", true, DW(gobuf_bp), NONE, TB(gobuf_bp), PR(gobuf_bp), "sched.bp"},
+};
+#define N_FIELDS (sizeof(field_srcs) / sizeof(field_srcs[0]))
+
+/* The table's value of field k (sp and pc sit at 0 and 8 of gobuf in every release). */
+static int64_t table_value(const struct field_src *k, const struct offtable_g *t)
+{
+	if (k->table != NONE)
+		return *(const int *)((const char *)t + k->table);
+	return !strcmp(k->name, "sp") ? 0 : 8;
+}
+
+/* One struct's type descriptor fields into the candidates that belong to it. */
+static void from_typedesc(struct ctx *c, const char *type, bool gobuf, struct candidates *k)
+{
+	struct gotypes_struct *gs = NULL;
+	size_t i;
+	int err;
+
+	err = gotypes__find_struct(c->e, c->md->types, c->md->etypes,
+				   c->ver_known ? c->ver.minor : 0, type, &gs);
+	if (err) {
+		log__info("%s type descriptor: %s", type, errors__str(err));
+		return;
+	}
+	for (i = 0; i < N_FIELDS; i++) {
+		struct gotypes_field f;
+
+		if (field_srcs[i].gobuf == gobuf && !gotypes__field(gs, field_srcs[i].name, &f)) {
+			k[i].typedesc = f.offset;
+			/* A size only where DWARF gives one too, so both make the same profile. */
+			if (field_srcs[i].dwarf_size != NONE || field_srcs[i].dwarf == DW(m))
+				k[i].typedesc_size = f.size;
+		}
+	}
+	gotypes__delete(gs);
+}
+
 static int g_offsets(struct ctx *c, char *what, size_t whatlen)
 {
-	struct candidates k[] = {
-		{"goid"}, {"atomicstatus"}, {"waitreason"}, {"parentGoid"}, {"m"},
-	};
+	struct candidates k[N_FIELDS];
 	struct dwarfg_fields d;
-	struct gotypes_struct *gs = NULL;
 	struct offtable_g t;
 	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+	for (i = 0; i < N_FIELDS; i++) {
+		memset(&k[i], 0, sizeof(k[i]));
+		k[i].name = field_srcs[i].label ? field_srcs[i].label : field_srcs[i].name;
 		k[i].dwarf = k[i].typedesc = k[i].table = -1;
-
+	}
 	if (c->p->has_dwarf) {
 		err = dwarfg__read(c->e, &d);
 		if (!err) {
-			k[0].dwarf = d.goid;
-			k[0].dwarf_size = d.goid_size;
-			k[1].dwarf = d.atomicstatus;
-			k[1].dwarf_size = d.atomicstatus_size;
-			k[2].dwarf = d.waitreason;
-			k[2].dwarf_size = d.waitreason_size;
-			k[3].dwarf = d.parent_goid;
-			k[3].dwarf_size = d.parent_goid_size;
-			k[4].dwarf = d.m;
-			k[4].dwarf_size = 8;
+			for (i = 0; i < N_FIELDS; i++) {
+				const struct field_src *f = &field_srcs[i];
+
+				k[i].dwarf = *(int64_t *)((char *)&d + f->dwarf);
+				k[i].dwarf_size = f->dwarf_size == NONE ?
+							  0 :
+							  *(uint64_t *)((char *)&d + f->dwarf_size);
+			}
+			k[4].dwarf_size = 8; /* g.m is a pointer */
 		} else {
 			profile__add_warning(c->p, "DWARF: %s", errors__str(err));
 		}
 	}
 	if (c->md && c->md->types < c->md->etypes) {
-		err = gotypes__find_struct(c->e, c->md->types, c->md->etypes,
-					   c->ver_known ? c->ver.minor : 0, "runtime.g", &gs);
-		if (!err) {
-			for (i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
-				struct gotypes_field f;
-
-				if (!gotypes__field(gs, k[i].name, &f)) {
-					k[i].typedesc = f.offset;
-					k[i].typedesc_size = f.size;
-				}
-			}
-			gotypes__delete(gs);
-		} else {
-			log__info("runtime.g type descriptor: %s", errors__str(err));
-		}
+		from_typedesc(c, "runtime.g", false, k);
+		from_typedesc(c, "runtime.gobuf", true, k);
 	}
-	if (c->ver_known && !offtable__g(&c->ver, &t)) {
-		k[0].table = t.goid;
-		k[1].table = t.atomicstatus;
-		k[2].table = t.waitreason;
-		k[3].table = t.parent_goid;
-		k[4].table = t.m;
+	if (c->ver_known && !offtable__g(&c->ver, &t))
+		for (i = 0; i < N_FIELDS; i++)
+			k[i].table = table_value(&field_srcs[i], &t);
+	for (i = 0; i < N_FIELDS; i++) {
+		err = pick(c, &k[i], (struct profile_offset *)((char *)c->p + field_srcs[i].out),
+			   what, whatlen);
+		if (err)
+			return err;
 	}
-	err = pick(c, &k[0], &c->p->g_goid, what, whatlen);
-	if (!err)
-		err = pick(c, &k[1], &c->p->g_atomicstatus, what, whatlen);
-	if (!err)
-		err = pick(c, &k[2], &c->p->g_waitreason, what, whatlen);
-	if (!err)
-		err = pick(c, &k[3], &c->p->g_parent_goid, what, whatlen);
-	if (!err)
-		err = pick(c, &k[4], &c->p->g_m, what, whatlen);
-	return err;
+	return 0;
 }
+#undef DW
+#undef TB
+#undef PR
+#undef NONE
 
 /* runtime.waitReasonStrings, a [N]string array, when the symbol table names it. */
 static int waitreasons_from_binary(struct ctx *c)
@@ -467,6 +522,37 @@ static void semantics(struct ctx *c)
 	p->waitreasons_source = PROFILE_SRC_TABLE;
 }
 
+/*
+ * runtime.allgs and runtime.allglen, for snapshots: from the code whenever it
+ * can be decoded, so that the decoder is checked on every binary that also
+ * has a symbol table, which then wins a disagreement.
+ */
+static void variables(struct ctx *c)
+{
+	static const char *const names[] = {"runtime.allgs", "runtime.allglen"};
+	struct profile_var *v[] = {&c->p->allgs, &c->p->allglen};
+	uint64_t code[2], sym;
+	int err, i;
+
+	err = govars__find(c->b, &code[0], &code[1]);
+	if (err && err != -EOPNOTSUPP)
+		log__info("runtime.allgs from code: %s", errors__str(err));
+	for (i = 0; i < 2; i++) {
+		if (!elfbuf__symbol(c->e, names[i], &sym, NULL) && sym) {
+			v[i]->address = sym;
+			v[i]->source = PROFILE_SRC_SYMTAB;
+			if (!err && code[i] && code[i] != sym)
+				profile__add_warning(c->p,
+						     "%s: the code says 0x%" PRIx64
+						     ", .symtab says 0x%" PRIx64 "; using .symtab",
+						     names[i], code[i], sym);
+		} else if (!err && code[i]) {
+			v[i]->address = code[i];
+			v[i]->source = PROFILE_SRC_CODE;
+		}
+	}
+}
+
 int resolver__resolve(struct gobin *b, const char *path, const struct resolver_kernel *k,
 		      struct profile *p, char *what, size_t whatlen)
 {
@@ -474,7 +560,7 @@ int resolver__resolve(struct gobin *b, const char *path, const struct resolver_k
 	struct ctx c = {.b = b, .e = e, .p = p};
 	int err;
 
-	memset(p, 0, sizeof(*p));
+	profile__init(p);
 	what[0] = 0;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	binary_facts(&c);
@@ -493,6 +579,7 @@ int resolver__resolve(struct gobin *b, const char *path, const struct resolver_k
 	if (err)
 		goto out;
 	semantics(&c);
+	variables(&c);
 	if (p->g_goid.value < 0) {
 		snprintf(what, whatlen,
 			 "goid offset not resolved: no DWARF, no runtime.g type descriptor, and "
@@ -570,7 +657,7 @@ int resolver__resolve_path(const char *path, const struct resolver_kernel *k, st
 
 	err = gobin__open_path(path, &b);
 	if (err) {
-		memset(p, 0, sizeof(*p));
+		profile__init(p);
 		snprintf(what, whatlen, "%s", errors__str(err));
 		return err;
 	}

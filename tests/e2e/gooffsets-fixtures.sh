@@ -42,14 +42,19 @@ pahole_fields() {
 		/;[[:space:]]*\/\*/ { match($0, /([A-Za-z_0-9]+);[[:space:]]*\/\*[[:space:]]*([0-9]+)/, m)
 			if (m[1] != "") off[m[1]] = m[2] }
 		END { for (f in want) printf "%s=%s\n", f, (f in off) ? off[f] : "-" }
-		BEGIN { want["goid"]; want["atomicstatus"]; want["waitreason"]; want["parentGoid"]; want["m"] }'
+		BEGIN { want["goid"]; want["atomicstatus"]; want["waitreason"]; want["parentGoid"]; want["m"]
+			want["waitsince"]; want["gopc"]; want["startpc"]; want["lockedm"]
+			want["syscallsp"]; want["syscallpc"]; want["syscallbp"] }'
 }
 
 # profile_fields PROFILE: the same FIELD=offset lines as pahole_fields, sorted.
 profile_fields() {
 	jq -r '.offsets | "goid=\(.g_goid.value // "-")", "atomicstatus=\(.g_atomicstatus.value // "-")",
 		"waitreason=\(.g_waitreason.value // "-")", "parentGoid=\(.g_parent_goid.value // "-")",
-		"m=\(.g_m.value // "-")"' "$1" | sort
+		"m=\(.g_m.value // "-")", "waitsince=\(.g_waitsince.value // "-")",
+		"gopc=\(.g_gopc.value // "-")", "startpc=\(.g_startpc.value // "-")",
+		"lockedm=\(.g_lockedm.value // "-")", "syscallsp=\(.g_syscallsp.value // "-")",
+		"syscallpc=\(.g_syscallpc.value // "-")", "syscallbp=\(.g_syscallbp.value // "-")"' "$1" | sort
 }
 
 # casgstatus_nm BINARY: "ADDR END" from one nm run: runtime.casgstatus's address
@@ -84,7 +89,9 @@ table_fields() {
 	gawk -F'\t' -v v="$v" '
 		function key(s, a, n) { n = split(s, a, "."); return sprintf("%04d%04d%04d", a[1], a[2], n > 2 ? a[3] : 0) }
 		$1 ~ /^[0-9]/ && key($1) <= key(v) && key(v) <= key($2) {
-			printf "goid=%s\natomicstatus=%s\nwaitreason=%s\nparentGoid=%s\nm=%s\n", $3, $4, $5, $6, $7 }' \
+			printf "goid=%s\natomicstatus=%s\nwaitreason=%s\nparentGoid=%s\nm=%s\n", $3, $4, $5, $6, $7
+			printf "waitsince=%s\ngopc=%s\nstartpc=%s\nlockedm=%s\n", $10, $11, $12, $13
+			printf "syscallsp=%s\nsyscallpc=%s\nsyscallbp=%s\n", $14, $15, $16 }' \
 		"$SRC/offsets/runtime_g.tsv" | sort
 }
 
@@ -157,7 +164,22 @@ for minor in "${MINORS[@]}"; do
 			[ "$vsrc" = buildinfo ] || mismatch "$bin: version from $vsrc, want buildinfo"
 			[ "$pcv" = "$(pclntab_version "$want_ver")" ] ||
 				mismatch "$bin: pclntab format $pcv, want $(pclntab_version "$want_ver")"
-			note "$(basename "$dir")/$prog-$mode: $ver goid=$goid ($gsrc) casgstatus=$got"
+			# The goroutine list: nm's addresses where the binary has symbols (the code's
+			# answer, checked against them inside gooffsets, would be a warning above);
+			# from the code alone in a stripped build.
+			IFS=$'\t' read -r ga gs la ls < <(jq -r '.variables as $v |
+				[$v["runtime.allgs"].address // "0", $v["runtime.allgs"].source // "-",
+				 $v["runtime.allglen"].address // "0", $v["runtime.allglen"].source // "-"] | @tsv' "$j")
+			if [ "$mode" = stripped ]; then
+				[ "$gs/$ls" = code/code ] && [ "$((ga))" != 0 ] && [ "$((la))" != 0 ] ||
+					mismatch "$bin: allgs $ga ($gs), allglen $la ($ls): want both from the code"
+			else
+				read -r nga nla < <(nm "$bin" | gawk '$3 == "runtime.allgs" { a = $1 }
+					$3 == "runtime.allglen" { l = $1 } END { print a, l }')
+				[ "$((ga))" = "$((0x$nga))" ] && [ "$((la))" = "$((0x$nla))" ] && [ "$gs/$ls" = symtab/symtab ] ||
+					mismatch "$bin: allgs $ga ($gs), allglen $la ($ls); nm says 0x$nga, 0x$nla"
+			fi
+			note "$(basename "$dir")/$prog-$mode: $ver goid=$goid ($gsrc) casgstatus=$got allgs=$ga ($gs)"
 		done
 	done
 done

@@ -99,12 +99,18 @@ accepted "good profile" "$GOOD"
 
 # --- every key missing, one at a time (the keys of the good profile) ----------------------
 # Optional are the keys gooffsets writes only sometimes: probed functions other than
-# casgstatus, a function's probe, a field's size. All the others are required.
+# casgstatus, a function's probe, a field's size; and the ones added for snapshots (the
+# offsets beyond the first five, the variables), which older profiles lack. All the
+# others are required.
 # One line per key: the path as JSON, its name as the tracer writes it, optional or not.
 jq -r 'def name: map(if type == "number" then "[\(.)]" else "." + . end) | join("") | ltrimstr(".");
 	def optional: (.[0] == "symbols" and length == 2 and .[1] != "runtime.casgstatus")
 		or (.[0] == "symbols" and length == 3 and .[2] == "probe")
-		or (.[0] == "offsets" and length == 3 and .[2] == "size");
+		or (.[0] == "offsets" and length == 3 and .[2] == "size")
+		or (.[0] == "offsets" and length == 2 and
+			([.[1]] | inside(["g_goid", "g_atomicstatus", "g_waitreason",
+				"g_parent_goid", "g_m"]) | not))
+		or (.[0] == "variables" and length <= 2);
 	paths | select(.[-1] | type == "string") | [tojson, name, optional] | @tsv' "$GOOD" >"$WORK/keys"
 [ "$(wc -l <"$WORK/keys")" -gt 60 ] || fail "only $(wc -l <"$WORK/keys") keys in $GOOD"
 i=0

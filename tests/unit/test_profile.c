@@ -158,7 +158,7 @@ static void fill(struct profile *p, int v)
 	const int n = ARRAY_SIZE(all);
 	int i;
 
-	memset(p, 0, sizeof(*p));
+	profile__init(p);
 	snprintf(p->path, sizeof(p->path), "/opt/go \"bin\"\\%d\t\xc3\xa9", v);
 	snprintf(p->build_id, sizeof(p->build_id), v & 1 ? "%040x" : "go-build-id/%d", v);
 	p->build_id_is_gnu = v & 1;
@@ -178,6 +178,23 @@ static void fill(struct profile *p, int v)
 	set_offset(&p->g_waitreason, v == 2 ? -1 : PROFILE_MAX_G_OFFSET - 1, all[(v + 2) % n], 1);
 	set_offset(&p->g_parent_goid, v & 1 ? -1 : 0, all[(v + 3) % n], 8);
 	set_offset(&p->g_m, 48, all[(v + 4) % n], v & 1 ? 8 : 0);
+	/* The snapshot's fields: absent in variant 5 (a profile from before snapshots). */
+	if (v != 5) {
+		struct profile_offset *snap[] = {
+			&p->g_waitsince, &p->g_gopc,   &p->g_startpc,	&p->g_lockedm,
+			&p->g_sched,	 &p->g_stack,  &p->g_syscallsp, &p->g_syscallpc,
+			&p->g_syscallbp, &p->gobuf_sp, &p->gobuf_pc,	&p->gobuf_bp,
+		};
+		for (i = 0; i < (int)ARRAY_SIZE(snap); i++)
+			set_offset(snap[i], (i + v) % 7 == 3 ? -1 : 8 * i + v, all[(v + i) % n],
+				   i & 1 ? 8 : 0);
+		p->allgs.address = 0x500000 + 0x1000 * (uint64_t)v;
+		p->allgs.source = v & 1 ? PROFILE_SRC_CODE : PROFILE_SRC_SYMTAB;
+		if (v != 3) {
+			p->allglen.address = p->allgs.address + 0x20000;
+			p->allglen.source = v & 2 ? PROFILE_SRC_CODE : PROFILE_SRC_SYMTAB;
+		}
+	}
 
 	p->pclntab_version = pclntab_versions[v % 4];
 	p->text_start = 0x401000 + 0x10000 * (uint64_t)v;
