@@ -29,6 +29,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "dump.h"
 #include "errors.h"
 #include "gobin.h"
 #include "goroutine.h"
@@ -40,6 +41,7 @@
 #include "profile.h"
 #include "record.h"
 #include "resolver.h"
+#include "snapshot.h"
 #include "stream.h"
 #include "target.h"
 
@@ -70,7 +72,10 @@ struct env {
 	const char *html;	/* --html FILE */
 	const char *trace_json; /* --trace-json FILE */
 	enum loader_config bpf_config;
-	char **cmd; /* -- CMD ARGS... */
+	bool dump;   /* --dump: a snapshot of every goroutine, no BPF */
+	bool group;  /* --group: identical stacks once, as debug=1 */
+	bool system; /* --system: runtime frames and goroutines too */
+	char **cmd;  /* -- CMD ARGS... */
 };
 
 /* One session: everything the phases hand each other. */
@@ -98,6 +103,7 @@ static const char doc[] =
 	"\n"
 	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | -- CMD [ARGS...]]\n"
 	"       goroutine --report FILE [--json | --summary | --html F | ...]\n"
+	"       goroutine --dump -p PID [--group | --json] [--system]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    goroutine                        # every process of ./go-server-http/main\n"
@@ -113,6 +119,8 @@ static const char doc[] =
 	"    goroutine --trace-json t.json -p 1234  # for Perfetto / chrome://tracing\n"
 	"    goroutine --record r.rec -p 1234     # the raw events, for reports later\n"
 	"    goroutine --report r.rec --summary   # any output, from a recording\n"
+	"    goroutine --dump -p 1234         # every goroutine's stack, as debug=2\n"
+	"    goroutine --dump --group -p 1234     # identical stacks once, as debug=1\n"
 	"    gooffsets app > app.json && goroutine --profile app.json -p 1234\n"
 	"\n"
 	"Without --profile the binary is resolved on the spot (DWARF, type descriptors,\n"
@@ -134,6 +142,9 @@ enum {
 	OPT_RECORD,
 	OPT_REPORT,
 	OPT_BPF_CONFIG,
+	OPT_DUMP,
+	OPT_GROUP,
+	OPT_SYSTEM,
 };
 
 static const struct argp_option opts[] = {
@@ -171,6 +182,14 @@ static const struct argp_option opts[] = {
 	 "Make the outputs asked for (table, --json, --summary, --html, --trace-json) "
 	 "from a --record FILE instead of tracing",
 	 0},
+	{"dump", OPT_DUMP, NULL, 0,
+	 "Print every goroutine of -p PID with its stack, as the Go runtime's traceback "
+	 "(goroutine?debug=2), read from outside without stopping it; no BPF",
+	 0},
+	{"group", OPT_GROUP, NULL, 0,
+	 "With --dump: each distinct stack once, with its count (debug=1)", 0},
+	{"system", OPT_SYSTEM, NULL, 0,
+	 "With --dump: runtime frames and system goroutines too (GOTRACEBACK=system)", 0},
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
@@ -211,6 +230,19 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--mode count excludes --summary, --html, --trace-json and --record");
 	if (env->interval && !env->summary && !analyse)
 		argp_failure(state, 1, 0, "-i goes with --summary");
+	if ((env->group || env->system) && !env->dump)
+		argp_failure(state, 1, 0, "--group and --system go with --dump");
+	if (env->dump && !env->pid)
+		argp_failure(state, 1, 0, "--dump reads one process: give -p PID");
+	if (env->dump && (env->cmd || env->binary || env->report || env->record || env->summary ||
+			  analyse || env->duration || env->interval || env->count_only ||
+			  env->probe_entry || env->state || env->goid >= 0))
+		argp_failure(
+			state, 1, 0,
+			"--dump takes only -p, --profile, --default, --force, --json, --group, "
+			"--system and -o");
+	if (env->dump && env->group && env->json)
+		argp_failure(state, 1, 0, "--group and --json exclude each other");
 	if (env->report && (env->cmd || env->pid || env->binary || env->profile ||
 			    env->use_default || env->force || env->duration || env->interval ||
 			    env->count_only || env->probe_entry || env->record))
@@ -302,6 +334,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env->bpf_config = LOADER_CONFIG_RODATA;
 		else if (strcmp(arg, "cookie"))
 			argp_failure(state, 1, 0, "unknown --bpf-config %s (cookie, rodata)", arg);
+		break;
+	case OPT_DUMP:
+		env->dump = true;
+		break;
+	case OPT_GROUP:
+		env->group = true;
+		break;
+	case OPT_SYSTEM:
+		env->system = true;
 		break;
 	case ARGP_KEY_ARGS:
 		env->cmd = state->argv + state->next;
@@ -929,6 +970,55 @@ out:
 	return rc;
 }
 
+/*
+ * --dump: every goroutine of the process, read from outside (no BPF, no
+ * stop), printed as the runtime prints them; what could not be read
+ * consistently is counted on stderr, and a snapshot with none is an error.
+ */
+static int dump(struct session *s)
+{
+	struct resolver_kernel k = {.emulates_push = probepoint__kernel_emulates_push()};
+	struct dump_opts o = {.format = s->env.json  ? DUMP_JSON :
+					s->env.group ? DUMP_GROUP :
+						       DUMP_TEXT,
+			      .system = s->env.system};
+	struct target *t = s->targets[0];
+	struct snapshot *snap = NULL;
+	char why[512];
+	int err;
+
+	err = gobin__open_path(t->path, &t->bin);
+	if (err) {
+		fprintf(stderr, "goroutine: %s: %s\n", t->path, errors__str(err));
+		return 1;
+	}
+	t->prof = calloc(1, sizeof(*t->prof));
+	if (!t->prof || find_profile(&s->env, &k, t))
+		return 1;
+	err = snapshot__take(t->bin, t->prof, t->pid, NULL, &snap, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "goroutine: process %d: %s\n", (int)t->pid, why);
+		return 1;
+	}
+	s->out = open_out(s->env.output);
+	if (!s->out) {
+		snapshot__delete(snap);
+		return 1;
+	}
+	err = dump__write(s->out, t->bin, t->prof, snap, &o);
+	if (err)
+		fprintf(stderr, "goroutine: %s: %s\n", s->env.output ? s->env.output : "stdout",
+			strerror(-err));
+	fprintf(stderr,
+		"goroutine: process %d: %zu goroutines read in %.1f ms (%lu reads): %zu "
+		"consistent, "
+		"%zu changed while read, %zu with bad stack bounds\n",
+		(int)t->pid, snap->n, snap->read_ms, snap->syscalls, snap->n_consistent,
+		snap->n_changed, snap->n_bad);
+	snapshot__delete(snap);
+	return err ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = {};
@@ -943,6 +1033,11 @@ int main(int argc, char **argv)
 	/* targets: what to trace (a binary's processes, one process, or a command) */
 	if (find_targets(&s))
 		goto cleanup;
+	/* dump: --dump reads the process's goroutines instead of tracing them */
+	if (s.env.dump) {
+		rc = dump(&s);
+		goto cleanup;
+	}
 	/* plan: each target's binary opened once, its profile checked, its probes chosen */
 	if (plan_targets(&s))
 		goto cleanup;
