@@ -14,7 +14,7 @@
 # --smoke: a few seconds per target ($FUZZ_SMOKE_SECONDS, default 5) on the
 # seeds alone, for CTest; exits 77 (skip) when clang cannot build a fuzzer,
 # except under CI=true, where that fails.
-# TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record.
+# TARGETS: elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record gosym snapshot.
 # FUZZ_MAX_LEN=BYTES caps the input length (default: the largest seed, a whole
 # binary); 65536 fuzzes the ELF-level targets on the small seeds, ~40x faster.
 # --runs N: stop each target after N executions (10M, 500k, 1e7 are understood)
@@ -26,7 +26,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 top=$(repo_root)
-all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record gosym)
+all_targets=(elfbuf pclntab buildinfo gotypes dwarfg profile resolver probepoint record gosym snapshot)
 smoke=0 secs='' jobs=1 runs=0 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -188,6 +188,10 @@ make_seeds() {
 	[ -f "$s/dwarfg/c-dwarf5" ] && objcopy --compress-debug-sections=zlib \
 		"$s/dwarfg/c-dwarf5" "$s/dwarfg/c-dwarf5-zlib" 2>/dev/null || true
 	[ -x /bin/true ] && cp /bin/true "$s/elfbuf/bin-true"
+	# snapshot: a real maps text (mode 2), and a g's worth of this shell's stack (modes 0, 1).
+	{ printf '\002'; cat /proc/self/maps; } >"$s/snapshot/maps"
+	{ printf '\000'; head -c 512 /proc/self/maps; } >"$s/snapshot/g"
+	{ printf '\001'; head -c 600 /dev/urandom; } >"$s/snapshot/stack"
 	for v in "${picked[@]}"; do
 		for f in $(hello "$v" stripped) $(hello "$v" extld); do
 			section "$f" .gopclntab "$s/pclntab/go1.$v-${f##*-}"
