@@ -988,6 +988,13 @@ static int dump(struct session *s)
 	int err;
 
 	err = gobin__open_path(t->path, &t->bin);
+	if (err == -EACCES || err == -EPERM) {
+		fprintf(stderr,
+			"goroutine: process %d: not allowed to read it (run as root, or as its "
+			"owner where kernel.yama.ptrace_scope allows)\n",
+			(int)t->pid);
+		return 1;
+	}
 	if (err) {
 		fprintf(stderr, "goroutine: %s: %s\n", t->path, errors__str(err));
 		return 1;
