@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "errors.h"
@@ -23,7 +24,7 @@
 #include "snapshot.h"
 
 #define GSCAN 0x1000
-#define WINDOW 2048		 /* first read of a stack: most parked stacks are shallower */
+#define WINDOW 512		 /* first read of a stack: most parked stacks are shallower */
 #define MAX_STACK_READ (1 << 20) /* a walk needing more than this much stack stops there */
 #define MAX_STACK (1ULL << 30)	 /* the runtime's own maximum stack size */
 #define RETRIES 2
@@ -105,6 +106,29 @@ static long read_many(struct procmem *pm, const uint64_t *addrs, size_t n, size_
 		ok[i] = r[i].ok;
 	free(r);
 	return got;
+}
+
+/*
+ * The copies of every g and stack window (tens of MB at 100k goroutines)
+ * in huge pages where the kernel gives them: the kernel's copy into 4 KiB
+ * pages faulted in one by one cost more than the copy itself.
+ */
+static void *big_alloc(size_t len, size_t *mapped)
+{
+	void *p;
+
+	*mapped = len ? len : 1;
+	p = mmap(NULL, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, *mapped, MADV_HUGEPAGE);
+	return p;
+}
+
+static void big_free(void *p, size_t mapped)
+{
+	if (p)
+		munmap(p, mapped);
 }
 
 static bool same_g(const struct gread_g *a, const struct gread_g *b)
@@ -281,7 +305,7 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 	uint8_t *g1 = NULL, *g2 = NULL, *win = NULL;
 	bool *ok1 = NULL, *ok2 = NULL, *wok = NULL;
 	enum base *bases = NULL;
-	size_t n, i, k, gsz = c->l.size;
+	size_t n, i, k, gsz = c->l.size, g1_len = 0, g2_len = 0, win_len = 0;
 	int err;
 
 	err = read_allgs(c, &ptr, &n, why, whylen);
@@ -290,9 +314,9 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 	s->allglen = n;
 	gps = calloc(n + 1, sizeof(*gps));
 	sps = calloc(n + 1, sizeof(*sps));
-	g1 = malloc((n + 1) * gsz);
-	g2 = malloc((n + 1) * gsz);
-	win = malloc((n + 1) * (size_t)WINDOW);
+	g1 = big_alloc((n + 1) * gsz, &g1_len);
+	g2 = big_alloc((n + 1) * gsz, &g2_len);
+	win = big_alloc((n + 1) * (size_t)WINDOW, &win_len);
 	ok1 = calloc(n + 1, sizeof(*ok1));
 	ok2 = calloc(n + 1, sizeof(*ok2));
 	wok = calloc(n + 1, sizeof(*wok));
@@ -464,9 +488,9 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 out:
 	free(gps);
 	free(sps);
-	free(g1);
-	free(g2);
-	free(win);
+	big_free(g1, g1_len);
+	big_free(g2, g2_len);
+	big_free(win, win_len);
 	free(ok1);
 	free(ok2);
 	free(wok);

@@ -161,12 +161,11 @@ static bool panic_callee(const char *callee)
 
 /* The shown frames of a goroutine, innermost first, into a malloc'd array. */
 static size_t shown_frames(struct gobin *b, const struct snapshot *s, const struct snapshot_g *sg,
-			   bool system, struct frame **out)
+			   bool system, int wrapper, struct frame **out)
 {
 	struct frame *v = NULL, tmp[MAX_INLINE];
 	size_t n = 0, cap = 0, i, k, m;
 	const char *callee = NULL;
-	int wrapper = system ? -1 : wrapper_id(b);
 
 	*out = NULL;
 	for (i = 0; i < sg->npcs; i++) {
@@ -218,7 +217,7 @@ static bool created_by(struct gobin *b, const struct snapshot *s, const struct s
 }
 
 static void text_one(FILE *out, struct gobin *b, const struct profile *p, const struct snapshot *s,
-		     const struct snapshot_g *sg, bool system)
+		     const struct snapshot_g *sg, bool system, int wrapper)
 {
 	char buf[PROFILE_NAME_LEN];
 	struct frame *fr, cb;
@@ -245,7 +244,7 @@ static void text_one(FILE *out, struct gobin *b, const struct profile *p, const 
 		fputs("\tgoroutine's stack bounds are not valid; stack unavailable\n", out);
 		break;
 	case SNAPSHOT_G_OK:
-		n = shown_frames(b, s, sg, system, &fr);
+		n = shown_frames(b, s, sg, system, wrapper, &fr);
 		for (i = 0; i < n; i++) {
 			print_name(out, fr[i].func);
 			fprintf(out, "(...)\n\t%s:%u", fr[i].file, fr[i].line);
@@ -320,7 +319,7 @@ static void json_frame(struct jsonw *w, const struct frame *f)
 }
 
 static int write_json(FILE *out, struct gobin *b, const struct profile *p, const struct snapshot *s,
-		      bool system)
+		      bool system, int wrapper)
 {
 	struct jsonw *w;
 	char buf[PROFILE_NAME_LEN];
@@ -391,7 +390,7 @@ static int write_json(FILE *out, struct gobin *b, const struct profile *p, const
 			jsonw__string(w, end_name(sg->end));
 			jsonw__key(w, "frames");
 			jsonw__array(w);
-			n = shown_frames(b, s, sg, system, &fr);
+			n = shown_frames(b, s, sg, system, wrapper, &fr);
 			for (k = 0; k < n; k++)
 				json_frame(w, &fr[k]);
 			free(fr);
@@ -436,7 +435,8 @@ static int cmp_group(const void *x, const void *y)
 	return cmp_pcs(a->first, b->first);
 }
 
-static int write_groups(FILE *out, struct gobin *b, const struct snapshot *s, bool system)
+static int write_groups(FILE *out, struct gobin *b, const struct snapshot *s, bool system,
+			int wrapper)
 {
 	const struct snapshot_g **v = malloc((s->n + 1) * sizeof(*v));
 	struct group *g = malloc((s->n + 1) * sizeof(*g));
@@ -472,7 +472,7 @@ static int write_groups(FILE *out, struct gobin *b, const struct snapshot *s, bo
 		for (k = 0; k < sg->npcs; k++)
 			fprintf(out, " 0x%" PRIx64, sg->pcs[k] + s->bias);
 		fputc('\n', out);
-		nf = shown_frames(b, s, sg, system, &fr);
+		nf = shown_frames(b, s, sg, system, wrapper, &fr);
 		for (k = 0; k < nf; k++)
 			fprintf(out, "#\t0x%" PRIx64 "\t%s+0x%" PRIx64 "\t%s:%u\n", fr[k].pc,
 				fr[k].func, fr[k].off, fr[k].file, fr[k].line);
@@ -487,13 +487,14 @@ static int write_groups(FILE *out, struct gobin *b, const struct snapshot *s, bo
 int dump__write(FILE *out, struct gobin *b, const struct profile *p, const struct snapshot *s,
 		const struct dump_opts *o)
 {
+	int wrapper = wrapper_id(b);
 	bool first = true;
 	int err = 0;
 
 	if (o->format == DUMP_JSON)
-		err = write_json(out, b, p, s, o->system);
+		err = write_json(out, b, p, s, o->system, wrapper);
 	else if (o->format == DUMP_GROUP)
-		err = write_groups(out, b, s, o->system);
+		err = write_groups(out, b, s, o->system, wrapper);
 	else
 		for (size_t i = 0; i < s->n; i++) {
 			if (!listed(b, s, &s->gs[i], o->system))
@@ -501,7 +502,7 @@ int dump__write(FILE *out, struct gobin *b, const struct profile *p, const struc
 			if (!first)
 				fputc('\n', out);
 			first = false;
-			text_one(out, b, p, s, &s->gs[i], o->system);
+			text_one(out, b, p, s, &s->gs[i], o->system, wrapper);
 		}
 	if (!err && (fflush(out) || ferror(out)))
 		err = -EIO;
