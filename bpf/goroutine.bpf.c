@@ -199,7 +199,7 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
 static __always_inline struct goroutine_gentry *
 gentry_find(__u64 gp, __u32 tgid, struct goroutine_gentry **s0, struct goroutine_gentry **s1)
 {
-	__u32 i = (__u32)((gp * 0x9e3779b97f4a7c15ULL) >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
+	__u32 i = goroutine_gslot_index(gp);
 
 	*s0 = bpf_map_lookup_elem(&gstate, &i);
 	i |= 1;

@@ -186,6 +186,12 @@ struct goroutine_gentry {
 #define GOROUTINE_G_HAS_REASON 0x2
 /* Created before its goid was assigned (before go1.24): read it again. */
 #define GOROUTINE_G_GOID_PENDING 0x4
+/*
+ * Seeded from a snapshot at attach: the goroutine existed before tracing, and
+ * since_ns is when a GC first saw it blocked (g.waitsince) or the attach
+ * itself, so its time in the state is a lower bound.
+ */
+#define GOROUTINE_G_SEEDED 0x8
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {

@@ -25,6 +25,15 @@ static __always_inline __u32 goroutine_base_state(__u32 v)
 	return v & ~GOROUTINE_SCAN_BIT;
 }
 
+/*
+ * The first of the two gstate slots a goroutine may hold (the second is this
+ * | 1): the kernel looks there, and the tracer seeds there.
+ */
+static __always_inline __u32 goroutine_gslot_index(__u64 gp)
+{
+	return (__u32)((gp * 0x9e3779b97f4a7c15ULL) >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
+}
+
 static __always_inline __u32 goroutine_log2_slot(__u64 v)
 {
 	__u32 r = 0;

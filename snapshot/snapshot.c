@@ -38,6 +38,7 @@ enum base {
 };
 
 struct ctx {
+	struct gobin *b;
 	const struct profile *p;
 	struct gread_layout l;
 	struct procmem *pm;
@@ -145,9 +146,21 @@ static void start_regs(const struct ctx *c, const struct gread_g *g, enum base b
 {
 	*sys = b == B_SYSCALL && g->syscallsp;
 	if (*sys) {
+		struct gobin_func f;
+		int64_t d;
+
 		*pc = g->syscallpc;
 		*sp = g->syscallsp;
-		*bp = c->l.syscallbp >= 0 ? g->syscallbp : g->sched_bp;
+		*bp = c->l.syscallbp >= 0 ? g->syscallbp : 0;
+		/*
+		 * Before go1.23 the runtime keeps no frame pointer for the syscall:
+		 * the function at syscallpc saved its caller's BP just below its
+		 * return address, d - 8 above sp by its pcsp table (Go's prologue:
+		 * SUBQ $d-8, SP; MOVQ BP, d-16(SP); LEAQ d-16(SP), BP).
+		 */
+		if (!*bp && !gobin__find_pc(c->b, *pc - c->bias, &f) &&
+		    !gobin__sp_delta(c->b, f.entry, *pc - c->bias, &d) && d >= 8 && d < (1 << 20))
+			*bp = *sp + (uint64_t)d - 8;
 	} else {
 		*pc = g->sched_pc;
 		*sp = g->sched_sp;
@@ -501,7 +514,7 @@ out:
 int snapshot__take(struct gobin *b, const struct profile *p, pid_t pid,
 		   const struct snapshot_opts *o, struct snapshot **out, char *why, size_t whylen)
 {
-	struct ctx c = {.p = p};
+	struct ctx c = {.b = b, .p = p};
 	const struct pclntab *t;
 	struct snapshot *s;
 	const char *missing = NULL;

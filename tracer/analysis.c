@@ -122,6 +122,20 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 }
 
+int analysis__seed(struct analysis *a, const struct goroutine_gentry *e, size_t n)
+{
+	void *v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (gtable__find(a->live, &e[i].key))
+			continue;
+		if (gtable__insert(a->live, &e[i].key, &v) < 0)
+			return -ENOMEM;
+		memcpy(v, &e[i].val, sizeof(e[i].val));
+	}
+	return 0;
+}
+
 struct finish {
 	struct analysis *a;
 	uint64_t now_ns;

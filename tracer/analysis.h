@@ -45,6 +45,8 @@ void analysis__delete(struct analysis *a);
 void analysis__event(struct analysis *a, const struct goroutine_event *e);
 /* Hand every live goroutine's current state to the callback as open, up to now_ns. */
 void analysis__finish(struct analysis *a, uint64_t now_ns);
+/* Goroutines that existed before the first event (a snapshot's): 0 or -ENOMEM. */
+int analysis__seed(struct analysis *a, const struct goroutine_gentry *e, size_t n);
 
 const struct goroutine_summary *analysis__summary(const struct analysis *a);
 /*

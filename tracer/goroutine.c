@@ -41,6 +41,7 @@
 #include "profile.h"
 #include "record.h"
 #include "resolver.h"
+#include "seed.h"
 #include "snapshot.h"
 #include "stream.h"
 #include "target.h"
@@ -88,6 +89,9 @@ struct session {
 	struct stream_kernel kernel;
 	struct loader *loader;
 	bool kernel_summary; /* --summary aggregated in the kernel: no events */
+	struct stream_sites sites;
+	struct seed_site *site_v; /* the last report's, from a snapshot then */
+	size_t nsites;
 	uint64_t started;
 };
 
@@ -573,6 +577,96 @@ static FILE *open_out(const char *path)
 	return f;
 }
 
+/* A snapshot of one target's process, quietly: NULL when it cannot be read. */
+static struct snapshot *quiet_snapshot(struct target *t)
+{
+	struct snapshot *snap = NULL;
+	char why[512];
+
+	if (!t->pid || !t->bin || !t->prof ||
+	    snapshot__take(t->bin, t->prof, t->pid, NULL, &snap, why, sizeof(why))) {
+		if (verbose && t->pid)
+			fprintf(stderr, "goroutine: process %d: no snapshot: %s\n", (int)t->pid,
+				why);
+		return NULL;
+	}
+	return snap;
+}
+
+/*
+ * Each live goroutine's start function and creation site, for the leak
+ * candidates: from a snapshot of the (first) target taken now, at the report.
+ */
+static int report_sites(void *ctx, const struct seed_site **sites, size_t *n)
+{
+	struct session *s = ctx;
+	/*
+	 * A recording holds events only: what a live report adds from the
+	 * process (origins, goroutines from before) its --report could not.
+	 */
+	struct snapshot *snap =
+		s->ntargets && !s->env.record ? quiet_snapshot(s->targets[0]) : NULL;
+
+	free(s->site_v);
+	s->site_v = NULL;
+	s->nsites = 0;
+	if (snap && seed__sites(s->targets[0]->bin, snap, &s->site_v, &s->nsites))
+		s->nsites = 0;
+	snapshot__delete(snap);
+	*sites = s->site_v;
+	*n = s->nsites;
+	return 0;
+}
+
+/*
+ * The goroutines that existed before tracing, from a snapshot of each
+ * target process taken just before attach, into the kernel's records
+ * (--summary) or the analysis; what a switch during tracing changes, its
+ * events change. A command has no goroutines yet; a binary's processes are
+ * not enumerated (-p PID is what gets seeded); a --record session is not
+ * seeded, so that its --report gives what the live outputs gave.
+ */
+static int seed(struct session *s)
+{
+	for (size_t i = 0; i < s->ntargets; i++) {
+		struct target *t = s->targets[i];
+		struct goroutine_gentry *e = NULL;
+		struct snapshot *snap;
+		size_t n = 0, placed = 0;
+		int err;
+
+		if (t->kind != TARGET_PID || s->env.record)
+			continue;
+		snap = quiet_snapshot(t);
+		if (!snap) {
+			fprintf(stderr,
+				"goroutine: process %d: its goroutines could not be read before "
+				"tracing: only those that switch state are seen\n",
+				(int)t->pid);
+			continue;
+		}
+		err = seed__entries(snap, &e, &n);
+		if (!err && s->kernel_summary)
+			err = loader__seed(s->loader, e, n, &placed);
+		else if (!err)
+			err = stream__seed(s->stream, e, n);
+		if (!err && !s->kernel_summary)
+			placed = n;
+		if (!err && verbose)
+			fprintf(stderr,
+				"goroutine: process %d: %zu goroutines existed before tracing "
+				"(%zu followed; read in %.1f ms)\n",
+				(int)t->pid, n, placed, snap->read_ms);
+		free(e);
+		snapshot__delete(snap);
+		if (err) {
+			fprintf(stderr, "goroutine: seeding: %s\n", strerror(-err));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * The outputs the options ask for, as consumers of the one event stream,
  * every file opened now so a bad path fails before anything is traced.
@@ -609,6 +703,8 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 		s->kernel = (struct stream_kernel){kernel_summary, kernel_live, s};
 		so.kernel = &s->kernel;
 	}
+	s->sites = (struct stream_sites){report_sites, s};
+	so.sites = &s->sites;
 	so.state = env->state ? names__state_value(names, env->state) : -1;
 	if (env->state && so.state < 0) {
 		fprintf(stderr, "goroutine: unknown state %s\n", env->state);
@@ -794,6 +890,7 @@ static int cleanup(struct session *s, int rc)
 
 	stream__delete(s->stream);
 	loader__delete(s->loader);
+	free(s->site_v);
 	for (i = 0; i < s->ntargets; i++) {
 		int st = target__finish(s->targets[i], exiting ? exit_signal : 0);
 
@@ -1054,6 +1151,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	/* load: a command started but held before exec; the BPF program for all targets */
 	if (load(&s))
+		goto cleanup;
+	/* seed: the goroutines that existed before tracing, from a snapshot of each process */
+	if (seed(&s))
 		goto cleanup;
 	/* attach: every probe of every target; then the command may run */
 	if (attach(&s))

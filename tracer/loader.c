@@ -16,6 +16,7 @@
 #include "array.h"
 /* The skeleton's read-only data holds a struct goroutine_config. */
 #include "goroutine.h"
+#include "goroutine_account.h"
 #include "goroutine.skel.h"
 #include "loader.h"
 #include "summary.h"
@@ -247,6 +248,30 @@ int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey 
 	*keys = kk;
 	*vals = vv;
 	*n = k;
+	return 0;
+}
+
+int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, size_t *placed)
+{
+	size_t len = (size_t)GOROUTINE_GSLOTS * sizeof(struct goroutine_gentry), i;
+	struct goroutine_gentry *slots;
+
+	*placed = 0;
+	/* Before attach: no probe writes the array yet, so plain stores are enough. */
+	slots = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     bpf_map__fd(l->skel->maps.gstate), 0);
+	if (slots == MAP_FAILED)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		uint32_t k = goroutine_gslot_index(e[i].key.gp);
+
+		/* The kernel's own rule: either of the pair; none free, the goroutine is not seeded. */
+		if (slots[k].key.gp && slots[k + 1].key.gp)
+			continue;
+		slots[slots[k].key.gp ? k + 1 : k] = e[i];
+		(*placed)++;
+	}
+	munmap(slots, len);
 	return 0;
 }
 

@@ -63,6 +63,13 @@ int loader__summary(const struct loader *l, uint32_t id, struct goroutine_summar
  * malloc'd arrays; with check_pids, those of processes that have ended
  * without their goroutines exiting are left out. 0 or -errno.
  */
+/*
+ * Seed the per-goroutine records with goroutines that existed before
+ * tracing (from a snapshot), before attach, in the slots the kernel looks in;
+ * *placed says how many found a free slot. 0 or -errno.
+ */
+int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, size_t *placed);
+
 int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey **keys,
 		 struct goroutine_gval **vals, size_t *n);
 /* The casgstatus program's id, for -v. */

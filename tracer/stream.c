@@ -269,6 +269,11 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 	return 0;
 }
 
+int stream__seed(struct stream *s, const struct goroutine_gentry *e, size_t n)
+{
+	return s->an ? analysis__seed(s->an, e, n) : 0;
+}
+
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
 	if (s->printer && e->ts_ns >= s->next_expire) {
@@ -338,6 +343,8 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	}
 	in.keys = keys;
 	in.vals = vals;
+	if (s->o.sites && s->o.sites->get(s->o.sites->ctx, &in.sites, &in.nsites))
+		in.nsites = 0;
 	if (json_out)
 		*json_out = summary__json(&in);
 	else if (s->o.json)

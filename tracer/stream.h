@@ -33,6 +33,14 @@ struct stream_kernel {
 	void *ctx;
 };
 
+struct seed_site;
+
+/* Where the goroutines come from, asked at each report (a snapshot's; seed.h). */
+struct stream_sites {
+	int (*get)(void *ctx, const struct seed_site **sites, size_t *n);
+	void *ctx;
+};
+
 struct stream_opts {
 	FILE *out; /* events and the summary */
 	bool json;
@@ -45,6 +53,7 @@ struct stream_opts {
 	const char *trace_json;		    /* NULL: no trace-event file */
 	const char *record;		    /* NULL: no record file */
 	const struct stream_kernel *kernel; /* NULL: the summary comes from the events */
+	const struct stream_sites *sites;   /* NULL: leak candidates grouped by parent */
 	/* The session: */
 	const char *version; /* the tool's, for the record */
 	const char *shown;   /* what is traced, for the page */
@@ -82,6 +91,11 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
  * the wall clock, so that a --report prints them where tracing did.
  */
 int stream__event(struct stream *s, const struct goroutine_event *e);
+/*
+ * Goroutines that existed before tracing, for the analysis (a no-op when
+ * the stream has none): 0 or -ENOMEM.
+ */
+int stream__seed(struct stream *s, const struct goroutine_gentry *e, size_t n);
 /* Between batches: write out what is buffered (the record, about every 2 s). */
 void stream__tick(struct stream *s);
 /* An interval summary (-i), to the output. */

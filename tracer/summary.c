@@ -15,6 +15,7 @@
 #include "goroutine_account.h"
 #include "jsonw.h"
 #include "names.h"
+#include "seed.h"
 #include "summary.h"
 
 #define LEAK_GOIDS_TEXT 8
@@ -161,6 +162,32 @@ static int by_busy(const void *a, const void *b)
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
 }
 
+/* The goroutine's origin, when the report has one for it. */
+static const struct seed_site *site_of(const struct summary_input *in, size_t k)
+{
+	if (!in->nsites || in->vals[k].flags & GOROUTINE_G_GOID_PENDING)
+		return NULL;
+	return seed__find(in->sites, in->nsites, in->keys[k].tgid, in->vals[k].goid);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return a == b ? 0 : !a ? -1 : !b ? 1 : strcmp(a, b);
+}
+
+/* Origins compared by start function, creating function, file and line; none sorts first. */
+static int cmp_site(const struct seed_site *x, const struct seed_site *y)
+{
+	int c;
+
+	if (!x || !y)
+		return x == y ? 0 : !x ? -1 : 1;
+	if ((c = cmp_str(x->start, y->start)) || (c = cmp_str(x->creator, y->creator)) ||
+	    (c = cmp_str(x->file, y->file)))
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
 static int by_group(const void *a, const void *b)
 {
 	const struct goroutine_gkey *kx = &sort_in->keys[*(const size_t *)a];
@@ -173,10 +200,21 @@ static int by_group(const void *a, const void *b)
 		return kx->tgid < ky->tgid ? -1 : 1;
 	if (x->waitreason != y->waitreason)
 		return x->waitreason < y->waitreason ? -1 : 1;
+	{
+		const struct seed_site *sx = site_of(sort_in, *(const size_t *)a);
+		const struct seed_site *sy = site_of(sort_in, *(const size_t *)b);
+		int c = cmp_site(sx, sy);
+
+		if (c)
+			return c;
+		if (sx && sy)
+			goto oldest;
+	}
 	if (px != py)
 		return px ? -1 : 1;
 	if (px && x->parent_goid != y->parent_goid)
 		return x->parent_goid < y->parent_goid ? -1 : 1;
+oldest:
 	if (x->since_ns != y->since_ns)
 		return x->since_ns < y->since_ns ? -1 : 1;
 	return x->goid < y->goid ? -1 : x->goid > y->goid;
@@ -186,7 +224,11 @@ static bool same_group(const struct report *r, size_t a, size_t b)
 {
 	const struct goroutine_gval *x = &r->in->vals[a], *y = &r->in->vals[b];
 	bool px = x->flags & GOROUTINE_G_HAS_PARENT, py = y->flags & GOROUTINE_G_HAS_PARENT;
+	const struct seed_site *sx = site_of(r->in, a), *sy = site_of(r->in, b);
 
+	if (sx || sy)
+		return r->in->keys[a].tgid == r->in->keys[b].tgid &&
+		       x->waitreason == y->waitreason && !cmp_site(sx, sy);
 	return r->in->keys[a].tgid == r->in->keys[b].tgid && x->waitreason == y->waitreason &&
 	       px == py && (!px || x->parent_goid == y->parent_goid);
 }
@@ -335,6 +377,20 @@ static void print_goroutines(FILE *f, const struct report *r)
 	}
 }
 
+/* Whether leaks [i, j) hold a goroutine seeded from the attach's snapshot (a lower bound). */
+static bool group_seeded(const struct report *r, size_t i, size_t j)
+{
+	for (size_t k = i; k < j; k++)
+		if (r->in->vals[r->leaks[k]].flags & GOROUTINE_G_SEEDED)
+			return true;
+	return false;
+}
+
+static bool seeded_any(const struct report *r)
+{
+	return group_seeded(r, 0, r->nleaks);
+}
+
 static void print_leaks(FILE *f, const struct report *r)
 {
 	const struct summary_input *in = r->in;
@@ -355,11 +411,14 @@ static void print_leaks(FILE *f, const struct report *r)
 			;
 		if (v->flags & GOROUTINE_G_HAS_PARENT)
 			snprintf(parent, sizeof(parent), "%" PRIu64, (uint64_t)v->parent_goid);
-		fprintf(f, "%7u %-28s %10s %8zu %9s  ", in->keys[r->leaks[i]].tgid,
+		const struct seed_site *site = site_of(in, r->leaks[i]);
+
+		fprintf(f, "%7u %-28s %10s %8zu %s%8s  ", in->keys[r->leaks[i]].tgid,
 			v->flags & GOROUTINE_G_HAS_REASON ?
 				reason(in->names, v->waitreason, a, sizeof(a)) :
 				"?",
-			parent, j - i, dur(in->now_ns - v->since_ns, b, sizeof(b)));
+			parent, j - i, group_seeded(r, i, j) ? ">" : " ",
+			dur(in->now_ns - v->since_ns, b, sizeof(b)));
 		for (k = i; k < j && k < i + LEAK_GOIDS_TEXT; k++) {
 			const struct goroutine_gval *g = &in->vals[r->leaks[k]];
 
@@ -369,8 +428,16 @@ static void print_leaks(FILE *f, const struct report *r)
 				fprintf(f, "%s%" PRIu64, k > i ? " " : "", (uint64_t)g->goid);
 		}
 		fprintf(f, "%s\n", j - i > LEAK_GOIDS_TEXT ? " ..." : "");
+		if (site && (site->start || site->creator))
+			fprintf(f, "%7s %s, created by %s at %s:%u\n", "",
+				site->start ? site->start : "?",
+				site->creator ? site->creator : "?", site->file ? site->file : "?",
+				site->line);
 		i = j;
 	}
+	if (seeded_any(r))
+		fprintf(f, "(>: goroutines that existed before tracing; waiting at least that "
+			   "long)\n");
 }
 
 void summary__print(FILE *f, const struct summary_input *in)
@@ -556,6 +623,20 @@ static cJSON *leaks_json(const struct report *r)
 		add_goid(g, "parent", v, true);
 		cJSON_AddNumberToObject(g, "count", j - i);
 		cJSON_AddNumberToObject(g, "oldest_s", (in->now_ns - v->since_ns) / 1e9);
+		cJSON_AddBoolToObject(g, "oldest_is_lower_bound", group_seeded(r, i, j));
+		{
+			const struct seed_site *site = site_of(in, r->leaks[i]);
+
+			if (site && site->start)
+				cJSON_AddStringToObject(g, "start_func", site->start);
+			if (site && site->creator) {
+				cJSON *c = cJSON_AddObjectToObject(g, "created_by");
+
+				cJSON_AddStringToObject(c, "func", site->creator);
+				cJSON_AddStringToObject(c, "file", site->file ? site->file : "?");
+				cJSON_AddNumberToObject(c, "line", site->line);
+			}
+		}
 		ids = cJSON_AddArrayToObject(g, "goids");
 		for (k = i; ids && k < j && k < i + LEAK_GOIDS_JSON; k++) {
 			const struct goroutine_gval *x = &in->vals[r->leaks[k]];

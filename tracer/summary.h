@@ -20,6 +20,7 @@
 
 struct cJSON;
 struct names;
+struct seed_site;
 
 struct summary_input {
 	const struct goroutine_summary *sum;
@@ -35,6 +36,9 @@ struct summary_input {
 	double leak_after_s;	   /* WAITING longer than this is a leak candidate */
 	size_t top;		   /* goroutines in the table's per-goroutine list */
 	const struct names *names; /* state and wait-reason names; NULL: built-in */
+	/* Each goroutine's start function and creation site (seed.h), sorted; may be empty. */
+	const struct seed_site *sites;
+	size_t nsites;
 };
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# goroutine-snapshot-leaks: the tracer sees what was there before it. The
+# parked fixture parks 1481 goroutines for good before we attach; none of
+# them switches state while traced, so without the snapshot at attach the
+# tracer finds no leak at all. With it, --summary --leak-after 1 -p PID finds
+# each kind as leak candidates grouped by (wait reason, start function,
+# creation site): 1100 main.leakRecv in chan receive, 200 main.leakLock, 100
+# main.leakSleep, 50 main.leakSelect, 30 main.leakCond, 1 main.leakIO, each
+# created by main.spawnLeaks, each marked as a lower bound; in the kernel's
+# aggregate (--summary) and in the user-space analysis (--html) alike.
+source "$(dirname "$0")/../lib.sh"
+require_bpf
+
+# want: "function reason count" per leak kind (the wait reason's first word suffices).
+want='main.leakRecv chan 1100
+main.leakLock sync.Mutex.Lock|semacquire 200
+main.leakSleep sleep 100
+main.leakSelect select 50
+main.leakCond sync.Cond.Wait 30
+main.leakIO IO 1'
+
+check() { # LABEL JSON
+	local label=$1 j=$2 fn reason count got
+	while read -r fn reason count; do
+		got=$(jq -r --arg f "$fn" --arg r "$reason" '[.leaks.groups[] |
+			select(.start_func == $f and (.reason | test("^(" + $r + ")")) and
+			.created_by.func == "main.spawnLeaks" and .oldest_is_lower_bound)] |
+			map(.count) | add // 0' "$j")
+		[ "$got" = "$count" ] || fail "$label: $fn: $got leak candidates ($reason), want $count: $(jq -c '.leaks.groups | map({start_func, reason, count})' "$j" | head -c 600)"
+	done <<<"$want"
+}
+
+for fx in go1.24/parked-stripped go1.19/parked-dwarf go1.27/parked-pie; do
+	bin="$CACHE/fixtures/$fx"
+	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
+	"$bin" -dump "$WORK/dump.txt" >"$WORK/ready" &
+	pid=$!
+	for _ in $(seq 200); do grep -q ready "$WORK/ready" && break; sleep 0.05; done
+	grep -q ready "$WORK/ready" || fail "$fx: the fixture did not get ready"
+	"$BUILD/goroutine" --summary --json --leak-after 1 -d 2 -p "$pid" -o "$WORK/sum.json" \
+		2>"$WORK/err" || fail "$fx: $(tail -n 2 "$WORK/err")"
+	check "$fx --summary" "$WORK/sum.json"
+	"$BUILD/goroutine" --html "$WORK/r.html" --json --leak-after 1 -d 2 -p "$pid" \
+		-o "$WORK/an.json" 2>"$WORK/err" || fail "$fx --html: $(tail -n 2 "$WORK/err")"
+	check "$fx --html" "$WORK/an.json"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	echo "  $fx: $(jq '.leaks.count' "$WORK/sum.json") leak candidates, every kind by its creation site"
+done
+pass "goroutines parked before attach are leak candidates, grouped by start function and creation site"

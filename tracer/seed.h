@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * seed: what a snapshot of a traced process gives the tracer. At attach,
+ * the records of the goroutines that already existed (so that live counts,
+ * time in state and above all leak candidates include goroutines that never
+ * switch state while traced); at the report, each live goroutine's start
+ * function and creation site (so leak candidates are grouped by where they
+ * come from, as debug=1 groups stacks).
+ */
+#ifndef GOTRACER_SEED_H
+#define GOTRACER_SEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "goroutine.h"
+
+struct gobin;
+struct snapshot;
+
+/* One goroutine's origin; strings point into the binary's buffer. */
+struct seed_site {
+	uint32_t tgid;
+	uint64_t goid;
+	const char *start;   /* the goroutine's function (g.startpc), or NULL */
+	const char *creator; /* the function of its go statement (g.gopc), or NULL */
+	const char *file;    /* and the statement's place */
+	uint32_t line;
+};
+
+/*
+ * The per-goroutine records of every goroutine of s read consistently (not
+ * dead, not changed under the reads), flagged GOROUTINE_G_SEEDED; malloc'd
+ * into *out. 0 or -ENOMEM.
+ */
+int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, size_t *n);
+
+/* The origin of every goroutine of s, sorted by (tgid, goid), malloc'd: 0 or -ENOMEM. */
+int seed__sites(struct gobin *b, const struct snapshot *s, struct seed_site **out, size_t *n);
+
+/* The site of (tgid, goid) in sites (sorted), or NULL. */
+const struct seed_site *seed__find(const struct seed_site *sites, size_t n, uint32_t tgid,
+				   uint64_t goid);
+
+#endif /* GOTRACER_SEED_H */
