@@ -33,6 +33,7 @@ tool=$build/goroutine
 [ -x "$tool" ] || die "$tool missing: build first (scripts/build.sh)"
 fx=$(cache_root)/fixtures/go1.19/parked-dwarf
 [ -x "$fx" ] || die "$fx missing: run scripts/fixtures.sh"
+"$top/scripts/deps.sh" --test # curl, Delve
 need_cmd curl
 [ "$delve" = 0 ] || need_cmd dlv
 work=$(mktemp -d /tmp/bench-dump.XXXXXX)

@@ -11,9 +11,9 @@ build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains; headless chromium opens the --html report; the style test runs
-# clang-format and shellcheck.
+# clang-format and shellcheck; Delve is what bench-dump.sh compares --dump with.
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
-	chromium curl procps clang-format shellcheck)
+	chromium curl procps clang-format shellcheck delve)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

@@ -44,6 +44,7 @@ struct ctx {
 	struct procmem *pm;
 	uint64_t bias, text_lo, text_hi;
 	size_t max_frames;
+	bool no_stacks;
 	/* The stack copy of one goroutine at a time, grown as walks need. */
 	uint8_t *stk;
 	size_t stk_cap;
@@ -371,7 +372,7 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 		if (!ok1[i] || gread__decode(&c->l, g1 + i * gsz, gsz, &g))
 			continue;
 		bases[i] = base_of(c->p, g.status);
-		if (bases[i] != B_SYSCALL && bases[i] != B_PARKED)
+		if (c->no_stacks || (bases[i] != B_SYSCALL && bases[i] != B_PARKED))
 			continue;
 		start_regs(c, &g, bases[i], &pc, &sp, &bp, &sys);
 		if (sane_stack(&g, sp) && g.stack_hi - sp >= 16)
@@ -426,6 +427,10 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 			sg->state = SNAPSHOT_G_RUNNING;
 			continue;
 		}
+		if (c->no_stacks) {
+			sg->state = SNAPSHOT_G_OK;
+			continue;
+		}
 		err = walk(c, sg, i, bases[i], wok[i] ? win + i * (size_t)WINDOW : NULL, sps[i]);
 		if (err)
 			goto out;
@@ -461,7 +466,8 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 				sg->state =
 					bases[i] == B_RUNNING ? SNAPSHOT_G_RUNNING : SNAPSHOT_G_OK;
 			} else {
-				err = walk(c, sg, i, bases[i], NULL, 0);
+				sg->state = SNAPSHOT_G_OK;
+				err = c->no_stacks ? 0 : walk(c, sg, i, bases[i], NULL, 0);
 				if (err)
 					goto out;
 			}
@@ -539,6 +545,7 @@ int snapshot__take(struct gobin *b, const struct profile *p, pid_t pid,
 		snprintf(why, whylen, "pclntab: %s", errors__str(err));
 		return err;
 	}
+	c.no_stacks = o && o->no_stacks;
 	c.max_frames = o && o->max_frames && o->max_frames <= SNAPSHOT_MAX_FRAMES ?
 			       o->max_frames :
 			       SNAPSHOT_MAX_FRAMES;

@@ -61,6 +61,7 @@ struct snapshot {
 
 struct snapshot_opts {
 	size_t max_frames; /* 0: SNAPSHOT_MAX_FRAMES */
+	bool no_stacks;	   /* the g's only (seeding, origins): no stack is read */
 };
 
 /*

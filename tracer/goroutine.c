@@ -580,11 +580,12 @@ static FILE *open_out(const char *path)
 /* A snapshot of one target's process, quietly: NULL when it cannot be read. */
 static struct snapshot *quiet_snapshot(struct target *t)
 {
+	struct snapshot_opts o = {.no_stacks = true};
 	struct snapshot *snap = NULL;
-	char why[512];
+	char why[512] = "";
 
 	if (!t->pid || !t->bin || !t->prof ||
-	    snapshot__take(t->bin, t->prof, t->pid, NULL, &snap, why, sizeof(why))) {
+	    snapshot__take(t->bin, t->prof, t->pid, &o, &snap, why, sizeof(why))) {
 		if (verbose && t->pid)
 			fprintf(stderr, "goroutine: process %d: no snapshot: %s\n", (int)t->pid,
 				why);
@@ -652,6 +653,11 @@ static int seed(struct session *s)
 			err = stream__seed(s->stream, e, n);
 		if (!err && !s->kernel_summary)
 			placed = n;
+		if (!err && placed < n)
+			fprintf(stderr,
+				"goroutine: process %d: %zu of its %zu goroutines did not fit the "
+				"kernel's table and are followed only once they switch state\n",
+				(int)t->pid, n - placed, n);
 		if (!err && verbose)
 			fprintf(stderr,
 				"goroutine: process %d: %zu goroutines existed before tracing "
