@@ -342,7 +342,8 @@ static void print_goroutines(FILE *f, const struct report *r)
 {
 	const struct summary_input *in = r->in;
 	size_t k, shown = in->n < in->top ? in->n : in->top;
-	char a[16], b[24], c[24], d[24], e[24], g[24], h[24], w[48];
+	char a[16], b[24], c[24], d[24], e[24], g[24], h[24], w[160];
+	const struct seed_site *site;
 
 	if (!in->n)
 		return;
@@ -353,7 +354,8 @@ static void print_goroutines(FILE *f, const struct report *r)
 		"STATE", "FOR", "AGE", names__state(NULL, GOROUTINE_RUNNING, a, sizeof(a)),
 		names__state(NULL, GOROUTINE_RUNNABLE, b, sizeof(b)),
 		names__state(NULL, GOROUTINE_SYSCALL, c, sizeof(c)),
-		names__state(NULL, GOROUTINE_WAITING, d, sizeof(d)), "REASON");
+		names__state(NULL, GOROUTINE_WAITING, d, sizeof(d)),
+		in->nsites ? "REASON / FUNCTION" : "REASON");
 	for (k = 0; k < shown; k++) {
 		const struct goroutine_gval *v = &in->vals[r->busy[k]];
 		char parent[24] = "-", goid[24] = "?";
@@ -366,8 +368,13 @@ static void print_goroutines(FILE *f, const struct report *r)
 		if (v->state == GOROUTINE_WAITING && (v->flags & GOROUTINE_G_HAS_REASON))
 			snprintf(w, sizeof(w), "%s",
 				 reason(in->names, v->waitreason, b, sizeof(b)));
-		fprintf(f, "%10s %10s %7u %-9s %9s %9s %9s %9s %9s %9s  %s\n", goid, parent,
+		site = site_of(in, r->busy[k]);
+		if (site && site->start)
+			snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s%s", w[0] ? " / " : "",
+				 site->start);
+		fprintf(f, "%10s %10s %7u %-9s %s%8s %9s %9s %9s %9s %9s  %s\n", goid, parent,
 			in->keys[r->busy[k]].tgid, state(in->names, v->state, a, sizeof(a)),
+			v->flags & GOROUTINE_G_SEEDED ? ">" : " ",
 			dur(in->now_ns - v->since_ns, b, sizeof(b)),
 			v->created_ns ? dur(in->now_ns - v->created_ns, c, sizeof(c)) : "-",
 			dur(g_ns(v, GOROUTINE_G_RUNNING, in->now_ns), d, sizeof(d)),
@@ -557,6 +564,21 @@ static void add_goid(cJSON *o, const char *key, const struct goroutine_gval *v, 
 		cJSON_AddNumberToObject(o, key, parent ? v->parent_goid : v->goid);
 }
 
+/* A goroutine's origin as "start_func" and "created_by": {func, file, line}. */
+static void add_site(cJSON *o, const struct seed_site *site)
+{
+	cJSON *c;
+
+	if (site && site->start)
+		cJSON_AddStringToObject(o, "start_func", site->start);
+	if (site && site->creator) {
+		c = cJSON_AddObjectToObject(o, "created_by");
+		cJSON_AddStringToObject(c, "func", site->creator);
+		cJSON_AddStringToObject(c, "file", site->file ? site->file : "?");
+		cJSON_AddNumberToObject(c, "line", site->line);
+	}
+}
+
 static cJSON *goroutines_json(const struct report *r)
 {
 	const struct summary_input *in = r->in;
@@ -583,6 +605,8 @@ static cJSON *goroutines_json(const struct report *r)
 		else
 			cJSON_AddNullToObject(o, "age_s");
 		cJSON_AddNumberToObject(o, "in_state_s", (in->now_ns - v->since_ns) / 1e9);
+		cJSON_AddBoolToObject(o, "in_state_is_lower_bound", v->flags & GOROUTINE_G_SEEDED);
+		add_site(o, site_of(in, r->busy[k]));
 		/* The per-goroutine slots, under the built-in names (the page reads these keys). */
 		t = cJSON_AddObjectToObject(o, "time_ms");
 		cJSON_AddNumberToObject(t, names__state(NULL, GOROUTINE_RUNNABLE, a, sizeof(a)),
@@ -624,19 +648,7 @@ static cJSON *leaks_json(const struct report *r)
 		cJSON_AddNumberToObject(g, "count", j - i);
 		cJSON_AddNumberToObject(g, "oldest_s", (in->now_ns - v->since_ns) / 1e9);
 		cJSON_AddBoolToObject(g, "oldest_is_lower_bound", group_seeded(r, i, j));
-		{
-			const struct seed_site *site = site_of(in, r->leaks[i]);
-
-			if (site && site->start)
-				cJSON_AddStringToObject(g, "start_func", site->start);
-			if (site && site->creator) {
-				cJSON *c = cJSON_AddObjectToObject(g, "created_by");
-
-				cJSON_AddStringToObject(c, "func", site->creator);
-				cJSON_AddStringToObject(c, "file", site->file ? site->file : "?");
-				cJSON_AddNumberToObject(c, "line", site->line);
-			}
-		}
+		add_site(g, site_of(in, r->leaks[i]));
 		ids = cJSON_AddArrayToObject(g, "goids");
 		for (k = i; ids && k < j && k < i + LEAK_GOIDS_JSON; k++) {
 			const struct goroutine_gval *x = &in->vals[r->leaks[k]];
