@@ -15,11 +15,15 @@
 #        SOAK_SECONDS=600 bash tests/e2e/goroutine-load.sh   (or: scripts/soak.sh 600)
 source "$(dirname "$0")/../lib.sh"
 require_bpf
-CHURN="$CACHE/fixtures/go1.26/churn-pie"
+FIXTURE="$CACHE/fixtures/go1.26/churn-pie"
 COPIES=8
 # churn's defaults: 20 waves of 1000 workers, 250 nested, a combiner and a pipe writer.
 CHURN_GOROUTINES=$((20 * (1000 + 250 + 2)))
-[ -x "$CHURN" ] || fail "MISSING fixture: $CHURN (run scripts/build-fixtures.sh)"
+[ -x "$FIXTURE" ] || fail "MISSING fixture: $FIXTURE (run scripts/build-fixtures.sh)"
+# A copy of our own: --binary follows one file (the uprobes are on its inode), and other
+# tests running at the same time start the cached fixture too.
+CHURN="$WORK/churn"
+cp "$FIXTURE" "$CHURN"
 
 # --- 1. eight copies at once ----------------------------------------------------------
 rc=0
