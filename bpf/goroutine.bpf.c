@@ -27,6 +27,8 @@ const volatile struct goroutine_config target_config = {
 	.goid_offset = GOROUTINE_DEFAULT_GOID_OFFSET,
 	.waitreason_offset = -1,
 	.parent_goid_offset = -1,
+	.gopc_offset = -1,
+	.startpc_offset = -1,
 	.abi = GOROUTINE_DEFAULT_ABI,
 	.stack_args_offset = 8,
 };
@@ -180,6 +182,24 @@ static __always_inline int read_parent(const struct goroutine_config *cfg, __u64
 	return -1;
 }
 
+/*
+ * A new goroutine's g.gopc and g.startpc (newproc1 sets both before making
+ * it runnable), less the load bias: 0 when both were read.
+ */
+static __always_inline int read_site(const struct goroutine_config *cfg, __u64 gp, __u64 bias,
+				     __u64 *gopc, __u64 *startpc)
+{
+	*gopc = 0;
+	*startpc = 0;
+	if (cfg->gopc_offset < 0 || cfg->startpc_offset < 0 ||
+	    bpf_probe_read_user(gopc, sizeof(*gopc), (void *)(gp + cfg->gopc_offset)) ||
+	    bpf_probe_read_user(startpc, sizeof(*startpc), (void *)(gp + cfg->startpc_offset)))
+		return -1;
+	*gopc -= bias;
+	*startpc -= bias;
+	return 0;
+}
+
 /* g.waitreason: 0 when it cannot be read (flag not set), else with GOROUTINE_G_HAS_REASON. */
 static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, __u64 gp,
 					    __u8 *flags, __u8 flag)
@@ -327,9 +347,12 @@ static __always_inline int cached_goid(const struct goroutine_config *cfg, __u64
 	return err;
 }
 
-/* Streaming: one event into the ring buffer. */
+/*
+ * Streaming: one event into the ring buffer. bias: the load bias, known at
+ * the casgstatus probe (the only one that sees creations).
+ */
 static __always_inline int emit(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				__u32 oldval, __u32 newval)
+				__u32 oldval, __u32 newval, __u64 bias)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
@@ -350,8 +373,14 @@ static __always_inline int emit(const struct goroutine_config *cfg, __u32 target
 	e->waitreason = goroutine_base_state(newval) == GOROUTINE_WAITING ?
 				read_waitreason(cfg, gp, &e->flags, GOROUTINE_EV_WAITREASON) :
 				0;
-	if (goroutine_is_creation(oldval, newval) && !read_parent(cfg, gp, tid, &e->parent_goid))
-		e->flags |= GOROUTINE_EV_PARENT;
+	e->gopc = 0;
+	e->startpc = 0;
+	if (goroutine_is_creation(oldval, newval)) {
+		if (!read_parent(cfg, gp, tid, &e->parent_goid))
+			e->flags |= GOROUTINE_EV_PARENT;
+		if (!read_site(cfg, gp, bias, &e->gopc, &e->startpc))
+			e->flags |= GOROUTINE_EV_SITE;
+	}
 	e->pid = tid;
 	e->tgid = tgid;
 	e->old_state = oldval;
@@ -371,11 +400,11 @@ static __always_inline int emit(const struct goroutine_config *cfg, __u32 target
 
 /* One switch: aggregated in the kernel (--summary) or streamed. */
 static __always_inline int on_switch(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				     __u32 oldval, __u32 newval)
+				     __u32 oldval, __u32 newval, __u64 bias)
 {
 	if (summary_mode)
 		return aggregate(cfg, target, gp, oldval, newval);
-	return emit(cfg, target, gp, oldval, newval);
+	return emit(cfg, target, gp, oldval, newval, bias);
 }
 
 /* A RUNNING <-> SYSCALL casgstatus call from the functions probed for it. */
@@ -428,7 +457,7 @@ int BPF_KPROBE(casgstatus)
 		return 0;
 	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
 		return 0;
-	return on_switch(cfg, target, gp, oldval, newval);
+	return on_switch(cfg, target, gp, oldval, newval, GO_IP(ctx) - cfg->casgstatus_probe_addr);
 }
 
 /*
@@ -445,7 +474,8 @@ static __always_inline int syscall_switch(struct pt_regs *ctx, __u32 oldval, __u
 	cfg = target_of(ctx, &target);
 	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER)
 		return 0;
-	return on_switch(cfg, target, GO_G(ctx), oldval, newval);
+	/* Never a creation: no site, no bias needed. */
+	return on_switch(cfg, target, GO_G(ctx), oldval, newval, 0);
 }
 
 SEC("uprobe")

@@ -62,6 +62,14 @@ struct goroutine_event {
 	__u8 waitreason; /* g.waitreason, valid with GOROUTINE_EV_WAITREASON */
 	__u8 flags;	 /* GOROUTINE_EV_* */
 	__u32 target;	 /* the tracer's target (binary and plan) the probe belongs to */
+	/*
+	 * With GOROUTINE_EV_SITE, at a creation: g.gopc (the return address of
+	 * the go statement's call) and g.startpc (the goroutine's function), as
+	 * link-time addresses (a PIE's load bias taken off), so that user space
+	 * symbolizes them from the binary without knowing the process.
+	 */
+	__u64 gopc;
+	__u64 startpc;
 };
 
 /*
@@ -75,11 +83,11 @@ struct goroutine_event {
 
 struct goroutine_config {
 	/*
-	 * go1.26+ with the syscall probes: the link-time ranges of reentersyscall
-	 * and exitsyscall, and the casgstatus probe point, so that a casgstatus
-	 * call from the two (seen by their own probes already) is told by its
-	 * return address (PIE: the load bias is the probe's run-time address
-	 * minus its link-time one).
+	 * The casgstatus probe point's link-time address: the load bias of a
+	 * PIE is the probe's run-time address minus it. go1.26+ with the
+	 * syscall probes: the link-time ranges of reentersyscall and
+	 * exitsyscall, so that a casgstatus call from the two (seen by their own
+	 * probes already) is told by its return address.
 	 */
 	__u64 casgstatus_probe_addr;
 	__u64 reentersyscall_lo, reentersyscall_hi;
@@ -97,12 +105,15 @@ struct goroutine_config {
 	__u32 stack_args_offset;
 	__u32 syscall_probes;
 	__u32 target_tgid; /* only events of this process (0: all); the attach is pid-filtered too */
+	__s32 gopc_offset;    /* g.gopc; -1: none */
+	__s32 startpc_offset; /* g.startpc; -1: none */
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
 #define GOROUTINE_EV_GOID_UNREADABLE 0x1
 #define GOROUTINE_EV_WAITREASON 0x2
 #define GOROUTINE_EV_PARENT 0x4
+#define GOROUTINE_EV_SITE 0x8
 
 /*
  * --summary: aggregated in the kernel, no per-event record. States are

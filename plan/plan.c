@@ -184,10 +184,12 @@ static void configure(const struct profile *prof, struct plan *pl)
 	c->parent_goid_offset = prof->g_parent_goid.value;
 	c->abi = prof->abi == PROFILE_ABI_STACK ? GOROUTINE_ABI_STACK : GOROUTINE_ABI_REGISTER;
 	c->goid_at_creation = prof->goid_at_creation;
+	c->gopc_offset = prof->g_gopc.value;
+	c->startpc_offset = prof->g_startpc.value;
 	c->stack_args_offset = 8 + cas->sp_delta;
+	c->casgstatus_probe_addr = cas->address;
 	if (re && ex) {
 		c->syscall_probes = 1;
-		c->casgstatus_probe_addr = cas->address;
 		c->reentersyscall_lo = re->entry;
 		c->reentersyscall_hi = re->end;
 		c->exitsyscall_lo = ex->entry;

@@ -11,10 +11,19 @@
 #include "analysis.h"
 #include "goroutine_account.h"
 #include "gtable.h"
+#include "seed.h"
+#include "sites.h"
+
+/* A live goroutine: the record the BPF program keeps, and where it comes from. */
+struct ag {
+	struct goroutine_gval v;
+	const struct site_sym *start, *creator;
+};
 
 struct analysis {
 	struct goroutine_summary sum;
 	struct gtable *live;
+	const struct sites *sites;
 	bool goid_at_creation;
 	analysis_slice_fn fn;
 	void *ctx;
@@ -27,7 +36,7 @@ int analysis__new(bool goid_at_creation, analysis_slice_fn fn, void *ctx, struct
 
 	if (!a)
 		return -ENOMEM;
-	err = gtable__new(sizeof(struct goroutine_gval), &a->live);
+	err = gtable__new(sizeof(struct ag), &a->live);
 	if (err) {
 		free(a);
 		return err;
@@ -39,6 +48,11 @@ int analysis__new(bool goid_at_creation, analysis_slice_fn fn, void *ctx, struct
 	return 0;
 }
 
+void analysis__set_sites(struct analysis *a, const struct sites *sites)
+{
+	a->sites = sites;
+}
+
 void analysis__delete(struct analysis *a)
 {
 	if (!a)
@@ -46,9 +60,10 @@ void analysis__delete(struct analysis *a)
 	gtable__delete(a->live);
 	free(a);
 }
-static void emit(struct analysis *a, const struct goroutine_gkey *k, const struct goroutine_gval *g,
+static void emit(struct analysis *a, const struct goroutine_gkey *k, const struct ag *ag,
 		 uint64_t end, bool exited, bool open)
 {
+	const struct goroutine_gval *g = &ag->v;
 	struct analysis_slice s = {
 		.start_ns = g->since_ns,
 		.end_ns = end > g->since_ns ? end : g->since_ns,
@@ -64,6 +79,8 @@ static void emit(struct analysis *a, const struct goroutine_gkey *k, const struc
 		.goid_known = !(g->flags & GOROUTINE_G_GOID_PENDING),
 		.exited = exited,
 		.open = open,
+		.start = ag->start,
+		.creator = ag->creator,
 	};
 
 	if (a->fn)
@@ -76,7 +93,8 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	uint32_t o = goroutine_base_state(e->old_state), n = goroutine_base_state(e->new_state);
 	bool creation = goroutine_is_creation(o, n);
 	bool goid_ok = !(e->flags & GOROUTINE_EV_GOID_UNREADABLE);
-	struct goroutine_gval *g = gtable__find(a->live, &key);
+	struct ag *ag = gtable__find(a->live, &key);
+	struct goroutine_gval *g = ag ? &ag->v : NULL;
 	void *v;
 
 	/* The event after a creation shows the goid the creation could not. */
@@ -85,21 +103,26 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 		g->flags &= ~GOROUTINE_G_GOID_PENDING;
 	}
 	if (g)
-		emit(a, &key, g, e->ts_ns, goroutine_is_exit(o, n), false);
+		emit(a, &key, ag, e->ts_ns, goroutine_is_exit(o, n), false);
 	goroutine_account(&a->sum, g, o, n, e->ts_ns);
 	if (n == GOROUTINE_DEAD) {
 		if (g)
-			gtable__remove(a->live, g);
+			gtable__remove(a->live, ag);
 		return;
 	}
 	if (!g || creation) {
 		/* Out of memory: stop following new goroutines. */
 		if (!g && gtable__insert(a->live, &key, &v) < 0)
 			return;
-		g = g ? g : v;
-		memset(g, 0, sizeof(*g));
+		ag = ag ? ag : v;
+		g = &ag->v;
+		memset(ag, 0, sizeof(*ag));
 		if (creation)
 			g->created_ns = e->ts_ns;
+		if (creation && a->sites && (e->flags & GOROUTINE_EV_SITE)) {
+			ag->start = sites__get(a->sites, e->target, e->startpc, false);
+			ag->creator = sites__get(a->sites, e->target, e->gopc, true);
+		}
 		if (goroutine_goid_unset(o, n, a->goid_at_creation))
 			g->flags |= GOROUTINE_G_GOID_PENDING;
 		if (e->flags & GOROUTINE_EV_PARENT) {
@@ -122,8 +145,10 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 }
 
-int analysis__seed(struct analysis *a, const struct goroutine_gentry *e, size_t n)
+int analysis__seed(struct analysis *a, const struct goroutine_gentry *e,
+		   const struct site_sym *const (*site)[2], size_t n)
 {
+	struct ag *ag;
 	void *v;
 
 	for (size_t i = 0; i < n; i++) {
@@ -131,7 +156,12 @@ int analysis__seed(struct analysis *a, const struct goroutine_gentry *e, size_t 
 			continue;
 		if (gtable__insert(a->live, &e[i].key, &v) < 0)
 			return -ENOMEM;
-		memcpy(v, &e[i].val, sizeof(e[i].val));
+		ag = v;
+		ag->v = e[i].val;
+		if (site) {
+			ag->start = site[i][0];
+			ag->creator = site[i][1];
+		}
 	}
 	return 0;
 }
@@ -173,7 +203,7 @@ static bool live_one(void *ctx, const struct goroutine_gkey *key, void *val)
 
 	l->keys[l->n] = *key;
 	l->keys[l->n].pad = 0;
-	memcpy(&l->vals[l->n++], val, sizeof(*l->vals));
+	l->vals[l->n++] = ((const struct ag *)val)->v;
 	return false;
 }
 
@@ -199,6 +229,52 @@ int analysis__live(const struct analysis *a, struct goroutine_gkey **keys,
 	gtable__sweep(a->live, live_one, &l);
 	*keys = l.keys;
 	*vals = l.vals;
+	*n = l.n;
+	return 0;
+}
+
+struct site_list {
+	struct seed_site *v;
+	size_t n;
+};
+
+static bool site_one(void *ctx, const struct goroutine_gkey *key, void *val)
+{
+	const struct ag *ag = val;
+	struct site_list *l = ctx;
+
+	if ((ag->v.flags & GOROUTINE_G_GOID_PENDING) || (!ag->start && !ag->creator))
+		return false;
+	l->v[l->n++] = (struct seed_site){
+		.tgid = key->tgid,
+		.goid = ag->v.goid,
+		.start = ag->start ? ag->start->func : NULL,
+		.creator = ag->creator ? ag->creator->func : NULL,
+		.file = ag->creator ? ag->creator->file : NULL,
+		.line = ag->creator ? ag->creator->line : 0,
+	};
+	return false;
+}
+
+int analysis__sites(const struct analysis *a, struct seed_site **out, size_t *n)
+{
+	size_t count = gtable__count(a->live);
+	struct site_list l = {0};
+
+	*out = NULL;
+	*n = 0;
+	if (!count)
+		return 0;
+	l.v = malloc(count * sizeof(*l.v));
+	if (!l.v)
+		return -ENOMEM;
+	gtable__sweep(a->live, site_one, &l);
+	if (!l.n) {
+		free(l.v);
+		return 0;
+	}
+	qsort(l.v, l.n, sizeof(*l.v), seed__cmp);
+	*out = l.v;
 	*n = l.n;
 	return 0;
 }

@@ -16,6 +16,10 @@
 
 #include "goroutine.h"
 
+struct seed_site;
+struct site_sym;
+struct sites;
+
 /* A goroutine in one state from start_ns to end_ns (monotonic ns). */
 struct analysis_slice {
 	uint64_t start_ns, end_ns;
@@ -29,6 +33,8 @@ struct analysis_slice {
 	bool goid_known; /* false: created before its goid was assigned, never seen again */
 	bool exited;	 /* the goroutine ended at end_ns */
 	bool open;	 /* still in this state when tracing stopped */
+	/* Where it comes from (sites.h), when its creation or a snapshot said; else NULL. */
+	const struct site_sym *start, *creator;
 };
 
 typedef void (*analysis_slice_fn)(void *ctx, const struct analysis_slice *s);
@@ -42,11 +48,21 @@ struct analysis;
 int analysis__new(bool goid_at_creation, analysis_slice_fn fn, void *ctx, struct analysis **out);
 void analysis__delete(struct analysis *a);
 
+/*
+ * The table the creation events' sites are looked up in (their pcs resolved
+ * before the event is given); NULL (the default): no sites.
+ */
+void analysis__set_sites(struct analysis *a, const struct sites *sites);
 void analysis__event(struct analysis *a, const struct goroutine_event *e);
 /* Hand every live goroutine's current state to the callback as open, up to now_ns. */
 void analysis__finish(struct analysis *a, uint64_t now_ns);
-/* Goroutines that existed before the first event (a snapshot's): 0 or -ENOMEM. */
-int analysis__seed(struct analysis *a, const struct goroutine_gentry *e, size_t n);
+/*
+ * Goroutines that existed before the first event (a snapshot's), with their
+ * start and creation sites (site[i][0], site[i][1]; site may be NULL): 0 or
+ * -ENOMEM.
+ */
+int analysis__seed(struct analysis *a, const struct goroutine_gentry *e,
+		   const struct site_sym *const (*site)[2], size_t n);
 
 const struct goroutine_summary *analysis__summary(const struct analysis *a);
 /*
@@ -55,5 +71,12 @@ const struct goroutine_summary *analysis__summary(const struct analysis *a);
  */
 int analysis__live(const struct analysis *a, struct goroutine_gkey **keys,
 		   struct goroutine_gval **vals, size_t *n);
+
+/*
+ * The origin of every live goroutine whose goid and site are known, sorted
+ * by (tgid, goid) as seed.h's are, malloc'd (NULL when n is 0); the strings
+ * are the sites table's. 0 or -ENOMEM.
+ */
+int analysis__sites(const struct analysis *a, struct seed_site **out, size_t *n);
 
 #endif /* GOTRACER_ANALYSIS_H */

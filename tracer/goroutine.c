@@ -632,6 +632,7 @@ static int seed(struct session *s)
 	for (size_t i = 0; i < s->ntargets; i++) {
 		struct target *t = s->targets[i];
 		struct goroutine_gentry *e = NULL;
+		uint64_t(*pcs)[2] = NULL;
 		struct snapshot *snap;
 		size_t n = 0, placed = 0;
 		int err;
@@ -646,11 +647,11 @@ static int seed(struct session *s)
 				(int)t->pid);
 			continue;
 		}
-		err = seed__entries(snap, &e, &n);
+		err = seed__entries(snap, &e, s->kernel_summary ? NULL : &pcs, &n);
 		if (!err && s->kernel_summary)
 			err = loader__seed(s->loader, e, n, &placed);
 		else if (!err)
-			err = stream__seed(s->stream, e, n);
+			err = stream__seed(s->stream, t->id, e, (const uint64_t(*)[2])pcs, n);
 		if (!err && !s->kernel_summary)
 			placed = n;
 		if (!err && placed < n)
@@ -664,6 +665,7 @@ static int seed(struct session *s)
 				"(%zu followed; read in %.1f ms)\n",
 				(int)t->pid, n, placed, snap->read_ms);
 		free(e);
+		free(pcs);
 		snapshot__delete(snap);
 		if (err) {
 			fprintf(stderr, "goroutine: seeding: %s\n", strerror(-err));
@@ -998,6 +1000,16 @@ static int replay_events(void *ctx, const struct goroutine_event *ev, size_t n)
 	return err;
 }
 
+static int replay_sites(void *ctx, uint32_t id, const char *json, size_t len)
+{
+	struct replay *r = ctx;
+	int err = replay_open(r);
+
+	if (!err)
+		err = stream__sites(r->s->stream, id, json, len);
+	return err == -ENOMEM || err == -EIO ? err : err ? -ERRORS__CORRUPT : 0;
+}
+
 static int replay_stats(void *ctx, const char *json, size_t len)
 {
 	struct replay *r = ctx;
@@ -1022,6 +1034,7 @@ static int replay(struct session *s)
 		.meta = replay_meta,
 		.target = replay_target,
 		.events = replay_events,
+		.sites = replay_sites,
 		.stats = replay_stats,
 	};
 	struct replay *r = calloc(1, sizeof(*r));

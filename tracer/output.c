@@ -13,6 +13,7 @@
 #include "gtable.h"
 #include "names.h"
 #include "output.h"
+#include "sites.h"
 
 /* Held-back creations, by (tgid, g address); past this many, print rather than guess. */
 #define PENDING_MAX 8192
@@ -59,6 +60,9 @@ static const char *wait_reason(const struct output *o, const struct goroutine_ev
 
 /* Room for the longest line (a JSON event with every field) with margin. */
 #define LINE_MAX_BYTES 512
+/* A creation's site strings are cut at this many bytes; escaped, each is at most 6 times. */
+#define SITE_STR_MAX 4096
+#define SITE_ROOM (3 * 6 * SITE_STR_MAX + 128)
 
 static void out_flush(struct output *o)
 {
@@ -68,10 +72,16 @@ static void out_flush(struct output *o)
 }
 
 /* JSON string body: names come from the binary, so escape what JSON needs. */
-static char *json_str(char *p, const char *s)
+static char *json_str_n(char *p, const char *s, size_t max)
 {
+	const char *end = s + strnlen(s, max);
+
+	/* Cut short: not inside a UTF-8 sequence. */
+	if (*end)
+		while (end > s && ((unsigned char)*end & 0xc0) == 0x80)
+			end--;
 	*p++ = '"';
-	for (; *s; s++) {
+	for (; s < end; s++) {
 		unsigned char c = *s;
 
 		if (c == '"' || c == '\\') {
@@ -85,6 +95,11 @@ static char *json_str(char *p, const char *s)
 	}
 	*p++ = '"';
 	return p;
+}
+
+static char *json_str(char *p, const char *s)
+{
+	return json_str_n(p, s, SIZE_MAX);
 }
 
 #define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
@@ -101,9 +116,22 @@ static char *hex64(char *p, uint64_t v)
 	return p;
 }
 
+/* A creation's origin, when the event has it and the table knows its pcs. */
+static void site_of(const struct output *o, const struct goroutine_event *e,
+		    const struct site_sym **start, const struct site_sym **creator)
+{
+	*start = *creator = NULL;
+	if (!o->o.sites || !(e->flags & GOROUTINE_EV_SITE))
+		return;
+	*start = sites__get(o->o.sites, e->target, e->startpc, false);
+	*creator = sites__get(o->o.sites, e->target, e->gopc, true);
+}
+
 static char *json_line(struct output *o, const struct goroutine_event *e, bool goid_known,
 		       const char *reason, char *p)
 {
+	const struct site_sym *start, *creator;
+
 	char b[12];
 
 	p = PUT(p, "{\"ts_ns\":");
@@ -124,6 +152,20 @@ static char *json_line(struct output *o, const struct goroutine_event *e, bool g
 	p = reason ? json_str(p, reason) : PUT(p, "null");
 	p = PUT(p, ",\"parent_goid\":");
 	p = e->flags & GOROUTINE_EV_PARENT ? format__u64(p, e->parent_goid) : PUT(p, "null");
+	site_of(o, e, &start, &creator);
+	if (start) {
+		p = PUT(p, ",\"start_func\":");
+		p = json_str_n(p, start->func, SITE_STR_MAX);
+	}
+	if (creator) {
+		p = PUT(p, ",\"created_by\":{\"func\":");
+		p = json_str_n(p, creator->func, SITE_STR_MAX);
+		p = PUT(p, ",\"file\":");
+		p = json_str_n(p, creator->file, SITE_STR_MAX);
+		p = PUT(p, ",\"line\":");
+		p = format__u64(p, creator->line);
+		*p++ = '}';
+	}
 	p = PUT(p, ",\"cpu\":");
 	p = format__u64(p, e->cpu);
 	p = PUT(p, ",\"g\":\"0x");
@@ -192,7 +234,8 @@ static void print(struct output *o, const struct goroutine_event *e, bool goid_k
 	if (o->o.state >= 0 && e->new_state != (uint64_t)o->o.state)
 		return;
 	o->printed++;
-	if (o->len + LINE_MAX_BYTES > sizeof(o->buf))
+	if (o->len + LINE_MAX_BYTES + (e->flags & GOROUTINE_EV_SITE ? SITE_ROOM : 0) >
+	    sizeof(o->buf))
 		out_flush(o);
 	p = o->buf + o->len;
 	p = o->o.json ? json_line(o, e, goid_known, reason, p) :

@@ -19,6 +19,7 @@
 #include "goroutine.h"
 
 struct names;
+struct sites;
 
 struct output_opts {
 	FILE *out;
@@ -27,6 +28,11 @@ struct output_opts {
 	int64_t state;		   /* print only switches to this state; -1: all */
 	bool goid_at_creation;	   /* the goid read at _Gdead -> _Grunnable is right */
 	const struct names *names; /* state and wait-reason names; NULL: built-in */
+	/*
+	 * Creation sites by pc (sites.h), looked up when a creation is printed
+	 * (JSON: start_func and created_by); NULL: none.
+	 */
+	const struct sites *sites;
 	/*
 	 * CLOCK_MONOTONIC -> CLOCK_REALTIME for the TIME column; 0: now's. A
 	 * report of a recording prints the wall clock the recording had.

@@ -30,10 +30,15 @@
 _Static_assert(EV_SIZE % 8 == 0, "struct goroutine_event must stay a multiple of 8 bytes");
 /*
  * The event size in the file says which layout it is. If the struct changes, files
- * recorded before still hold 56-byte events: teach walk() to read (or convert) both
- * sizes, then change this.
+ * recorded before still hold the older events: teach walk() to read (or convert) every
+ * size, then change this. 56 bytes: before gopc and startpc (converted, with no site).
  */
-_Static_assert(EV_SIZE == 56, "struct goroutine_event changed: see the comment above");
+_Static_assert(EV_SIZE == 72, "struct goroutine_event changed: see the comment above");
+#define EV_SIZE_V1 56
+_Static_assert(__builtin_offsetof(struct goroutine_event, gopc) == EV_SIZE_V1,
+	       "a 56-byte event is the start of today's");
+/* Old events are converted this many at a time. */
+#define CONVERT_BATCH 1024
 _Static_assert(RECORD_HEADER_SIZE % 8 == 0 && RECORD_CHUNK_HEADER_SIZE % 8 == 0,
 	       "chunks must start 8-byte aligned");
 
@@ -214,8 +219,8 @@ static size_t room(const struct record *r)
 }
 
 /* A whole chunk: header, prefix (0 or 8 bytes), text, padding; big texts bypass the buffer. */
-static int put_chunk(struct record *r, uint32_t type, const char *prefix, size_t plen,
-		     const char *text, size_t len)
+static int put_chunk_flags(struct record *r, uint32_t type, uint32_t flags, const char *prefix,
+			   size_t plen, const char *text, size_t len)
 {
 	static const char zeros[8];
 	char hdr[RECORD_CHUNK_HEADER_SIZE + END_PAYLOAD]; /* the longest prefix: END's */
@@ -226,7 +231,7 @@ static int put_chunk(struct record *r, uint32_t type, const char *prefix, size_t
 		return r->err;
 	close_events(r);
 	put32(hdr, type);
-	put32(hdr + 4, 0);
+	put32(hdr + 4, flags);
 	put64(hdr + 8, plen + len);
 	if (plen)
 		memcpy(hdr + RECORD_CHUNK_HEADER_SIZE, prefix, plen);
@@ -253,6 +258,12 @@ static int put_chunk(struct record *r, uint32_t type, const char *prefix, size_t
 	}
 	r->chunks++;
 	return 0;
+}
+
+static int put_chunk(struct record *r, uint32_t type, const char *prefix, size_t plen,
+		     const char *text, size_t len)
+{
+	return put_chunk_flags(r, type, 0, prefix, plen, text, len);
 }
 
 int record__create(const char *path, const char *meta_json, size_t len, struct record **out)
@@ -299,6 +310,18 @@ int record__add_target(struct record *r, uint32_t id, const char *json, size_t l
 	put32(prefix, id);
 	put32(prefix + 4, 0);
 	return put_chunk(r, RECORD_CHUNK_TARGET, prefix, sizeof(prefix), json, len);
+}
+
+int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len)
+{
+	char prefix[8];
+
+	if (!r || !text_ok(json, len))
+		return -EINVAL;
+	put32(prefix, id);
+	put32(prefix + 4, 0);
+	return put_chunk_flags(r, RECORD_CHUNK_SITES, RECORD_CHUNK_OPTIONAL, prefix, sizeof(prefix),
+			       json, len);
 }
 
 /* Out of line: the fast path stays a compare and a copy. */
@@ -385,12 +408,12 @@ void record__discard(struct record *r)
 static const char *const chunk_names[] = {
 	[RECORD_CHUNK_META] = "META",	  [RECORD_CHUNK_TARGET] = "TARGET",
 	[RECORD_CHUNK_EVENTS] = "EVENTS", [RECORD_CHUNK_STATS] = "STATS",
-	[RECORD_CHUNK_END] = "END",
+	[RECORD_CHUNK_END] = "END",	  [RECORD_CHUNK_SITES] = "SITES",
 };
 
 static const char *chunk_name(uint32_t type)
 {
-	if (type && type <= RECORD_CHUNK_END)
+	if (type && type <= RECORD_CHUNK_SITES)
 		return chunk_names[type];
 	return "unknown";
 }
@@ -425,6 +448,7 @@ static uint64_t max_payload(uint32_t type)
 	case RECORD_CHUNK_STATS:
 		return RECORD_MAX_TEXT;
 	case RECORD_CHUNK_TARGET:
+	case RECORD_CHUNK_SITES:
 		return 8 + (uint64_t)RECORD_MAX_TEXT;
 	case RECORD_CHUNK_EVENTS:
 		return EVENTS_PREFIX + (uint64_t)UINT32_MAX * EV_SIZE;
@@ -446,6 +470,29 @@ static int check_text(struct why *w, uint64_t off, const uint8_t *s, size_t len,
 }
 
 enum walk_state { WANT_META, BODY, WANT_END };
+
+/* 56-byte events of files recorded before gopc and startpc, as today's with no site. */
+static int replay_v1(const uint8_t *p, uint32_t count, const struct record_ops *ops, void *ctx)
+{
+	struct goroutine_event *v = calloc(count < CONVERT_BATCH ? count : CONVERT_BATCH,
+					   sizeof(*v));
+	int err = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t done = 0; !err && done < count;) {
+		uint32_t n = count - done < CONVERT_BATCH ? count - done : CONVERT_BATCH;
+
+		for (uint32_t i = 0; i < n; i++) {
+			memcpy(&v[i], p + (size_t)(done + i) * EV_SIZE_V1, EV_SIZE_V1);
+			v[i].flags &= ~GOROUTINE_EV_SITE;
+		}
+		err = ops->events(ctx, v, n);
+		done += n;
+	}
+	free(v);
+	return err;
+}
 
 /*
  * One walk over the file: with replay false every check runs and nothing is called;
@@ -562,10 +609,10 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 					(unsigned long long)plen);
 			size = get32(pl);
 			count = get32(pl + 4);
-			if (size != EV_SIZE)
+			if (size != EV_SIZE && size != EV_SIZE_V1)
 				return bad(w, -ERRORS__FORMAT, off + RECORD_CHUNK_HEADER_SIZE,
-					   "events of %u bytes, this reader knows %zu", size,
-					   EV_SIZE);
+					   "events of %u bytes, this reader knows %zu and %d",
+					   size, EV_SIZE, EV_SIZE_V1);
 			if ((uint64_t)count * size != plen - EVENTS_PREFIX)
 				return bad(w, -ERRORS__CORRUPT, off + RECORD_CHUNK_HEADER_SIZE + 4,
 					   "%u events of %u bytes in an EVENTS chunk of %llu bytes",
@@ -573,7 +620,25 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 			nev += count;
 			/* Aligned: the chunk is, and so is the 8-byte prefix (record__read checks buf). */
 			ev = (const struct goroutine_event *)(const void *)(pl + EVENTS_PREFIX);
-			if (replay && count && ops->events && (err = ops->events(ctx, ev, count)))
+			if (replay && count && ops->events &&
+			    (err = size == EV_SIZE ? ops->events(ctx, ev, count) :
+						     replay_v1(pl + EVENTS_PREFIX, count, ops, ctx)))
+				return err;
+			break;
+		case RECORD_CHUNK_SITES:
+			if (plen < 8)
+				return bad(w, -ERRORS__CORRUPT, off + 8,
+					   "SITES chunk of %llu bytes, less than its 8-byte id",
+					   (unsigned long long)plen);
+			if (get32(pl + 4))
+				return bad(w, -ERRORS__CORRUPT, off + RECORD_CHUNK_HEADER_SIZE + 4,
+					   "SITES's reserved field is not zero");
+			err = check_text(w, off + RECORD_CHUNK_HEADER_SIZE + 8, pl + 8, plen - 8,
+					 "SITES");
+			if (err)
+				return err;
+			if (replay && ops->sites &&
+			    (err = ops->sites(ctx, get32(pl), (const char *)pl + 8, plen - 8)))
 				return err;
 			break;
 		case RECORD_CHUNK_STATS:

@@ -33,15 +33,24 @@
  *                 A later TARGET with the same id describes that id from then on (a
  *                 process that exec'd).
  *     EVENTS  (3) any number, mixed with TARGETs: u32 event size, u32 count, then count
- *                 events of that size (struct goroutine_event, bpf/goroutine.h, 56
+ *                 events of that size (struct goroutine_event, bpf/goroutine.h, 72
  *                 bytes today). size is checked against the sizes this reader knows
  *                 (-ERRORS__FORMAT otherwise): the struct can grow, its size saying
  *                 which layout it is. L must be 8 + count * size exactly. The events
  *                 start 8 bytes after an aligned chunk header and their size is a
  *                 multiple of 8, so in a mapped file (or any 8-aligned buffer) every
  *                 event is aligned and handed to the reader's callback in place.
+ *                 Sizes read: 72 (today's), 56 (before gopc and startpc: converted
+ *                 into today's layout with no site).
  *                 The writer closes a chunk at 65536 events or when its buffer is
  *                 full, whichever comes first (count 0 is valid, never written).
+ *     SITES   (6) any number, mixed with the events, before the first event whose
+ *                 creation site names one of its pcs: u32 target id, u32 reserved (0),
+ *                 JSON text: an array of {pc: "0x..." (link-time), call: bool (a go
+ *                 statement's return address, else a function's entry), func, file,
+ *                 line}, the symbols the binary gave while tracing (tracer/sites.h),
+ *                 so a report needs no binary. Written with the OPTIONAL flag: a
+ *                 reader without it shows no sites.
  *     STATS   (4) exactly once, after the last EVENTS: JSON text (below)
  *     END     (5) exactly once, right after STATS, the last bytes of the file:
  *                 u64 number of events in the file, u64 number of chunks before END
@@ -87,6 +96,7 @@ enum record_chunk_type {
 	RECORD_CHUNK_EVENTS = 3,
 	RECORD_CHUNK_STATS = 4,
 	RECORD_CHUNK_END = 5,
+	RECORD_CHUNK_SITES = 6,
 };
 
 #define RECORD_CHUNK_OPTIONAL 0x1u
@@ -101,6 +111,8 @@ struct record;
 int record__create(const char *path, const char *meta_json, size_t len, struct record **out);
 /* A TARGET chunk: the events after it may name this target. */
 int record__add_target(struct record *r, uint32_t id, const char *json, size_t len);
+/* A SITES chunk: symbols of pcs the events after it carry (sites.h). */
+int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len);
 /*
  * The hot path: one event copied into the buffer. An error (from write(2) when the
  * buffer was full) is sticky: every later call returns it, and record__finish() too.
@@ -126,6 +138,7 @@ struct record_ops {
 	int (*meta)(void *ctx, const char *json, size_t len);
 	int (*target)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*events)(void *ctx, const struct goroutine_event *ev, size_t n);
+	int (*sites)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*stats)(void *ctx, const char *json, size_t len);
 };
 

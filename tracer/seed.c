@@ -6,19 +6,26 @@
 #include <stdlib.h>
 
 #include "gobin.h"
-#include "gosym.h"
 #include "seed.h"
+#include "sites.h"
 #include "snapshot.h"
 
-int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, size_t *n)
+int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, uint64_t (**pcs)[2],
+		  size_t *n)
 {
 	struct goroutine_gentry *v = calloc(s->n + 1, sizeof(*v));
+	uint64_t(*pc)[2] = pcs ? calloc(s->n + 1, sizeof(*pc)) : NULL;
 	size_t k = 0;
 
 	*out = NULL;
+	if (pcs)
+		*pcs = NULL;
 	*n = 0;
-	if (!v)
+	if (!v || (pcs && !pc)) {
+		free(v);
+		free(pc);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct snapshot_g *sg = &s->gs[i];
 		struct goroutine_gentry *e = &v[k];
@@ -44,14 +51,20 @@ int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, size_
 			e->val.parent_goid = sg->g.parent_goid;
 			e->val.flags |= GOROUTINE_G_HAS_PARENT;
 		}
+		if (pc) {
+			pc[k][0] = sg->g.startpc ? sg->g.startpc - s->bias : 0;
+			pc[k][1] = sg->g.gopc ? sg->g.gopc - s->bias : 0;
+		}
 		k++;
 	}
 	*out = v;
+	if (pcs)
+		*pcs = pc;
 	*n = k;
 	return 0;
 }
 
-static int by_key(const void *a, const void *b)
+int seed__cmp(const void *a, const void *b)
 {
 	const struct seed_site *x = a, *y = b;
 
@@ -71,28 +84,20 @@ int seed__sites(struct gobin *b, const struct snapshot *s, struct seed_site **ou
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct snapshot_g *sg = &s->gs[i];
-		struct gosym_frame fr[16];
-		struct gobin_func f;
-		size_t nf;
+		const char *file;
+		uint32_t line;
 
 		if (sg->state == SNAPSHOT_G_CHANGED)
 			continue;
 		v[k] = (struct seed_site){.tgid = (uint32_t)s->pid, .goid = sg->g.goid};
-		if (sg->g.startpc && !gobin__find_pc(b, sg->g.startpc - s->bias, &f))
-			v[k].start = f.name;
-		if (sg->g.gopc && !gobin__find_pc(b, sg->g.gopc - s->bias, &f)) {
-			uint64_t pc = sg->g.gopc - s->bias;
-
-			v[k].creator =
-				f.name; /* the runtime's "created by": the physical function */
-			if (!gobin__frames(b, pc > f.entry ? pc - 1 : pc, fr, 16, &nf) && nf) {
-				v[k].file = fr[0].file;
-				v[k].line = fr[0].line;
-			}
-		}
+		if (sg->g.startpc)
+			sites__symbolize(b, sg->g.startpc - s->bias, false, &v[k].start, &file, &line);
+		if (sg->g.gopc)
+			sites__symbolize(b, sg->g.gopc - s->bias, true, &v[k].creator, &v[k].file,
+					 &v[k].line);
 		k++;
 	}
-	qsort(v, k, sizeof(*v), by_key);
+	qsort(v, k, sizeof(*v), seed__cmp);
 	*out = v;
 	*n = k;
 	return 0;
@@ -103,5 +108,5 @@ const struct seed_site *seed__find(const struct seed_site *sites, size_t n, uint
 {
 	struct seed_site key = {.tgid = tgid, .goid = goid};
 
-	return n ? bsearch(&key, sites, n, sizeof(*sites), by_key) : NULL;
+	return n ? bsearch(&key, sites, n, sizeof(*sites), seed__cmp) : NULL;
 }

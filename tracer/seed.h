@@ -31,12 +31,17 @@ struct seed_site {
 /*
  * The per-goroutine records of every goroutine of s read consistently (not
  * dead, not changed under the reads), flagged GOROUTINE_G_SEEDED; malloc'd
- * into *out. 0 or -ENOMEM.
+ * into *out, and, when pcs is not NULL, each one's g.startpc and g.gopc as
+ * link-time addresses (0: not set) into (*pcs)[i][0] and [1]. 0 or -ENOMEM.
  */
-int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, size_t *n);
+int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, uint64_t (**pcs)[2],
+		  size_t *n);
 
 /* The origin of every goroutine of s, sorted by (tgid, goid), malloc'd: 0 or -ENOMEM. */
 int seed__sites(struct gobin *b, const struct snapshot *s, struct seed_site **out, size_t *n);
+
+/* qsort's order of sites: by (tgid, goid). */
+int seed__cmp(const void *a, const void *b);
 
 /* The site of (tgid, goid) in sites (sorted), or NULL. */
 const struct seed_site *seed__find(const struct seed_site *sites, size_t n, uint32_t tgid,

@@ -17,11 +17,14 @@
 
 #include "analysis.h"
 #include "format.h"
+#include "goroutine_account.h"
 #include "jsonw.h"
 #include "names.h"
 #include "output.h"
 #include "profile.h"
 #include "record.h"
+#include "seed.h"
+#include "sites.h"
 #include "stream.h"
 #include "summary.h"
 #include "target.h"
@@ -41,6 +44,10 @@ struct stream {
 	struct analysis *an;
 	struct timeline *tl;
 	struct record *rec;
+	/* Creation sites by pc: resolved from the targets' binaries, or a record's SITES. */
+	struct sites *sites;
+	struct gobin *bins[GOROUTINE_MAX_TARGETS];
+	struct seed_site *site_v; /* the last summary's, merged */
 	uint64_t next_expire; /* events' clock */
 	uint64_t next_flush;  /* CLOCK_MONOTONIC */
 };
@@ -127,6 +134,11 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 	if (!s)
 		return -ENOMEM;
 	s->o = *o;
+	err = sites__new(&s->sites);
+	if (err) {
+		snprintf(why, whylen, "%s", strerror(-err));
+		goto fail;
+	}
 	if (o->html || o->trace_json) {
 		struct timeline_opts to = {
 			.html_path = o->html,
@@ -154,6 +166,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			snprintf(why, whylen, "cannot start the analysis: %s", strerror(-err));
 			goto fail;
 		}
+		analysis__set_sites(s->an, s->sites);
 	}
 	if (o->record) {
 		/* Written from stream__start(); a path that cannot be must fail now. */
@@ -174,6 +187,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			.state = o->state,
 			.goid_at_creation = o->goid_at_creation,
 			.names = o->names,
+			.sites = s->sites,
 			.mono_to_real_ns = o->mono_to_real_ns,
 		};
 
@@ -246,6 +260,9 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 	int err = 0;
 
 	s->o.start_ns = start_ns;
+	for (i = 0; i < n; i++)
+		if (targets[i]->id < GOROUTINE_MAX_TARGETS)
+			s->bins[targets[i]->id] = targets[i]->bin;
 	if (s->tl)
 		timeline__start(s->tl, start_ns);
 	if (s->o.record) {
@@ -269,13 +286,65 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 	return 0;
 }
 
-int stream__seed(struct stream *s, const struct goroutine_gentry *e, size_t n)
+/*
+ * The entry of pc in target's binary, symbolized the first time it is seen
+ * (NULL when it cannot be: no binary, as in a report, or no function there).
+ * A new entry goes into the record before the event that needs it.
+ */
+static const struct site_sym *site(struct stream *s, uint32_t target, uint64_t pc, bool call)
 {
-	return s->an ? analysis__seed(s->an, e, n) : 0;
+	const struct site_sym *e = sites__get(s->sites, target, pc, call);
+	const char *func, *file;
+	char *json;
+	size_t len, n;
+	uint32_t line;
+
+	if (e || target >= GOROUTINE_MAX_TARGETS || !s->bins[target] ||
+	    sites__symbolize(s->bins[target], pc, call, &func, &file, &line) ||
+	    sites__add(s->sites, target, pc, call, func, file, line, &e))
+		return e;
+	if (s->rec && !sites__take_json(s->sites, target, &json, &len, &n) && json) {
+		/* A write error is sticky in the record, and reported at the end. */
+		record__add_sites(s->rec, target, json, len);
+		free(json);
+	}
+	return e;
+}
+
+int stream__sites(struct stream *s, uint32_t target, const char *json, size_t len)
+{
+	return sites__add_json(s->sites, target, json, len);
+}
+
+int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentry *e,
+		 const uint64_t (*pcs)[2], size_t n)
+{
+	const struct site_sym *(*v)[2] = NULL;
+	int err;
+
+	if (!s->an)
+		return 0;
+	if (pcs) {
+		v = calloc(n + 1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			v[i][0] = pcs[i][0] ? site(s, target, pcs[i][0], false) : NULL;
+			v[i][1] = pcs[i][1] ? site(s, target, pcs[i][1], true) : NULL;
+		}
+	}
+	err = analysis__seed(s->an, e, (const struct site_sym *const(*)[2])v, n);
+	free(v);
+	return err;
 }
 
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
+	/* A creation's origin, known to every consumer from here. */
+	if ((e->flags & GOROUTINE_EV_SITE) && goroutine_is_creation(e->old_state, e->new_state)) {
+		site(s, e->target, e->startpc, false);
+		site(s, e->target, e->gopc, true);
+	}
 	if (s->printer && e->ts_ns >= s->next_expire) {
 		if (s->next_expire && e->ts_ns > PENDING_MAX_NS)
 			output__expire(s->printer, e->ts_ns - PENDING_MAX_NS);
@@ -306,6 +375,48 @@ void stream__tick(struct stream *s)
 			record__flush(s->rec);
 		s->next_flush = now + FLUSH_EVERY_NS;
 	}
+}
+
+/*
+ * Where the live goroutines come from: the sites their creation events
+ * carried (the analysis), and a snapshot's (the session's callback, asked
+ * now) for the rest; one sorted list, valid until the next summary.
+ */
+static void merge_sites(struct stream *s, const struct seed_site **out, size_t *n)
+{
+	const struct seed_site *snap = NULL;
+	struct seed_site *ev = NULL, *v;
+	size_t nsnap = 0, nev = 0, k = 0;
+
+	free(s->site_v);
+	s->site_v = NULL;
+	*out = NULL;
+	*n = 0;
+	if (s->o.sites && s->o.sites->get(s->o.sites->ctx, &snap, &nsnap))
+		nsnap = 0;
+	if (s->an && analysis__sites(s->an, &ev, &nev))
+		nev = 0;
+	if (!nev) {
+		*out = snap;
+		*n = nsnap;
+		return;
+	}
+	v = realloc(ev, (nev + nsnap) * sizeof(*v));
+	if (!v) {
+		free(ev);
+		*out = snap;
+		*n = nsnap;
+		return;
+	}
+	if (nsnap)
+		memcpy(v + nev, snap, nsnap * sizeof(*v));
+	qsort(v, nev + nsnap, sizeof(*v), seed__cmp);
+	for (size_t i = 0; i < nev + nsnap; i++)
+		if (!k || seed__cmp(&v[k - 1], &v[i]))
+			v[k++] = v[i];
+	s->site_v = v;
+	*out = v;
+	*n = k;
 }
 
 /*
@@ -343,8 +454,7 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	}
 	in.keys = keys;
 	in.vals = vals;
-	if (s->o.sites && s->o.sites->get(s->o.sites->ctx, &in.sites, &in.nsites))
-		in.nsites = 0;
+	merge_sites(s, &in.sites, &in.nsites);
 	if (json_out)
 		*json_out = summary__json(&in);
 	else if (s->o.json)
@@ -432,5 +542,7 @@ void stream__delete(struct stream *s)
 	output__delete(s->printer);
 	analysis__delete(s->an);
 	timeline__delete(s->tl);
+	sites__delete(s->sites);
+	free(s->site_v);
 	free(s);
 }

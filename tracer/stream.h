@@ -93,9 +93,14 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 int stream__event(struct stream *s, const struct goroutine_event *e);
 /*
  * Goroutines that existed before tracing, for the analysis (a no-op when
- * the stream has none): 0 or -ENOMEM.
+ * the stream has none), with each one's g.startpc and g.gopc as link-time
+ * addresses of the target's binary (pcs[i][0], pcs[i][1]; pcs may be NULL):
+ * 0 or -ENOMEM.
  */
-int stream__seed(struct stream *s, const struct goroutine_gentry *e, size_t n);
+int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentry *e,
+		 const uint64_t (*pcs)[2], size_t n);
+/* A record's SITES chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */
+int stream__sites(struct stream *s, uint32_t target, const char *json, size_t len);
 /* Between batches: write out what is buffered (the record, about every 2 s). */
 void stream__tick(struct stream *s);
 /* An interval summary (-i), to the output. */

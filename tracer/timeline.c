@@ -22,6 +22,7 @@
 #include "gtable.h"
 #include "jsonw.h"
 #include "names.h"
+#include "sites.h"
 #include "timeline.h"
 
 #define DEFAULT_MAX_SLICES (2u << 20) /* 48 MiB of slices */
@@ -33,6 +34,7 @@ extern const char timeline_report_html[];
 
 struct row {
 	uint64_t goid, parent_goid, created_ns, end_ns;
+	const struct site_sym *start, *creator; /* the sites table's, which outlives the page */
 	uint32_t tgid;
 	bool has_parent, exited;
 };
@@ -177,11 +179,18 @@ static void trace_names(struct timeline *t, const struct row *r)
 	}
 	trace_meta(t, "thread_name", r->tgid, r->goid);
 	jsonw__key(w, "name");
+	/* As go tool trace names them: the goroutine and its function. */
 	if (r->has_parent)
-		jsonw__stringf(w, "goroutine %" PRIu64 " (parent %" PRIu64 ")", r->goid,
-			       r->parent_goid);
+		jsonw__stringf(w, "goroutine %" PRIu64 "%s%s (parent %" PRIu64 ")", r->goid,
+			       r->start ? " " : "", r->start ? r->start->func : "", r->parent_goid);
 	else
-		jsonw__stringf(w, "goroutine %" PRIu64, r->goid);
+		jsonw__stringf(w, "goroutine %" PRIu64 "%s%s", r->goid, r->start ? " " : "",
+			       r->start ? r->start->func : "");
+	if (r->creator) {
+		jsonw__key(w, "created_by");
+		jsonw__stringf(w, "%s %s:%u", r->creator->func, r->creator->file,
+			       r->creator->line);
+	}
 	jsonw__object_end(w);
 	jsonw__object_end(w);
 	trace_meta(t, "thread_sort_index", r->tgid, r->goid);
@@ -215,6 +224,8 @@ static struct row *row_for(struct timeline *t, const struct analysis_slice *s, u
 	r->parent_goid = s->parent_goid;
 	r->has_parent = s->has_parent;
 	r->created_ns = s->created_ns;
+	r->start = s->start;
+	r->creator = s->creator;
 	if (t->trace)
 		trace_names(t, r);
 	return r;
@@ -493,6 +504,21 @@ static int write_html(struct timeline *t, uint64_t end_ns, const struct cJSON *s
 			jsonw__null(w);
 		jsonw__key(w, "tgid");
 		jsonw__u64(w, r->tgid);
+		if (r->start) {
+			jsonw__key(w, "start_func");
+			jsonw__string(w, r->start->func);
+		}
+		if (r->creator) {
+			jsonw__key(w, "created_by");
+			jsonw__object(w);
+			jsonw__key(w, "func");
+			jsonw__string(w, r->creator->func);
+			jsonw__key(w, "file");
+			jsonw__string(w, r->creator->file);
+			jsonw__key(w, "line");
+			jsonw__u64(w, r->creator->line);
+			jsonw__object_end(w);
+		}
 		jsonw__key(w, "start_us");
 		us_or_null(w, r->created_ns, us(t, r->created_ns));
 		jsonw__key(w, "end_us");

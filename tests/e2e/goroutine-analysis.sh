@@ -70,10 +70,13 @@ check_trace() {
 	jq -e ".traceEvents | any(.ph == \"X\" and .tid == $chan and .name == \"WAITING\" and
 		.args.reason == \"chan receive\" and .dur >= 950000)" "$f" >/dev/null ||
 		fail "$label: no 1 s WAITING slice (chan receive) on goroutine $chan's track"
+	# Named as go tool trace names them, with the function from the creation's g.startpc,
+	# and the go statement (main.go:94, in main.main.func1) from its g.gopc.
 	for g in $(awk '$1 == "leak" { print $2 }' "$out"); do
 		jq -e ".traceEvents | any(.ph == \"M\" and .name == \"thread_name\" and .tid == $g and
-			.args.name == \"goroutine $g (parent $leaker)\")" "$f" >/dev/null ||
-			fail "$label: goroutine $g's track is not named with its parent $leaker"
+			.args.name == \"goroutine $g main.main.func1.1 (parent $leaker)\" and
+			(.args.created_by | test(\"^main[.]main[.]func1 .*/main[.]go:94$\")))" "$f" >/dev/null ||
+			fail "$label: goroutine $g's track is not named with its function and parent $leaker, and its creation site: $(jq -c "[.traceEvents[] | select(.ph == \"M\" and .tid == $g)]" "$f")"
 	done
 }
 
@@ -88,6 +91,12 @@ for fx in go1.19/blocking-dwarf go1.22/blocking-stripped go1.24/blocking-pie go1
 		>"$WORK/e.out" 2>"$WORK/e.err" || fail "$fx --trace-json: $(tail -n 2 "$WORK/e.err")"
 	check "$WORK/e.json" "$WORK/e.out" events "$fx"
 	check_trace "$WORK/t.json" "$WORK/e.out" "$fx"
+	# From the events alone (the process is gone by the report, no snapshot can say), the
+	# leak group knows where its goroutines come from: their creations' g.startpc and g.gopc.
+	jq -e '.leaks.groups | any(.count == 5 and .reason == "chan receive" and
+		.start_func == "main.main.func1.1" and .created_by.func == "main.main.func1" and
+		(.created_by.file | endswith("/main.go")) and .created_by.line == 94)' "$WORK/e.json" >/dev/null ||
+		fail "$fx: the leak group lacks its creation site: $(jq -c '.leaks.groups' "$WORK/e.json" | head -c 800)"
 	n=$((n + 1))
 done
 

@@ -52,10 +52,11 @@ static void make_event(uint64_t i, struct goroutine_event *e)
 #define MAX_TARGETS 16
 struct seen {
 	int calls;
-	char order[64]; /* M, T, E (once per run of EVENTS calls), S */
+	char order[64]; /* M, T, E (once per run of EVENTS calls), X (SITES), S */
 	size_t norder;
-	const char *meta, *stats;
-	size_t meta_len, stats_len;
+	const char *meta, *stats, *sites;
+	size_t meta_len, stats_len, sites_len;
+	uint32_t sites_id;
 	uint32_t target_id[MAX_TARGETS];
 	const char *target_json[MAX_TARGETS];
 	size_t target_len[MAX_TARGETS], target_at[MAX_TARGETS];
@@ -64,6 +65,7 @@ struct seen {
 	int event_mismatch, misaligned;
 	int stop;	   /* returned by the events callback when non-zero */
 	bool check_events; /* events are make_event(0...) */
+	bool check_v1;	   /* ... cut to 56 bytes, with GOROUTINE_EV_SITE set */
 };
 
 static void note(struct seen *s, char c)
@@ -114,6 +116,13 @@ static int cb_events(void *ctx, const struct goroutine_event *ev, size_t n)
 		if (memcmp(&ev[i], &want, EV))
 			s->event_mismatch++;
 	}
+	for (i = 0; s->check_v1 && i < n; i++) {
+		make_event(s->nev + i, &want);
+		want.flags &= ~GOROUTINE_EV_SITE;
+		want.gopc = want.startpc = 0;
+		if (memcmp(&ev[i], &want, EV))
+			s->event_mismatch++;
+	}
 	s->nev += n;
 	s->nevcalls++;
 	if (n > s->max_batch)
@@ -131,7 +140,24 @@ static int cb_stats(void *ctx, const char *json, size_t len)
 	return 0;
 }
 
-static const struct record_ops ops = {cb_meta, cb_target, cb_events, cb_stats};
+static int cb_sites(void *ctx, uint32_t id, const char *json, size_t len)
+{
+	struct seen *s = ctx;
+
+	note(s, 'X');
+	s->sites_id = id;
+	s->sites = json;
+	s->sites_len = len;
+	return 0;
+}
+
+static const struct record_ops ops = {
+	.meta = cb_meta,
+	.target = cb_target,
+	.events = cb_events,
+	.sites = cb_sites,
+	.stats = cb_stats,
+};
 
 static char *path_of(const char *name)
 {
@@ -357,7 +383,7 @@ static void test_flips(void)
 	FLIP(meta_chunk + 8, 8, RECORD_MAX_TEXT + 1ull, -ERRORS__CORRUPT, "impossible");
 	FLIP(ev1 + 8, 8, 1u << 30, -ERRORS__TRUNCATED, "only");
 	FLIP(t1, 4, 1000, -ERRORS__FORMAT, "unknown");
-	FLIP(ev1 + 8, 8, 8 + 4 * EV, -ERRORS__CORRUPT, "3 events of 56 bytes");
+	FLIP(ev1 + 8, 8, 8 + 4 * EV, -ERRORS__CORRUPT, "3 events of 72 bytes");
 	FLIP(ev1 + 8, 8, 0, -ERRORS__CORRUPT, "less than its 8-byte prefix");
 	FLIP(ev1 + 8, 8, 4, -ERRORS__CORRUPT, "padding is not zero");
 	FLIP(ev1 + 16, 4, 64, -ERRORS__FORMAT, "events of 64 bytes");
@@ -542,6 +568,60 @@ static void test_built(void)
 	       4);
 	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__FORMAT);
 	CHECK(strstr(why, "bad magic") != NULL);
+}
+
+/*
+ * Files recorded before gopc and startpc hold 56-byte events: each is read as
+ * today's with no site (its first 56 bytes the same, the rest zero, the flag
+ * off); and a SITES chunk is handed over in file order, before the events.
+ */
+static void test_old_events_and_sites(void)
+{
+	struct seen s = {.check_v1 = true};
+	uint8_t p[8 + 3 * 56];
+	uint32_t size = 56, n = 3;
+	char why[256];
+	struct fb b;
+
+	memcpy(p, &size, 4);
+	memcpy(p + 4, &n, 4);
+	for (uint32_t i = 0; i < n; i++) {
+		struct goroutine_event e;
+
+		make_event(i, &e);
+		e.flags |= GOROUTINE_EV_SITE;
+		memcpy(p + 8 + i * 56, &e, 56);
+	}
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SITES, RECORD_CHUNK_OPTIONAL, "\x07\0\0\0\0\0\0\0[]", 10);
+	fb_chunk(&b, RECORD_CHUNK_EVENTS, 0, p, sizeof(p));
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 3, 4);
+	CHECK_EQ_U64(fb_read(&b, &s, why), 0);
+	CHECK_STR(s.order, "MXES");
+	CHECK_EQ_U64(s.nev, 3);
+	CHECK_EQ_U64(s.sites_id, 7);
+	CHECK_EQ_U64(s.sites_len, 2);
+	CHECK_EQ_U64(s.misaligned, 0);
+	CHECK_EQ_U64(s.event_mismatch, 0);
+
+	/* A SITES chunk with a bad reserved field, or one cut before its id. */
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SITES, RECORD_CHUNK_OPTIONAL, "\0\0\0\0\1\0\0\0[]", 10);
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
+	CHECK(strstr(why, "SITES's reserved field") != NULL);
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SITES, RECORD_CHUNK_OPTIONAL, "\0\0\0", 3);
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
+	CHECK(strstr(why, "less than its 8-byte id") != NULL);
 }
 
 static void test_empty_and_zero(void)
@@ -786,6 +866,7 @@ int main(int argc, char **argv)
 		test_cuts();
 		test_flips();
 		test_built();
+		test_old_events_and_sites();
 		test_empty_and_zero();
 		test_reader_api();
 		test_writer();
