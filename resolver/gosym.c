@@ -131,7 +131,7 @@ static int inltree_of(const struct gosym *s, const struct pclntab_funcinfo *fi,
 
 /* Entry ix of the tree: its name offset, parentPc and funcID. */
 static int inlined_call(const struct inltree *tree, int32_t ix, uint32_t *nameoff,
-			int32_t *parent_pc, uint8_t *func_id)
+			int32_t *parent_pc, uint8_t *func_id, int32_t *start_line)
 {
 	uint64_t off = (uint64_t)ix * tree->esize, a, b;
 	/* Field offsets of nameOff and parentPc in the two layouts. */
@@ -144,6 +144,13 @@ static int inlined_call(const struct inltree *tree, int32_t ix, uint32_t *nameof
 		return -ERRORS__CORRUPT;
 	*nameoff = (uint32_t)a;
 	*parent_pc = (int32_t)(uint32_t)b;
+	/* startLine exists from go1.20 (the 16-byte layout), after parentPc. */
+	*start_line = 0;
+	if (tree->esize == 16) {
+		if (rd__uint(tree->p, tree->avail, off + 12, 4, tree->big_endian, &a))
+			return -ERRORS__CORRUPT;
+		*start_line = (int32_t)(uint32_t)a;
+	}
 	/* funcID is the first byte from go1.20, after the i16 parent before. */
 	*func_id = tree->p[off + (tree->esize == 16 ? 0 : 2)];
 	return 0;
@@ -208,8 +215,10 @@ static int frames(const struct gosym *s, uint64_t pc, struct gosym_frame *out, s
 		if (ix < 0) {
 			fr.func = f.name;
 			fr.func_id = fi.func_id;
+			fr.start_line = fi.start_line;
 		} else {
-			if (inlined_call(&tree, ix, &nameoff, &parent_pc, &fr.func_id))
+			if (inlined_call(&tree, ix, &nameoff, &parent_pc, &fr.func_id,
+					 &fr.start_line))
 				return -ERRORS__CORRUPT;
 			fr.func = pclntab__name(s->t, nameoff);
 			/* The call site must be an instruction of the same physical function. */

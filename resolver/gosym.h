@@ -36,6 +36,8 @@ struct gosym_frame {
 	 * only a caller that knows the Go version can elide wrappers with it.
 	 */
 	uint8_t func_id;
+	/* Line of the func keyword (go1.20+, inlined calls too); 0 when the tables lack it. */
+	int32_t start_line;
 };
 
 /*
