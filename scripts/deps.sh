@@ -7,7 +7,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
-	libdwarf-dev libcjson-dev zlib1g-dev libcapstone-dev golang-go)
+	libdwarf-dev libcjson-dev zlib1g-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler
+	golang-go)
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains; headless chromium opens the --html report; the style test runs
