@@ -577,18 +577,17 @@ static FILE *open_out(const char *path)
 	return f;
 }
 
-/* A snapshot of one target's process, quietly: NULL when it cannot be read. */
-static struct snapshot *quiet_snapshot(struct target *t)
+/* A snapshot of one process of a target, quietly: NULL when it cannot be read. */
+static struct snapshot *quiet_snapshot(struct target *t, pid_t pid)
 {
 	struct snapshot_opts o = {.no_stacks = true};
 	struct snapshot *snap = NULL;
 	char why[512] = "";
 
-	if (!t->pid || !t->bin || !t->prof ||
-	    snapshot__take(t->bin, t->prof, t->pid, &o, &snap, why, sizeof(why))) {
-		if (verbose && t->pid)
-			fprintf(stderr, "goroutine: process %d: no snapshot: %s\n", (int)t->pid,
-				why);
+	if (!pid || !t->bin || !t->prof ||
+	    snapshot__take(t->bin, t->prof, pid, &o, &snap, why, sizeof(why))) {
+		if (verbose && pid)
+			fprintf(stderr, "goroutine: process %d: no snapshot: %s\n", (int)pid, why);
 		return NULL;
 	}
 	return snap;
@@ -596,81 +595,131 @@ static struct snapshot *quiet_snapshot(struct target *t)
 
 /*
  * Each live goroutine's start function and creation site, for the leak
- * candidates: from a snapshot of the (first) target taken now, at the report.
+ * candidates: from a snapshot of each process of the (first) target taken
+ * now, at the report.
  */
 static int report_sites(void *ctx, const struct seed_site **sites, size_t *n)
 {
 	struct session *s = ctx;
-	/*
-	 * A recording holds events only: what a live report adds from the
-	 * process (origins, goroutines from before) its --report could not.
-	 */
-	struct snapshot *snap =
-		s->ntargets && !s->env.record ? quiet_snapshot(s->targets[0]) : NULL;
+	struct seed_site *all = NULL, *one;
+	size_t nall = 0, none, npids = 0;
+	pid_t *pids = NULL;
 
 	free(s->site_v);
 	s->site_v = NULL;
 	s->nsites = 0;
-	if (snap && seed__sites(s->targets[0]->bin, snap, &s->site_v, &s->nsites))
-		s->nsites = 0;
-	snapshot__delete(snap);
+	*sites = NULL;
+	*n = 0;
+	/*
+	 * A recording holds events only: what a live report adds from the
+	 * process (origins of goroutines that are not in the record) its
+	 * --report could not.
+	 */
+	if (!s->ntargets || s->env.record || target__processes(s->targets[0], &pids, &npids))
+		return 0;
+	for (size_t i = 0; i < npids; i++) {
+		struct snapshot *snap = quiet_snapshot(s->targets[0], pids[i]);
+		struct seed_site *v;
+
+		if (!snap || seed__sites(s->targets[0]->bin, snap, &one, &none)) {
+			snapshot__delete(snap);
+			continue;
+		}
+		snapshot__delete(snap);
+		v = realloc(all, (nall + none + 1) * sizeof(*v));
+		if (!v) {
+			free(one);
+			break;
+		}
+		all = v;
+		memcpy(all + nall, one, none * sizeof(*one));
+		nall += none;
+		free(one);
+	}
+	free(pids);
+	/* Each process's are sorted, and processes come in no order. */
+	qsort(all, nall, sizeof(*all), seed__cmp);
+	s->site_v = all;
+	s->nsites = nall;
 	*sites = s->site_v;
 	*n = s->nsites;
 	return 0;
 }
 
+/* One process's goroutines from before tracing into the kernel's records or the analysis. */
+static int seed_process(struct session *s, struct target *t, pid_t pid)
+{
+	struct goroutine_gentry *e = NULL;
+	uint64_t(*pcs)[2] = NULL;
+	struct snapshot *snap;
+	size_t n = 0, placed = 0;
+	int err;
+
+	snap = quiet_snapshot(t, pid);
+	if (!snap) {
+		fprintf(stderr,
+			"goroutine: process %d: its goroutines could not be read before "
+			"tracing: only those that switch state are seen\n",
+			(int)pid);
+		return 0;
+	}
+	err = seed__entries(snap, &e, s->kernel_summary ? NULL : &pcs, &n);
+	if (!err && s->kernel_summary)
+		err = loader__seed(s->loader, e, n, &placed);
+	else if (!err)
+		err = stream__seed(s->stream, t->id, e, (const uint64_t(*)[2])pcs, n);
+	if (!err && !s->kernel_summary)
+		placed = n;
+	if (!err && placed < n)
+		fprintf(stderr,
+			"goroutine: process %d: %zu of its %zu goroutines did not fit the "
+			"kernel's table and are followed only once they switch state\n",
+			(int)pid, n - placed, n);
+	if (!err && verbose)
+		fprintf(stderr,
+			"goroutine: process %d: %zu goroutines existed before tracing "
+			"(%zu followed; read in %.1f ms)\n",
+			(int)pid, n, placed, snap->read_ms);
+	free(e);
+	free(pcs);
+	snapshot__delete(snap);
+	if (err)
+		fprintf(stderr, "goroutine: seeding: %s\n", strerror(-err));
+	return err ? 1 : 0;
+}
+
 /*
  * The goroutines that existed before tracing, from a snapshot of each
- * target process taken just before attach, into the kernel's records
+ * process of each target taken just before attach (-p PID's, and every
+ * process already running a --binary), into the kernel's records
  * (--summary) or the analysis; what a switch during tracing changes, its
- * events change. A command has no goroutines yet; a binary's processes are
- * not enumerated (-p PID is what gets seeded); a --record session is not
- * seeded, so that its --report gives what the live outputs gave.
+ * events change. A command needs none: it is held before exec until the
+ * probes are attached, so every goroutine it has is seen being created.
+ * A --record session records what it seeded (stream.h), so that its
+ * --report gives what the live outputs gave.
  */
 static int seed(struct session *s)
 {
+	/* Printing events only: nothing would hold them. */
+	if (!s->kernel_summary && !stream__wants_seed(s->stream))
+		return 0;
 	for (size_t i = 0; i < s->ntargets; i++) {
 		struct target *t = s->targets[i];
-		struct goroutine_gentry *e = NULL;
-		uint64_t(*pcs)[2] = NULL;
-		struct snapshot *snap;
-		size_t n = 0, placed = 0;
-		int err;
+		size_t npids = 0;
+		pid_t *pids = NULL;
+		int rc = 0;
 
-		if (t->kind != TARGET_PID || s->env.record)
-			continue;
-		snap = quiet_snapshot(t);
-		if (!snap) {
-			fprintf(stderr,
-				"goroutine: process %d: its goroutines could not be read before "
-				"tracing: only those that switch state are seen\n",
-				(int)t->pid);
+		if (target__processes(t, &pids, &npids)) {
+			fprintf(stderr, "goroutine: %s: its processes could not be listed: only "
+					"goroutines that switch state are seen\n",
+				t->shown);
 			continue;
 		}
-		err = seed__entries(snap, &e, s->kernel_summary ? NULL : &pcs, &n);
-		if (!err && s->kernel_summary)
-			err = loader__seed(s->loader, e, n, &placed);
-		else if (!err)
-			err = stream__seed(s->stream, t->id, e, (const uint64_t(*)[2])pcs, n);
-		if (!err && !s->kernel_summary)
-			placed = n;
-		if (!err && placed < n)
-			fprintf(stderr,
-				"goroutine: process %d: %zu of its %zu goroutines did not fit the "
-				"kernel's table and are followed only once they switch state\n",
-				(int)t->pid, n - placed, n);
-		if (!err && verbose)
-			fprintf(stderr,
-				"goroutine: process %d: %zu goroutines existed before tracing "
-				"(%zu followed; read in %.1f ms)\n",
-				(int)t->pid, n, placed, snap->read_ms);
-		free(e);
-		free(pcs);
-		snapshot__delete(snap);
-		if (err) {
-			fprintf(stderr, "goroutine: seeding: %s\n", strerror(-err));
-			return 1;
-		}
+		for (size_t k = 0; !rc && k < npids; k++)
+			rc = seed_process(s, t, pids[k]);
+		free(pids);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -1010,6 +1059,25 @@ static int replay_sites(void *ctx, uint32_t id, const char *json, size_t len)
 	return err == -ENOMEM || err == -EIO ? err : err ? -ERRORS__CORRUPT : 0;
 }
 
+static int replay_seed(void *ctx, uint32_t id, const struct record_seed *v, size_t n)
+{
+	struct replay *r = ctx;
+	struct goroutine_gentry *e = malloc((n + 1) * sizeof(*e));
+	uint64_t(*pcs)[2] = malloc((n + 1) * sizeof(*pcs));
+	int err = e && pcs ? replay_open(r) : -ENOMEM;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		e[i] = v[i].g;
+		pcs[i][0] = v[i].startpc;
+		pcs[i][1] = v[i].gopc;
+	}
+	if (!err)
+		err = stream__seed(r->s->stream, id, e, (const uint64_t(*)[2])pcs, n);
+	free(e);
+	free(pcs);
+	return err;
+}
+
 static int replay_stats(void *ctx, const char *json, size_t len)
 {
 	struct replay *r = ctx;
@@ -1035,6 +1103,7 @@ static int replay(struct session *s)
 		.target = replay_target,
 		.events = replay_events,
 		.sites = replay_sites,
+		.seed = replay_seed,
 		.stats = replay_stats,
 	};
 	struct replay *r = calloc(1, sizeof(*r));

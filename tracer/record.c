@@ -37,6 +37,11 @@ _Static_assert(EV_SIZE == 72, "struct goroutine_event changed: see the comment a
 #define EV_SIZE_V1 56
 _Static_assert(__builtin_offsetof(struct goroutine_event, gopc) == EV_SIZE_V1,
 	       "a 56-byte event is the start of today's");
+#define SEED_SIZE sizeof(struct record_seed)
+_Static_assert(SEED_SIZE == 112 && SEED_SIZE % 8 == 0,
+	       "struct record_seed changed: a new size, and the reader told of it");
+/* SEED entries per chunk: a 100k-goroutine seed is a few chunks, each a buffer or less. */
+#define SEED_BATCH 16384
 /* Old events are converted this many at a time. */
 #define CONVERT_BATCH 1024
 _Static_assert(RECORD_HEADER_SIZE % 8 == 0 && RECORD_CHUNK_HEADER_SIZE % 8 == 0,
@@ -324,6 +329,24 @@ int record__add_sites(struct record *r, uint32_t id, const char *json, size_t le
 			       json, len);
 }
 
+int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v, size_t n)
+{
+	char prefix[8];
+	int err = 0;
+
+	if (!r || (n && !v))
+		return -EINVAL;
+	put32(prefix, id);
+	put32(prefix + 4, SEED_SIZE);
+	for (size_t done = 0; !err && done < n; done += SEED_BATCH) {
+		size_t k = n - done < SEED_BATCH ? n - done : SEED_BATCH;
+
+		err = put_chunk(r, RECORD_CHUNK_SEED, prefix, sizeof(prefix),
+				(const char *)(v + done), k * SEED_SIZE);
+	}
+	return err;
+}
+
 /* Out of line: the fast path stays a compare and a copy. */
 static __attribute__((noinline)) int event_slow(struct record *r, const struct goroutine_event *e)
 {
@@ -409,11 +432,12 @@ static const char *const chunk_names[] = {
 	[RECORD_CHUNK_META] = "META",	  [RECORD_CHUNK_TARGET] = "TARGET",
 	[RECORD_CHUNK_EVENTS] = "EVENTS", [RECORD_CHUNK_STATS] = "STATS",
 	[RECORD_CHUNK_END] = "END",	  [RECORD_CHUNK_SITES] = "SITES",
+	[RECORD_CHUNK_SEED] = "SEED",
 };
 
 static const char *chunk_name(uint32_t type)
 {
-	if (type && type <= RECORD_CHUNK_SITES)
+	if (type && type <= RECORD_CHUNK_SEED)
 		return chunk_names[type];
 	return "unknown";
 }
@@ -450,6 +474,8 @@ static uint64_t max_payload(uint32_t type)
 	case RECORD_CHUNK_TARGET:
 	case RECORD_CHUNK_SITES:
 		return 8 + (uint64_t)RECORD_MAX_TEXT;
+	case RECORD_CHUNK_SEED:
+		return 8 + (uint64_t)UINT32_MAX * SEED_SIZE;
 	case RECORD_CHUNK_EVENTS:
 		return EVENTS_PREFIX + (uint64_t)UINT32_MAX * EV_SIZE;
 	case RECORD_CHUNK_END:
@@ -623,6 +649,27 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 			if (replay && count && ops->events &&
 			    (err = size == EV_SIZE ? ops->events(ctx, ev, count) :
 						     replay_v1(pl + EVENTS_PREFIX, count, ops, ctx)))
+				return err;
+			break;
+		case RECORD_CHUNK_SEED:
+			if (plen < 8)
+				return bad(w, -ERRORS__CORRUPT, off + 8,
+					   "SEED chunk of %llu bytes, less than its 8-byte prefix",
+					   (unsigned long long)plen);
+			if (get32(pl + 4) != SEED_SIZE)
+				return bad(w, -ERRORS__FORMAT, off + RECORD_CHUNK_HEADER_SIZE + 4,
+					   "SEED entries of %u bytes, this reader knows %zu",
+					   get32(pl + 4), SEED_SIZE);
+			if ((plen - 8) % SEED_SIZE)
+				return bad(w, -ERRORS__CORRUPT, off + 8,
+					   "SEED chunk of %llu bytes is not whole entries",
+					   (unsigned long long)plen);
+			if (nev)
+				return bad(w, -ERRORS__CORRUPT, off, "SEED chunk after events");
+			if (replay && ops->seed && plen > 8 &&
+			    (err = ops->seed(ctx, get32(pl),
+					     (const struct record_seed *)(const void *)(pl + 8),
+					     (size_t)((plen - 8) / SEED_SIZE))))
 				return err;
 			break;
 		case RECORD_CHUNK_SITES:

@@ -51,6 +51,12 @@
  *                 line}, the symbols the binary gave while tracing (tracer/sites.h),
  *                 so a report needs no binary. Written with the OPTIONAL flag: a
  *                 reader without it shows no sites.
+ *     SEED    (7) any number, after the TARGET they name and before the first
+ *                 EVENTS: u32 target id, u32 entry size (112: struct record_seed),
+ *                 then the entries (L is 8 + a multiple of the size): the goroutines
+ *                 a snapshot found before tracing began, so that a report starts
+ *                 where the live outputs started. Their sites come in SITES before.
+ *                 Aligned as events are, and handed over in place.
  *     STATS   (4) exactly once, after the last EVENTS: JSON text (below)
  *     END     (5) exactly once, right after STATS, the last bytes of the file:
  *                 u64 number of events in the file, u64 number of chunks before END
@@ -97,6 +103,17 @@ enum record_chunk_type {
 	RECORD_CHUNK_STATS = 4,
 	RECORD_CHUNK_END = 5,
 	RECORD_CHUNK_SITES = 6,
+	RECORD_CHUNK_SEED = 7,
+};
+
+/*
+ * A SEED chunk's entry: a goroutine that existed before tracing, as the
+ * snapshot at attach gave it (seed.h), and its g.startpc and g.gopc
+ * (link-time; 0: not set).
+ */
+struct record_seed {
+	struct goroutine_gentry g;
+	uint64_t startpc, gopc;
 };
 
 #define RECORD_CHUNK_OPTIONAL 0x1u
@@ -113,6 +130,8 @@ int record__create(const char *path, const char *meta_json, size_t len, struct r
 int record__add_target(struct record *r, uint32_t id, const char *json, size_t len);
 /* A SITES chunk: symbols of pcs the events after it carry (sites.h). */
 int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len);
+/* A SEED chunk of n entries (n may be large: written in pieces as the buffer fills). */
+int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v, size_t n);
 /*
  * The hot path: one event copied into the buffer. An error (from write(2) when the
  * buffer was full) is sticky: every later call returns it, and record__finish() too.
@@ -139,6 +158,7 @@ struct record_ops {
 	int (*target)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*events)(void *ctx, const struct goroutine_event *ev, size_t n);
 	int (*sites)(void *ctx, uint32_t id, const char *json, size_t len);
+	int (*seed)(void *ctx, uint32_t id, const struct record_seed *v, size_t n);
 	int (*stats)(void *ctx, const char *json, size_t len);
 };
 

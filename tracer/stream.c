@@ -48,6 +48,10 @@ struct stream {
 	struct sites *sites;
 	struct gobin *bins[GOROUTINE_MAX_TARGETS];
 	struct seed_site *site_v; /* the last summary's, merged */
+	/* Seeded before the record starts: written after its TARGETs (record.h's SEED). */
+	struct record_seed *seed_v;
+	uint32_t *seed_target;
+	size_t nseed;
 	uint64_t next_expire; /* events' clock */
 	uint64_t next_flush;  /* CLOCK_MONOTONIC */
 };
@@ -251,6 +255,63 @@ out:
 	return err;
 }
 
+/* What was seeded, for the record: kept until stream__start() writes it. */
+static int keep_seed(struct stream *s, uint32_t target, const struct goroutine_gentry *e,
+		     const uint64_t (*pcs)[2], size_t n)
+{
+	struct record_seed *v = realloc(s->seed_v, (s->nseed + n + 1) * sizeof(*v));
+	uint32_t *t;
+
+	if (!v)
+		return -ENOMEM;
+	s->seed_v = v;
+	t = realloc(s->seed_target, (s->nseed + n + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->seed_target = t;
+	for (size_t i = 0; i < n; i++, s->nseed++) {
+		v[s->nseed] = (struct record_seed){
+			.g = e[i],
+			.startpc = pcs ? pcs[i][0] : 0,
+			.gopc = pcs ? pcs[i][1] : 0,
+		};
+		t[s->nseed] = target;
+	}
+	return 0;
+}
+
+/* The kept seed after the TARGETs: each target's sites, then its goroutines. */
+static int record_seed(struct stream *s, struct target *const *targets, size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; !err && i < n; i++) {
+		uint32_t id = targets[i]->id;
+		size_t k = 0, len, nj;
+		char *json;
+
+		err = sites__take_json(s->sites, id, &json, &len, &nj);
+		if (!err && json)
+			err = record__add_sites(s->rec, id, json, len);
+		free(json);
+		/* Each target's entries are consecutive: seeded one target after another. */
+		while (!err && k < s->nseed) {
+			size_t a = k;
+
+			while (k < s->nseed && s->seed_target[k] == s->seed_target[a])
+				k++;
+			if (s->seed_target[a] == id)
+				err = record__add_seed(s->rec, id, s->seed_v + a, k - a);
+		}
+	}
+	free(s->seed_v);
+	free(s->seed_target);
+	s->seed_v = NULL;
+	s->seed_target = NULL;
+	s->nseed = 0;
+	return err;
+}
+
 int stream__start(struct stream *s, uint64_t start_ns, struct target *const *targets, size_t n,
 		  char *why, size_t whylen)
 {
@@ -273,6 +334,8 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 		}
 		for (i = 0; !err && i < n; i++)
 			err = record_target(s, targets[i]);
+		if (!err)
+			err = record_seed(s, targets, n);
 		if (err) {
 			snprintf(why, whylen, "%s: %s", s->o.record, record__strerror(err));
 			return err;
@@ -316,13 +379,24 @@ int stream__sites(struct stream *s, uint32_t target, const char *json, size_t le
 	return sites__add_json(s->sites, target, json, len);
 }
 
+bool stream__wants_seed(const struct stream *s)
+{
+	return s->an || s->o.record;
+}
+
 int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentry *e,
 		 const uint64_t (*pcs)[2], size_t n)
 {
 	const struct site_sym *(*v)[2] = NULL;
-	int err;
+	int err = 0;
 
-	if (!s->an)
+	/* Recorded whatever this session shows: a later report may show more. */
+	if (s->o.record && !s->rec) {
+		err = keep_seed(s, target, e, pcs, n);
+		if (err)
+			return err;
+	}
+	if (!s->an && !s->o.record)
 		return 0;
 	if (pcs) {
 		v = calloc(n + 1, sizeof(*v));
@@ -333,7 +407,8 @@ int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentr
 			v[i][1] = pcs[i][1] ? site(s, target, pcs[i][1], true) : NULL;
 		}
 	}
-	err = analysis__seed(s->an, e, (const struct site_sym *const(*)[2])v, n);
+	if (s->an)
+		err = analysis__seed(s->an, e, (const struct site_sym *const(*)[2])v, n);
 	free(v);
 	return err;
 }
@@ -544,5 +619,7 @@ void stream__delete(struct stream *s)
 	timeline__delete(s->tl);
 	sites__delete(s->sites);
 	free(s->site_v);
+	free(s->seed_v);
+	free(s->seed_target);
 	free(s);
 }

@@ -4,6 +4,7 @@
  * (see target.h).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +92,65 @@ int target__pid(pid_t pid, struct target **out, char *why, size_t whylen)
 	else
 		snprintf(t->shown, sizeof(t->shown), "%s", t->path);
 	*out = t;
+	return 0;
+}
+
+int target__processes(const struct target *t, pid_t **out, size_t *n)
+{
+	size_t cap = 0, k = 0;
+	pid_t *v = NULL, self = getpid();
+	struct dirent *d;
+	struct stat want, st;
+	char exe[64];
+	DIR *dir;
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (t->kind == TARGET_PID) {
+		v = malloc(sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		v[0] = t->pid;
+		*out = v;
+		*n = 1;
+		return 0;
+	}
+	if (t->kind != TARGET_BINARY)
+		return 0;
+	if (stat(t->path, &want))
+		return -errno;
+	dir = opendir("/proc");
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		snprintf(exe, sizeof(exe), "/proc/%ld/exe", pid);
+		/* Gone meanwhile, or not ours to see: not one of them as far as we can tell. */
+		if (stat(exe, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+			continue;
+		if (k == cap) {
+			pid_t *nv = realloc(v, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[k++] = (pid_t)pid;
+	}
+	closedir(dir);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = k;
 	return 0;
 }
 

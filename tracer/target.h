@@ -63,6 +63,14 @@ int target__command(char **argv, struct target **out, char *why, size_t whylen);
  */
 int target__spawn(struct target *t, char *why, size_t whylen);
 
+/*
+ * The processes running the target now, malloc'd: the PID's, or, for a
+ * binary, every process whose executable is that file (the same inode: a
+ * copy elsewhere is another binary); none for a command (it has not run
+ * yet). 0, or -errno.
+ */
+int target__processes(const struct target *t, pid_t **out, size_t *n);
+
 /* Let a command run (its probes are attached). 0, or -errno. */
 int target__release(struct target *t);
 /* Whether the traced process has ended (always false for TARGET_BINARY); reaps a command. */

@@ -52,11 +52,13 @@ static void make_event(uint64_t i, struct goroutine_event *e)
 #define MAX_TARGETS 16
 struct seen {
 	int calls;
-	char order[64]; /* M, T, E (once per run of EVENTS calls), X (SITES), S */
+	char order[64]; /* M, T, E (once per run of EVENTS calls), X (SITES), D (SEED), S */
 	size_t norder;
 	const char *meta, *stats, *sites;
 	size_t meta_len, stats_len, sites_len;
-	uint32_t sites_id;
+	uint32_t sites_id, seed_id;
+	const struct record_seed *seed;
+	size_t nseed;
 	uint32_t target_id[MAX_TARGETS];
 	const char *target_json[MAX_TARGETS];
 	size_t target_len[MAX_TARGETS], target_at[MAX_TARGETS];
@@ -151,11 +153,23 @@ static int cb_sites(void *ctx, uint32_t id, const char *json, size_t len)
 	return 0;
 }
 
+static int cb_seed(void *ctx, uint32_t id, const struct record_seed *v, size_t n)
+{
+	struct seen *s = ctx;
+
+	note(s, 'D');
+	s->seed_id = id;
+	s->seed = v;
+	s->nseed = n;
+	return 0;
+}
+
 static const struct record_ops ops = {
 	.meta = cb_meta,
 	.target = cb_target,
 	.events = cb_events,
 	.sites = cb_sites,
+	.seed = cb_seed,
 	.stats = cb_stats,
 };
 
@@ -573,9 +587,10 @@ static void test_built(void)
 /*
  * Files recorded before gopc and startpc hold 56-byte events: each is read as
  * today's with no site (its first 56 bytes the same, the rest zero, the flag
- * off); and a SITES chunk is handed over in file order, before the events.
+ * off); a SITES chunk is handed over in file order, before the events; and
+ * so is a SEED chunk, whose entries are checked and handed over in place.
  */
-static void test_old_events_and_sites(void)
+static void test_new_chunks(void)
 {
 	struct seen s = {.check_v1 = true};
 	uint8_t p[8 + 3 * 56];
@@ -622,6 +637,53 @@ static void test_old_events_and_sites(void)
 	fb_end(&b, 0, 3);
 	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
 	CHECK(strstr(why, "less than its 8-byte id") != NULL);
+
+	/* SEED: whole entries of the size it says, in place, and only before the events. */
+	struct {
+		uint32_t id, size;
+		struct record_seed v[2];
+	} seed = {.id = 3, .size = sizeof(struct record_seed)};
+	seed.v[0].g.key.gp = 0xc000001000;
+	seed.v[1].g.val.goid = 42;
+	seed.v[1].gopc = 0x401234;
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SEED, 0, &seed, sizeof(seed));
+	fb_events(&b, 0, 1);
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 1, 4);
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ_U64(fb_read(&b, &s, why), 0);
+	CHECK_STR(s.order, "MDES");
+	CHECK_EQ_U64(s.seed_id, 3);
+	CHECK_EQ_U64(s.nseed, 2);
+	CHECK(s.seed && (uintptr_t)s.seed % 8 == 0);
+	CHECK(s.seed && s.seed[0].g.key.gp == 0xc000001000 && s.seed[1].g.val.goid == 42 &&
+	      s.seed[1].gopc == 0x401234);
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_events(&b, 0, 1);
+	fb_chunk(&b, RECORD_CHUNK_SEED, 0, &seed, sizeof(seed));
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 1, 4);
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
+	CHECK(strstr(why, "SEED chunk after events") != NULL);
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SEED, 0, &seed, sizeof(seed) - 8);
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
+	CHECK(strstr(why, "not whole entries") != NULL);
+	seed.size = 96;
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_SEED, 0, &seed, sizeof(seed));
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__FORMAT);
+	CHECK(strstr(why, "SEED entries of 96 bytes") != NULL);
 }
 
 static void test_empty_and_zero(void)
@@ -866,7 +928,7 @@ int main(int argc, char **argv)
 		test_cuts();
 		test_flips();
 		test_built();
-		test_old_events_and_sites();
+		test_new_chunks();
 		test_empty_and_zero();
 		test_reader_api();
 		test_writer();
