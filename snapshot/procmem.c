@@ -315,7 +315,7 @@ static long one_batch(struct procmem *m, struct procmem_req *reqs, size_t n)
 			remote[k] = (struct iovec){(void *)(uintptr_t)reqs[i].addr, reqs[i].len};
 			total += reqs[i].len;
 		}
-		m->syscalls++;
+		__atomic_fetch_add(&m->syscalls, 1, __ATOMIC_RELAXED); /* from every worker */
 		got = process_vm_readv(m->pid, local, k, remote, k, 0);
 		if (got < 0) {
 			if (errno == ESRCH)

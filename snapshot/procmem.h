@@ -61,7 +61,8 @@ struct procmem_req {
 /*
  * Read every request (in as few system calls as the kernel allows); each
  * req's ok says whether it was read whole. Returns the number read whole,
- * or -ESRCH when the process is gone.
+ * or -ESRCH when the process is gone. Threads may read through one procmem
+ * at once (the snapshot's workers): nothing in it changes but the count.
  */
 long procmem__readv(struct procmem *m, struct procmem_req *reqs, size_t n);
 

@@ -27,6 +27,7 @@ struct profile;
 
 #define SNAPSHOT_MAX_FRAMES 100 /* the runtime's traceback prints at most 100 */
 #define SNAPSHOT_MAX_GS (16u << 20)
+#define SNAPSHOT_MAX_WORKERS 4
 
 enum snapshot_gstate {
 	SNAPSHOT_G_OK,	    /* read consistently; pcs hold its stack */
@@ -55,13 +56,21 @@ struct snapshot {
 	struct snapshot_g *gs;
 	size_t n_consistent, n_changed, n_bad, n_unreadable, n_retried;
 	unsigned long syscalls;
-	double read_ms;	     /* wall time of the reading */
-	uint64_t *pcs_store; /* every g's pcs (private) */
+	double read_ms; /* wall time of the reading */
+	void *mem[2];	/* (private) the mappings of gs and of every g's pcs */
+	size_t mem_len[2];
 };
 
 struct snapshot_opts {
 	size_t max_frames; /* 0: SNAPSHOT_MAX_FRAMES */
 	bool no_stacks;	   /* the g's only (seeding, origins): no stack is read */
+	/*
+	 * Threads that read (0: 1; at most SNAPSHOT_MAX_WORKERS). The reading
+	 * is bound by the kernel's cost per page read, so a second thread
+	 * halves it when a CPU is free, but takes that CPU from the process
+	 * being read: the caller knows what the machine has to spare.
+	 */
+	unsigned int workers;
 };
 
 /*
