@@ -19,6 +19,7 @@
 #include "gosym.h"
 #include "moduledata.h"
 #include "pclntab.h"
+#include "rd.h"
 
 struct gobin {
 	struct elfbuf *e;
@@ -169,6 +170,37 @@ int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func 
 int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f)
 {
 	return lookup(b, NULL, pc, f);
+}
+
+/* internal/abi's FUNCDATA_WrapInfo: go1.21+, on the wrappers a go statement starts. */
+#define FUNCDATA_WRAPINFO 7
+
+int gobin__wrapped(const struct gobin *b, uint64_t pc, uint64_t *target)
+{
+	struct pclntab_funcinfo fi;
+	struct pclntab_func pf;
+	const uint8_t *p;
+	uint64_t v, at, off;
+	size_t avail;
+
+	if (!b->tab || !b->md_found || pclntab__version(b->tab) < PCLNTAB_VER_120 ||
+	    !b->md.gofunc || pclntab__find_pc(b->tab, pc, &pf) ||
+	    pclntab__func_info(b->tab, &pf, &fi) ||
+	    pclntab__funcdata(b->tab, &fi, FUNCDATA_WRAPINFO, &v, NULL))
+		return -ENOENT;
+	/* An offset into the text (the runtime's textAddr); split texts are not followed. */
+	if (b->md.ntextsect > 1)
+		return -ENOENT;
+	if (rd__add(b->md.gofunc, v, &at))
+		return -ERRORS__CORRUPT;
+	p = elfbuf__at_vaddr(b->e, at, 4, &avail);
+	if (!p || rd__uint(p, avail, 0, 4, pclntab__header(b->tab)->big_endian, &off))
+		return -ERRORS__CORRUPT;
+	if (rd__add(b->md.text, off, &v) || v < pclntab__min_pc(b->tab) ||
+	    v >= pclntab__max_pc(b->tab))
+		return -ERRORS__CORRUPT;
+	*target = v;
+	return 0;
 }
 
 int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t *delta)

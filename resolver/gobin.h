@@ -69,6 +69,13 @@ int gobin__find_func(const struct gobin *b, const char *name, struct gobin_func 
 /* The function containing pc (link-time): 0, -ERRORS__NO_SYMBOL, or the table's error. */
 int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f);
 /*
+ * go1.21+: the function a wrapper calls when the function at pc is one (a go
+ * statement with arguments starts F.gowrapN, whose FUNCDATA_WrapInfo names
+ * the function it wraps; the runtime's tracer names a goroutine by that).
+ * 0, -ENOENT (not a wrapper), -ERRORS__CORRUPT.
+ */
+int gobin__wrapped(const struct gobin *b, uint64_t pc, uint64_t *target);
+/*
  * The SP delta at pc of the function entered at entry, from its pcsp table:
  * 0, -ENOENT (no such function or no table), -ERRORS__CORRUPT.
  */

@@ -709,6 +709,7 @@ static int seed(struct session *s)
 		pid_t *pids = NULL;
 		int rc = 0;
 
+		stream__bind(s->stream, t);
 		if (target__processes(t, &pids, &npids)) {
 			fprintf(stderr, "goroutine: %s: its processes could not be listed: only "
 					"goroutines that switch state are seen\n",

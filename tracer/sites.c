@@ -121,8 +121,12 @@ int sites__symbolize(struct gobin *b, uint64_t pc, bool call, const char **func,
 {
 	struct gosym_frame fr[GOSYM_MAX_DEPTH];
 	struct gobin_func f;
+	uint64_t wrapped;
 	size_t nf = 0;
 
+	/* A go statement's wrapper is named by what it wraps, as Go's tracer does. */
+	if (!call && pc && !gobin__wrapped(b, pc, &wrapped))
+		pc = wrapped;
 	if (!pc || gobin__find_pc(b, pc, &f))
 		return -ENOENT;
 	*func = f.name;

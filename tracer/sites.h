@@ -9,7 +9,9 @@
  *
  * The rules are the runtime's: a go statement's site ("created by F") is
  * the physical function holding the call, at the line of the call (the pc
- * before the return address); a start pc is the function entered there.
+ * before the return address); a start pc is the function entered there, or,
+ * for a go1.21+ go-statement wrapper (F.gowrapN), the function it wraps, as
+ * Go's execution tracer names goroutines (startPCForTrace).
  */
 #ifndef GOTRACER_SITES_H
 #define GOTRACER_SITES_H

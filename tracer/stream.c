@@ -322,8 +322,7 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 
 	s->o.start_ns = start_ns;
 	for (i = 0; i < n; i++)
-		if (targets[i]->id < GOROUTINE_MAX_TARGETS)
-			s->bins[targets[i]->id] = targets[i]->bin;
+		stream__bind(s, targets[i]);
 	if (s->tl)
 		timeline__start(s->tl, start_ns);
 	if (s->o.record) {
@@ -377,6 +376,12 @@ static const struct site_sym *site(struct stream *s, uint32_t target, uint64_t p
 int stream__sites(struct stream *s, uint32_t target, const char *json, size_t len)
 {
 	return sites__add_json(s->sites, target, json, len);
+}
+
+void stream__bind(struct stream *s, const struct target *t)
+{
+	if (t->id < GOROUTINE_MAX_TARGETS)
+		s->bins[t->id] = t->bin;
 }
 
 bool stream__wants_seed(const struct stream *s)

@@ -99,6 +99,11 @@ int stream__event(struct stream *s, const struct goroutine_event *e);
  */
 int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentry *e,
 		 const uint64_t (*pcs)[2], size_t n);
+/*
+ * The binary whose pcs target t's events and seeds carry (stream__start()
+ * binds every target; seeding comes before it).
+ */
+void stream__bind(struct stream *s, const struct target *t);
 /* Whether anything of the stream keeps seeded goroutines (the analysis, the record). */
 bool stream__wants_seed(const struct stream *s);
 /* A record's SITES chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */

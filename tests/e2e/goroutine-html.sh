@@ -38,6 +38,13 @@ awk '/<script id="gt-data"/ { on = 1; sub(/.*<script id="gt-data" type="applicat
 	on { if (sub(/<\/script>.*/, "")) { print; exit } print }' "$page" >"$json"
 ngor=$(jq '.goroutines | length' "$json") || fail "embedded data is not JSON"
 [ "$ngor" -ge "$N" ] || fail "$ngor goroutine rows for $N requests (one connection goroutine each)"
+# Each connection's goroutine, created while traced, is named by its creation event's site:
+# (*conn).serve, or before go1.21 (no wrapper info) the closure its go statement compiles to.
+nconn=$(jq '[.goroutines[] | select((.start_func |
+	test("^net/http[.](\\(\\*conn\\)[.]serve|\\(\\*Server\\)[.]Serve[.]func[0-9]+)$")) and
+	.created_by.func == "net/http.(*Server).Serve" and (.created_by.file | endswith("/server.go")) and
+	.created_by.line > 0)] | length' "$json")
+[ "$nconn" -ge "$N" ] || fail "$nconn rows of connection goroutines with their function and creation site, for $N requests: $(jq -c '[.goroutines[] | select(.start_us != null)][:3]' "$json")"
 
 # chrome PAGE OUT ARGS...: headless, offline, a fresh profile; stderr (the
 # console log) in OUT.err.
@@ -126,11 +133,12 @@ cat >"$WORK/use.js" <<'EOF'
 	var v1 = c.dataset.view.split(" ").map(Number);
 	var want = 200 / (r.width - 96) * (v0[1] - v0[0]);
 	ptr("pointermove", 20, 32); ptr("pointerdown", 20, 32); ptr("pointerup", 20, 32);
-	var g0 = JSON.parse(document.getElementById("gt-data").textContent).goroutines[0].goid;
+	var row0 = JSON.parse(document.getElementById("gt-data").textContent).goroutines[0];
+	var g0 = row0.goid, fn0 = row0.start_func ? "function " + row0.start_func : "function \u2013";
 	var d = document.getElementById("details").textContent.replace(/\s+/g, " ").trim();
 	document.body.dataset.used = Math.abs(v1[1] - v1[0] - want) > want / 100 + 0.01 ?
 		"ruler drag: view " + v0 + " became " + v1 + ", want a span of " + want :
-		d.indexOf("g" + g0 + " ") !== 0 ? "details: " + d : "ok";
+		d.indexOf("g" + g0 + " ") !== 0 || d.indexOf(fn0) < 0 ? "details: " + d : "ok";
 })();
 </script>
 EOF
