@@ -30,6 +30,7 @@
 #include <cjson/cJSON.h>
 
 #include "dump.h"
+#include "dumppprof.h"
 #include "errors.h"
 #include "gobin.h"
 #include "goroutine.h"
@@ -77,6 +78,8 @@ struct env {
 	bool group;  /* --group: identical stacks once, as debug=1 */
 	bool system; /* --system: runtime frames and goroutines too */
 	char **cmd;  /* -- CMD ARGS... */
+	/* --pprof FILE: the dump as a pprof goroutine profile */
+	const char *pprof;
 };
 
 /* One session: everything the phases hand each other. */
@@ -107,7 +110,7 @@ static const char doc[] =
 	"\n"
 	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | -- CMD [ARGS...]]\n"
 	"       goroutine --report FILE [--json | --summary | --html F | ...]\n"
-	"       goroutine --dump -p PID [--group | --json] [--system]\n"
+	"       goroutine --dump -p PID [--group | --json | --pprof FILE] [--system]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    goroutine                        # every process of ./go-server-http/main\n"
@@ -125,6 +128,7 @@ static const char doc[] =
 	"    goroutine --report r.rec --summary   # any output, from a recording\n"
 	"    goroutine --dump -p 1234         # every goroutine's stack, as debug=2\n"
 	"    goroutine --dump --group -p 1234     # identical stacks once, as debug=1\n"
+	"    goroutine --dump -p 1234 --pprof g.pb.gz  # go tool pprof -traces g.pb.gz\n"
 	"    gooffsets app > app.json && goroutine --profile app.json -p 1234\n"
 	"\n"
 	"Without --profile the binary is resolved on the spot (DWARF, type descriptors,\n"
@@ -149,6 +153,7 @@ enum {
 	OPT_DUMP,
 	OPT_GROUP,
 	OPT_SYSTEM,
+	OPT_PPROF,
 };
 
 static const struct argp_option opts[] = {
@@ -194,6 +199,10 @@ static const struct argp_option opts[] = {
 	 "With --dump: each distinct stack once, with its count (debug=1)", 0},
 	{"system", OPT_SYSTEM, NULL, 0,
 	 "With --dump: runtime frames and system goroutines too (GOTRACEBACK=system)", 0},
+	{"pprof", OPT_PPROF, "FILE", 0,
+	 "With --dump: write the goroutine profile (pprof's proto, goroutine?debug=0) to FILE "
+	 "(- for stdout) instead of printing the dump",
+	 0},
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
@@ -234,8 +243,10 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--mode count excludes --summary, --html, --trace-json and --record");
 	if (env->interval && !env->summary && !analyse)
 		argp_failure(state, 1, 0, "-i goes with --summary");
-	if ((env->group || env->system) && !env->dump)
-		argp_failure(state, 1, 0, "--group and --system go with --dump");
+	if ((env->group || env->system || env->pprof) && !env->dump)
+		argp_failure(state, 1, 0, "--group, --system and --pprof go with --dump");
+	if (env->pprof && (env->group || env->json || env->output))
+		argp_failure(state, 1, 0, "--pprof FILE excludes --group, --json and -o");
 	if (env->dump && !env->pid)
 		argp_failure(state, 1, 0, "--dump reads one process: give -p PID");
 	if (env->dump && (env->cmd || env->binary || env->report || env->record || env->summary ||
@@ -244,7 +255,7 @@ static void check_options(struct env *env, struct argp_state *state)
 		argp_failure(
 			state, 1, 0,
 			"--dump takes only -p, --profile, --default, --force, --json, --group, "
-			"--system and -o");
+			"--system, --pprof and -o");
 	if (env->dump && env->group && env->json)
 		argp_failure(state, 1, 0, "--group and --json exclude each other");
 	if (env->report && (env->cmd || env->pid || env->binary || env->profile ||
@@ -347,6 +358,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SYSTEM:
 		env->system = true;
+		break;
+	case OPT_PPROF:
+		if (!*arg)
+			argp_failure(state, 1, 0, "--pprof needs a file name");
+		env->pprof = arg;
 		break;
 	case ARGP_KEY_ARGS:
 		env->cmd = state->argv + state->next;
@@ -1156,6 +1172,24 @@ out:
 	return rc;
 }
 
+/* --dump --pprof FILE: the snapshot as the runtime's goroutine profile, FILE whole or absent. */
+static int pprof_dump(struct session *s, struct target *t, const struct snapshot *snap)
+{
+	struct dumppprof_stats st;
+	int err = dumppprof__write_file(s->env.pprof, t->bin, t->path, snap, s->env.system, &st);
+
+	if (err) {
+		fprintf(stderr, "goroutine: %s: %s\n", s->env.pprof, strerror(-err));
+		return err;
+	}
+	fprintf(stderr,
+		"goroutine: process %d: %zu goroutines in %zu stacks written to %s (%zu without "
+		"a stack left out); read in %.1f ms\n",
+		(int)t->pid, st.goroutines, st.samples,
+		strcmp(s->env.pprof, "-") ? s->env.pprof : "stdout", st.no_stack, snap->read_ms);
+	return 0;
+}
+
 /*
  * --dump: every goroutine of the process, read from outside (no BPF, no
  * stop), printed as the runtime prints them; what could not be read
@@ -1192,6 +1226,11 @@ static int dump(struct session *s)
 	if (err) {
 		fprintf(stderr, "goroutine: process %d: %s\n", (int)t->pid, why);
 		return 1;
+	}
+	if (s->env.pprof) {
+		err = pprof_dump(s, t, snap);
+		snapshot__delete(snap);
+		return err ? 1 : 0;
 	}
 	s->out = open_out(s->env.output);
 	if (!s->out) {
