@@ -19,11 +19,28 @@
 
 #include "dumppprof.h"
 #include "elfbuf.h"
+#include "buildinfo.h"
 #include "gobin.h"
+#include "goversion.h"
 #include "pprof.h"
 #include "snapshot.h"
 
 static const struct pprof_value_type goroutine_count = {"goroutine", "count"};
+
+/*
+ * How many frames the runtime's goroutine profile keeps of a stack: a
+ * StackRecord's Stack0 [32]uintptr up to go1.22, debug.profstackdepth (128
+ * by default) from go1.23. Unknown version: no cut.
+ */
+static size_t profile_depth(const struct gobin *b)
+{
+	const struct buildinfo *bi = gobin__buildinfo(b);
+	struct goversion v;
+
+	if (!bi || goversion__parse(bi->version, &v))
+		return 0;
+	return goversion__at_least(&v, 1, 23) ? 128 : 32;
+}
 
 /* runtime.isSystemGoroutine: started in a runtime function other than runtime.main. */
 static bool system_goroutine(struct gobin *b, uint64_t startpc)
@@ -112,7 +129,8 @@ int dumppprof__write(FILE *out, struct gobin *b, const char *exe, const struct s
 	struct pprof_opts o = {.sample_types = &goroutine_count,
 			       .n_sample_types = 1,
 			       .period_type = goroutine_count,
-			       .period = 1};
+			       .period = 1,
+			       .max_frames = profile_depth(b)};
 	const int64_t one = 1;
 	struct pprof *p = NULL;
 	uint64_t *pcs = NULL;

@@ -46,6 +46,7 @@ struct loc {
 	bool callee_panic; /* the frame below called a panic: a wrapper here is shown */
 	bool next_panic;   /* what the frame above sees: this one's outermost function panics */
 	bool dropped;	   /* runtime.goexit, or wrappers only: not a location */
+	size_t nframes;	   /* entries of the runtime's traceback buffer it stands for */
 	uint64_t id;	   /* 0: no location (runtime.goexit, a wrapper, ...) */
 	uint64_t address;
 	uint64_t mapping_id;
@@ -78,6 +79,7 @@ struct pprof {
 	int64_t period_type[2];
 	bool has_period_type;
 	int64_t period, time_nanos, duration_nanos;
+	size_t max_frames;
 
 	char **strs;
 	size_t nstrs, capstrs;
@@ -275,6 +277,7 @@ int pprof__new(const struct pprof_opts *o, struct pprof **out)
 	p->period = o->period;
 	p->time_nanos = o->time_nanos;
 	p->duration_nanos = o->duration_nanos;
+	p->max_frames = o->max_frames;
 	*out = p;
 	return 0;
 nomem:
@@ -402,6 +405,7 @@ static int symbolize(struct pprof *p, struct loc *l)
 	/* Unknown code: the call's address is a byte back all the same (Go's allFrames). */
 	l->address = l->pc - 1;
 	l->next_panic = false;
+	l->nframes = 1;
 	if (!m || !m->bin)
 		return 0;
 	m->tried = true;
@@ -441,6 +445,7 @@ static int symbolize(struct pprof *p, struct loc *l)
 		l->lines[l->nlines++] = (struct line){(uint64_t)id, fr[k].line};
 	}
 	l->next_panic = panic;
+	l->nframes = l->nlines;
 	if (!l->nlines) {
 		/* Only wrappers: tracebackPCs never records the frame. */
 		free(l->lines);
@@ -499,57 +504,66 @@ static bool sample_eq(const struct pprof *p, uint32_t idx, const void *key)
 
 int pprof__add_sample(struct pprof *p, const uint64_t *pcs, size_t n, const int64_t *values)
 {
-	struct stack_key key = {pcs, n};
-	struct hslot *slot;
+	struct stack_key key = {pcs, 0};
 	struct sample *s;
+	struct hslot *slot;
+	struct loc *l;
+	uint64_t *ids; /* not struct loc *: a new location may move the table */
 	bool panic = false;
-	uint64_t h = mix(0, n);
-	size_t i;
-	int err;
+	size_t i, frames = 0, nlocs = 0;
+	uint64_t h;
+	int err = 0;
 
-	for (i = 0; i < n; i++)
+	ids = malloc((n ? n : 1) * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	/* Locations first: the cut is counted in their frames. */
+	for (i = 0; i < n && (!p->max_frames || frames < p->max_frames); i++) {
+		err = location(p, pcs[i], panic, &l);
+		if (err)
+			goto out;
+		panic = l->next_panic;
+		frames += l->nframes;
+		ids[i] = l->id;
+	}
+	key.n = i;
+	h = mix(0, key.n);
+	for (i = 0; i < key.n; i++)
 		h = mix(h, pcs[i]);
+	err = -ENOMEM;
 	if (htab_reserve(&p->sample_ix) ||
 	    grow((void **)&p->samples, &p->capsamples, p->nsamples, sizeof(*p->samples)))
-		return -ENOMEM;
+		goto out;
 	slot = htab_find(p, &p->sample_ix, h, sample_eq, &key);
 	if (slot->idx) {
 		s = &p->samples[slot->idx - 1];
+		err = 0;
 		for (i = 0; i < p->nvalues; i++)
 			if (__builtin_add_overflow(s->values[i], values[i], &s->values[i]))
-				return -EOVERFLOW;
-		return 0;
+				err = -EOVERFLOW;
+		goto out;
 	}
 	s = &p->samples[p->nsamples];
-	*s = (struct sample){.npcs = n};
-	s->pcs = malloc((n ? n : 1) * sizeof(*pcs));
-	s->loc_ids = malloc((n ? n : 1) * sizeof(*s->loc_ids));
-	if (!s->pcs || !s->loc_ids)
-		goto nomem;
-	memcpy(s->pcs, pcs, n * sizeof(*pcs));
-	memcpy(s->values, values, p->nvalues * sizeof(*values));
-	for (i = 0; i < n; i++) {
-		struct loc *l;
-
-		err = location(p, pcs[i], panic, &l);
-		if (err) {
-			free(s->pcs);
-			free(s->loc_ids);
-			return err;
-		}
-		panic = l->next_panic;
-		if (l->id)
-			s->loc_ids[s->nlocs++] = l->id;
+	*s = (struct sample){.npcs = key.n};
+	s->pcs = malloc((key.n ? key.n : 1) * sizeof(*pcs));
+	s->loc_ids = malloc((key.n ? key.n : 1) * sizeof(*s->loc_ids));
+	if (!s->pcs || !s->loc_ids) {
+		free(s->pcs);
+		free(s->loc_ids);
+		goto out;
 	}
-	/* Found again: location() may have moved the table. */
-	slot = htab_find(p, &p->sample_ix, h, sample_eq, &key);
+	memcpy(s->pcs, pcs, key.n * sizeof(*pcs));
+	memcpy(s->values, values, p->nvalues * sizeof(*values));
+	for (i = 0; i < key.n; i++)
+		if (ids[i])
+			s->loc_ids[nlocs++] = ids[i];
+	s->nlocs = nlocs;
 	*slot = (struct hslot){h, (uint32_t)++p->nsamples};
 	p->sample_ix.n++;
-	return 0;
-nomem:
-	free(s->pcs);
-	free(s->loc_ids);
-	return -ENOMEM;
+	err = 0;
+out:
+	free(ids);
+	return err;
 }
 
 size_t pprof__sample_count(const struct pprof *p)

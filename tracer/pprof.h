@@ -43,6 +43,14 @@ struct pprof_opts {
 	int64_t period;
 	int64_t time_nanos;	/* when the profile was taken (CLOCK_REALTIME) */
 	int64_t duration_nanos; /* 0 for a snapshot */
+	/*
+	 * Stacks cut after this many frames as the runtime's traceback buffer
+	 * counts them (logical frames: inlined calls and runtime.goexit count,
+	 * elided wrappers do not), the frame the cut falls in kept whole as
+	 * runtime/pprof's expandFinalInlineFrame keeps it; 0: no cut. Stacks
+	 * equal up to the cut are one sample, as in Go's profile.
+	 */
+	size_t max_frames;
 };
 
 /* One executable mapping of the process, as /proc/PID/maps lists it. */
@@ -69,7 +77,7 @@ int pprof__add_mapping(struct pprof *p, const struct pprof_mapping *m, struct go
 /*
  * One stack of n return addresses (process addresses, innermost first) with
  * its values (n_sample_types of them), added to the sample of the same
- * stack when there is one. Returns 0, -ENOMEM, -EOVERFLOW (a value's sum).
+ * stack (after the max_frames cut) when there is one. Returns 0, -ENOMEM, -EOVERFLOW (a value's sum).
  */
 int pprof__add_sample(struct pprof *p, const uint64_t *pcs, size_t n, const int64_t *values);
 

@@ -7,7 +7,8 @@
  * one) and mappings; then on a real Go binary (argv[1]): a location per
  * return address whose lines are the inlined calls innermost first, as
  * gobin's symbolizer gives them, wrappers left out unless they called a
- * panic, runtime.goexit dropped, and the mapping marked symbolized.
+ * panic, runtime.goexit dropped, and the mapping marked symbolized; stacks
+ * cut after max_frames as the runtime's buffer cuts them.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -219,6 +220,37 @@ static void test_sums(void)
 	perftools__profiles__profile__free_unpacked(pr, NULL);
 }
 
+/* max_frames: stacks cut as the runtime's buffer cuts them, equal ones then one sample. */
+static void test_cut(void)
+{
+	static const struct pprof_value_type count = {"goroutine", "count"};
+	struct pprof_opts o = {.sample_types = &count, .n_sample_types = 1, .max_frames = 3};
+	const uint64_t a[] = {0x10, 0x20, 0x30, 0x40, 0x50}, b[] = {0x10, 0x20, 0x30, 0x99};
+	const uint64_t c[] = {0x10, 0x20};
+	const int64_t one = 1;
+	struct pprof *p;
+	Profile *pr;
+
+	CHECK(pprof__new(&o, &p) == 0);
+	if (!p)
+		return;
+	CHECK(pprof__add_sample(p, a, 5, &one) == 0);
+	CHECK(pprof__add_sample(p, b, 4, &one) == 0); /* the same first three */
+	CHECK(pprof__add_sample(p, c, 2, &one) == 0); /* shorter than the cut */
+	CHECK_EQ_U64(pprof__sample_count(p), 2);
+	/* 0x40, 0x50 and 0x99 are past the cut: never looked up. */
+	CHECK_EQ_U64(pprof__location_count(p), 3);
+	pr = roundtrip(p);
+	pprof__delete(p);
+	if (!pr)
+		return;
+	CHECK_EQ_U64(pr->n_sample, 2);
+	CHECK_EQ_U64(pr->sample[0]->value[0], 2);
+	CHECK_EQ_U64(pr->sample[0]->n_location_id, 3);
+	CHECK_EQ_U64(pr->sample[1]->n_location_id, 2);
+	perftools__profiles__profile__free_unpacked(pr, NULL);
+}
+
 /* A pc in b whose frames include an inlined call (n >= 2); 0 when none is found. */
 static uint64_t inlined_pc(struct gobin *b, const struct pclntab *t, size_t *nframes)
 {
@@ -305,6 +337,25 @@ static void test_binary(const char *path)
 	}
 	pr = roundtrip(p);
 	pprof__delete(p);
+	/* Cut at one frame, inside the inlined group: the location stays whole. */
+	o.max_frames = 1;
+	if (pr && !pprof__new(&o, &p)) {
+		uint64_t s4[] = {pc + 1 + bias, gopanic.entry + 1 + bias};
+		Profile *cut;
+
+		CHECK(pprof__add_mapping(p,
+					 &(struct pprof_mapping){pclntab__min_pc(t) + bias,
+								 pclntab__max_pc(t) + bias, 0,
+								 path},
+					 b, bias) == 0);
+		CHECK(pprof__add_sample(p, s4, 2, &one) == 0);
+		cut = roundtrip(p);
+		pprof__delete(p);
+		CHECK(cut && cut->n_sample == 1 && cut->sample[0]->n_location_id == 1 &&
+		      cut->n_location == 1 && cut->location[0]->n_line == nf);
+		if (cut)
+			perftools__profiles__profile__free_unpacked(cut, NULL);
+	}
 	if (pr) {
 		const Perftools__Profiles__Location *l;
 
@@ -352,6 +403,7 @@ int main(int argc, char **argv)
 {
 	test_synthetic();
 	test_sums();
+	test_cut();
 	if (argc > 1)
 		test_binary(argv[1]);
 	else
