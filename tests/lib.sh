@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# lib.sh: what the shell tests share: failing with a message, the BPF
-# privilege gate (loud, and a failure under CI), starting the bundled server on
-# a free loopback port, plain HTTP requests, and the tracer in the background.
+# lib.sh: what the shell tests share: failing with a message, refusals in one
+# line, the BPF and ptrace privilege gates (loud, and a failure under CI),
+# starting the bundled server on a free loopback port, plain HTTP requests, the
+# parked fixture and the tracer in the background, the npm fixtures' list.
 # Built on scripts/lib.sh, so tests and scripts agree on the fixture cache
 # ($CACHE, from its cache_root) and speak through the same info/warn/die.
 # Sourced by tests/<kind>/*.sh; $BUILD and $SRC come from CTest.
@@ -59,6 +60,36 @@ require_bpf() {
 	exit $SKIP
 }
 
+# Reading another process's memory (--dump, snapshots) needs CAP_SYS_PTRACE, or
+# being its owner where Yama's ptrace_scope is 0. Like require_bpf: never a
+# silent skip, and a failure under CI.
+require_ptrace() {
+	local capeff scope=0
+	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
+	# CAP_SYS_PTRACE is bit 19.
+	(((0x$capeff >> 19) & 1)) && return 0
+	if [ -r /proc/sys/kernel/yama/ptrace_scope ]; then
+		scope=$(cat /proc/sys/kernel/yama/ptrace_scope)
+	fi
+	[ "$scope" = 0 ] && return 0
+	echo "!!! [$TEST_NAME] cannot read another process: no CAP_SYS_PTRACE, ptrace_scope $scope !!!" >&2
+	[ "${CI:-}" = true ] && fail "reading another process's memory is required under CI"
+	exit $SKIP
+}
+
+# one_line NAME WANT_REGEX CMD...: CMD must refuse: exit 1, one line on stderr
+# matching WANT_REGEX, nothing on stdout (no partial output presented as a result).
+one_line() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	"$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	[ "$rc" -eq 1 ] || fail "$name: exit status $rc, want 1 ($(cat "$WORK/err"))"
+	[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$name: not one line on stderr: $(cat "$WORK/err")"
+	grep -qE -e "$want" "$WORK/err" || fail "$name: says \"$(cat "$WORK/err")\", want /$want/"
+	[ ! -s "$WORK/out" ] || fail "$name: wrote to stdout: $(head -c 200 "$WORK/out")"
+	echo "  $name: $(cat "$WORK/err")"
+}
+
 # default_minors: the Go minors the fixtures are built for (DEFAULT_MINORS of
 # scripts/fetch-go-toolchains.sh), one a line.
 default_minors() {
@@ -86,14 +117,60 @@ start_server() {
 	fail "server did not start"
 }
 
-# http_get ADDR: one request on its own connection; prints the body.
+# http_get ADDR [PATH]: one request (of PATH, / by default) on its own
+# connection; prints the body.
 http_get() {
 	local host=${1%:*} port=${1##*:} body
 	exec {fd}<>"/dev/tcp/$host/$port"
-	printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" >&"$fd"
+	printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "${2:-/}" "$1" >&"$fd"
 	body=$(sed '1,/^\r*$/d' <&"$fd")
 	exec {fd}<&-
 	printf '%s\n' "$body"
+}
+
+# start_parked BIN [ARGS...]: tests/fixtures/go/parked (BIN, one of its builds
+# in $CACHE/fixtures) in the background with ARGS (-dump, -scale, -gapfile, ...)
+# until it says "ready PID" (its -dump written by then); sets PARKED_PID, and
+# _cleanup stops it. Returns 1 after one line on stderr: the fixture missing,
+# dead, or not ready in 60 s (-scale 68, 100k goroutines, takes 2-3 s).
+start_parked() {
+	local bin=$1 out _
+	shift
+	if [ ! -x "$bin" ]; then
+		echo "MISSING fixture: $bin (run scripts/fixtures.sh)" >&2
+		return 1
+	fi
+	out=$(mktemp "$WORK/parked.XXXXXX")
+	"$bin" "$@" >"$out" 2>&1 &
+	PARKED_PID=$!
+	_pids+=("$PARKED_PID")
+	for _ in $(seq 1200); do
+		grep -qx "ready $PARKED_PID" "$out" && return 0
+		kill -0 "$PARKED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "$bin did not get ready: $(tail -n 2 "$out" | tr '\n' ' ')" >&2
+	return 1
+}
+
+# stop_parked [SIGNAL]: the fixture started last, ended (SIGTERM by default) and waited for.
+stop_parked() {
+	kill "-${1:-TERM}" "$PARKED_PID" 2>/dev/null || true
+	wait "$PARKED_PID" 2>/dev/null || true
+}
+
+# npm_fixtures: the rows of tests/fixtures/npm-fixtures.tsv, one a line, tab-
+# separated: PACKAGE VERSION GO_VERSION ABI BIN, BIN where
+# scripts/fetch-npm-fixtures.sh unpacks the package's binary (which may be missing).
+npm_fixtures() {
+	local pkg ver gov abi name
+	while IFS=$'\t' read -r pkg ver gov abi _; do
+		case $pkg in '' | '#'* | package) continue ;; esac
+		# "@esbuild/linux-x64" -> "esbuild-linux-x64", as npm names its tarball.
+		name=${pkg#@}
+		printf '%s\t%s\t%s\t%s\t%s\n' "$pkg" "$ver" "$gov" "$abi" \
+			"$CACHE/npm/${name//\//-}-$ver/package/bin/esbuild"
+	done <"$SRC/tests/fixtures/npm-fixtures.tsv"
 }
 
 # start_tracer OUT ERR ARGS...: build/goroutine in the background; waits until

@@ -67,6 +67,7 @@ struct env {
 	bool json;
 	bool count_only;   /* --mode count */
 	bool probe_entry;  /* --probe entry */
+	bool no_stacks;	   /* --no-stacks */
 	bool summary;	   /* --summary */
 	long interval;	   /* -i SECONDS, with --summary */
 	double leak_after; /* --leak-after SECONDS */
@@ -93,6 +94,7 @@ struct session {
 	struct loader *loader;
 	bool kernel_summary; /* --summary aggregated in the kernel: no events */
 	struct stream_sites sites;
+	struct stream_stacks stacks;
 	struct seed_site *site_v; /* the last report's, from a snapshot then */
 	size_t nsites;
 	uint64_t started;
@@ -143,6 +145,7 @@ enum {
 	OPT_JSON,
 	OPT_MODE,
 	OPT_PROBE,
+	OPT_NO_STACKS,
 	OPT_SUMMARY,
 	OPT_LEAK_AFTER,
 	OPT_HTML,
@@ -206,6 +209,8 @@ static const struct argp_option opts[] = {
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
+	{"no-stacks", OPT_NO_STACKS, NULL, 0,
+	 "Do not walk blocked goroutines' stacks in the kernel (blocking by wait reason only)", 0},
 	{"bpf-config", OPT_BPF_CONFIG, "HOW", 0,
 	 "cookie (default): targets' values by attach cookie; rodata: in read-only data "
 	 "(one target; kernels before 5.15)",
@@ -343,6 +348,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env->probe_entry = true;
 		else if (strcmp(arg, "auto"))
 			argp_failure(state, 1, 0, "unknown probe placement %s (auto, entry)", arg);
+		break;
+	case OPT_NO_STACKS:
+		env->no_stacks = true;
 		break;
 	case OPT_BPF_CONFIG:
 		if (!strcmp(arg, "rodata"))
@@ -524,6 +532,7 @@ static int plan_targets(struct session *s)
 		.profile_path = env->profile,
 		.force = env->force,
 		.probe_entry = env->probe_entry,
+		.no_stacks = env->no_stacks,
 		.kernel = {.emulates_push = probepoint__kernel_emulates_push()},
 	};
 	char why[1024];
@@ -577,6 +586,21 @@ static int kernel_live(void *ctx, struct goroutine_gkey **keys, struct goroutine
 	const struct session *s = ctx;
 
 	return loader__live(s->loader, s->targets[0]->kind == TARGET_BINARY, keys, vals, n);
+}
+
+static int kernel_blocking(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,
+			   size_t *n)
+{
+	const struct session *s = ctx;
+
+	return loader__blocking(s->loader, keys, vals, n);
+}
+
+static int kernel_stack(void *ctx, uint64_t id, struct goroutine_stack *out)
+{
+	const struct session *s = ctx;
+
+	return s->loader ? loader__stack(s->loader, id, out) : -ENOENT;
 }
 
 /* The output file: stdout or -o (close-on-exec: a traced command must not inherit it). */
@@ -774,11 +798,16 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	so.print_events =
 		!env->summary && !env->count_only && !analyse && (!env->record || env->json);
 	if (s->kernel_summary) {
-		s->kernel = (struct stream_kernel){kernel_summary, kernel_live, s};
+		s->kernel = (struct stream_kernel){kernel_summary, kernel_live, kernel_blocking, s};
 		so.kernel = &s->kernel;
 	}
 	s->sites = (struct stream_sites){report_sites, s};
 	so.sites = &s->sites;
+	/* The report (--report) has no kernel: its stacks come from the record. */
+	if (!env->report && !env->no_stacks) {
+		s->stacks = (struct stream_stacks){kernel_stack, s};
+		so.stacks = &s->stacks;
+	}
 	so.state = env->state ? names__state_value(names, env->state) : -1;
 	if (env->state && so.state < 0) {
 		fprintf(stderr, "goroutine: unknown state %s\n", env->state);
@@ -1191,6 +1220,31 @@ static int pprof_dump(struct session *s, struct target *t, const struct snapshot
 }
 
 /*
+ * Whether process pid has exited or begun to (PF_EXITING in /proc/PID/stat):
+ * its /proc/PID/exe goes with its memory, before the pidfd says it is gone.
+ */
+static bool process_exiting(struct target *t)
+{
+	unsigned int flags = 0;
+	char path[64], buf[1024], *p;
+	FILE *f;
+	size_t n;
+
+	if (target__gone(t))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT || errno == ESRCH;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* The flags are the 9th field, the 6th after the ")" that ends the command name. */
+	p = strrchr(buf, ')');
+	return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %u", &flags) == 1 && (flags & 0x4);
+}
+
+/*
  * --dump: every goroutine of the process, read from outside (no BPF, no
  * stop), printed as the runtime prints them; what could not be read
  * consistently is counted on stderr, and a snapshot with none is an error.
@@ -1208,6 +1262,12 @@ static int dump(struct session *s)
 	int err;
 
 	err = gobin__open_path(t->path, &t->bin);
+	/* Gone since it was found: /proc/PID/exe went with it, say so rather than ENOENT. */
+	if (err && process_exiting(t)) {
+		fprintf(stderr, "goroutine: process %d: the process exited before it was read\n",
+			(int)t->pid);
+		return 1;
+	}
 	if (err == -EACCES || err == -EPERM) {
 		fprintf(stderr,
 			"goroutine: process %d: not allowed to read it (run as root, or as its "

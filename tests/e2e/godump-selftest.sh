@@ -140,25 +140,6 @@ rc=0
 echo "  formats: ${#checks[@]} facts of 5 goroutines; 5 bad inputs refused by every command"
 
 # --- 2. real dumps --------------------------------------------------------------
-# start_parked BIN DUMP [ARGS...]: the fixture in the background until it says
-# "ready PID" (its dump written by then); sets PARKED_PID.
-start_parked() {
-	local bin=$1 dump=$2 out
-	shift 2
-	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
-	out=$(mktemp "$WORK/parked.XXXXXX")
-	"$bin" -dump "$dump" "$@" >"$out" 2>&1 &
-	PARKED_PID=$!
-	_pids+=("$PARKED_PID")
-	local _
-	for _ in $(seq 200); do
-		grep -qx "ready $PARKED_PID" "$out" && return 0
-		kill -0 "$PARKED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	fail "$bin did not get ready: $(cat "$out")"
-}
-
 # mutate IN OUT [KIND]: a copy of a dump with the changes the comparison must
 # see, each on its own goroutines so none counts twice: 20 wait reasons
 # (reason), 3 innermost functions (inner), 5 goroutines dropped (drop), 2
@@ -208,9 +189,10 @@ newest=$(default_minors | tail -n 1)
 for run in "$oldest 1100 200 100 50 30 1" "$newest 9 5 3 2 2 3"; do
 	read -r minor nchan nmutex nsleep nselect ncond scale <<<"$run"
 	want="$WORK/want-$minor.txt"
-	start_parked "$CACHE/fixtures/go$minor/parked-dwarf" "$want" -chan "$nchan" \
-		-mutex "$nmutex" -sleep "$nsleep" -select "$nselect" -cond "$ncond" -scale "$scale"
-	kill "$PARKED_PID"
+	start_parked "$CACHE/fixtures/go$minor/parked-dwarf" -dump "$want" -chan "$nchan" \
+		-mutex "$nmutex" -sleep "$nsleep" -select "$nselect" -cond "$ncond" -scale "$scale" ||
+		fail "go$minor: the parked fixture did not start"
+	stop_parked
 	"$PY" "$GODUMP" summary "$want" >"$WORK/summary" || fail "go$minor: summary failed"
 	# The mutex wait reason is "semacquire" before go1.20; one IO waiter at any scale.
 	while IFS='=' read -r reasons n; do

@@ -35,6 +35,16 @@ mismatch() {
 	echo "MISMATCH $*" >&2
 	bad=$((bad + 1))
 }
+# profile BIN LABEL: gooffsets BIN into $WORK/p.json, counted as checked; a
+# warning is a mismatch; returns 1 (a mismatch said) when gooffsets fails.
+profile() {
+	if ! "$GOOFFSETS" "$1" >"$WORK/p.json" 2>"$WORK/err"; then
+		mismatch "$2: gooffsets failed: $(cat "$WORK/err")"
+		return 1
+	fi
+	checked=$((checked + 1))
+	[ ! -s "$WORK/err" ] || mismatch "$2: warnings: $(cat "$WORK/err")"
+}
 
 # pahole_fields BINARY: FIELD=offset lines for the runtime.g fields we resolve ("-": absent).
 pahole_fields() {
@@ -128,12 +138,7 @@ for minor in "${MINORS[@]}"; do
 				continue
 			fi
 			j="$WORK/p.json"
-			if ! "$GOOFFSETS" "$bin" >"$j" 2>"$WORK/err"; then
-				mismatch "$bin: gooffsets failed: $(cat "$WORK/err")"
-				continue
-			fi
-			checked=$((checked + 1))
-			[ -s "$WORK/err" ] && mismatch "$bin: warnings: $(cat "$WORK/err")"
+			profile "$bin" "$bin" || continue
 			profile_fields "$j" >"$WORK/got"
 			diff -u "$WORK/want" "$WORK/got" >"$WORK/diff" ||
 				mismatch "$bin: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
@@ -185,21 +190,13 @@ for minor in "${MINORS[@]}"; do
 done
 
 # npm: esbuild releases built by someone else's toolchain, stripped and static.
-while IFS=$'\t' read -r pkg version go_version abi _; do
-	case $pkg in '' | '#'* | package) continue ;; esac
-	bin="$CACHE/npm/${pkg#@esbuild/}-$version/package/bin/esbuild"
-	[ "${pkg#@}" != "$pkg" ] && bin="$CACHE/npm/esbuild-linux-x64-$version/package/bin/esbuild"
+while IFS=$'\t' read -r pkg version go_version abi bin; do
 	if [ ! -f "$bin" ]; then
 		missing+=("npm $pkg@$version ($bin)")
 		continue
 	fi
 	j="$WORK/p.json"
-	if ! "$GOOFFSETS" "$bin" >"$j" 2>"$WORK/err"; then
-		mismatch "$bin: gooffsets failed: $(cat "$WORK/err")"
-		continue
-	fi
-	checked=$((checked + 1))
-	[ -s "$WORK/err" ] && mismatch "$pkg@$version: warnings: $(cat "$WORK/err")"
+	profile "$bin" "$pkg@$version" || continue
 	# The table's row for the version: an independent source for a stripped binary's offsets.
 	table_fields "$go_version" >"$WORK/want"
 	profile_fields "$j" >"$WORK/got"
@@ -236,7 +233,7 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 			mismatch "$pkg@$version: offsets differ from pahole on $twin: $(tr '\n' ' ' <"$WORK/diff")"
 	fi
 	note "npm $pkg@$version: $go_version ($(jq -r .binary.go_version_source "$j")) $(jq -r .abi "$j") goid=$(jq .offsets.g_goid.value "$j") ($(jq -r .offsets.g_goid.source "$j"))"
-done <"$SRC/tests/fixtures/npm-fixtures.tsv"
+done < <(npm_fixtures)
 
 # arm64, cross-built here with the system Go: parsed like amd64 (the tracer's
 # BPF side is amd64-only here, but profiles for arm64 hosts must be right).
@@ -249,8 +246,7 @@ if (cd "$SRC/tests/fixtures/go/workload" && GOARCH=arm64 GOTOOLCHAIN=local GOFLA
 	addr=$(nm "$arm/dwarf" | gawk '$3 == "runtime.casgstatus" { print strtonum("0x" $1) }')
 	for mode in dwarf stripped; do
 		j="$WORK/p.json"
-		"$GOOFFSETS" "$arm/$mode" >"$j" 2>"$WORK/err" || { mismatch "arm64/$mode: $(cat "$WORK/err")"; continue; }
-		checked=$((checked + 1))
+		profile "$arm/$mode" "arm64/$mode" || continue
 		[ "$(jq -r .binary.arch "$j")" = aarch64 ] || mismatch "arm64/$mode: arch $(jq -r .binary.arch "$j")"
 		[ "$(jq -r .abi "$j")" = register ] || mismatch "arm64/$mode: ABI $(jq -r .abi "$j")"
 		profile_fields "$j" >"$WORK/got"

@@ -111,10 +111,8 @@ mkdir -p "$proj"
 printf 'export const greet = (n) => "hello " + n;\n' >"$proj/a.js"
 printf 'import { greet } from "./a.js";\nconsole.log(greet("world"));\n' >"$proj/index.js"
 nstack=0
-while IFS=$'\t' read -r pkg version go_version abi _; do
-	case $pkg in '' | '#'* | package) continue ;; esac
+while IFS=$'\t' read -r pkg version go_version abi bin; do
 	[ "$abi" = stack ] || continue
-	bin="$CACHE/npm/${pkg#@esbuild/}-$version/package/bin/esbuild"
 	[ -x "$bin" ] || fail "MISSING fixture: npm $pkg@$version ($bin)"
 	rm -f "$proj/out.js"
 	rc=0
@@ -132,6 +130,6 @@ while IFS=$'\t' read -r pkg version go_version abi _; do
 		fail "$pkg@$version: WAITING without a wait reason"
 	echo "  $pkg@$version ($go_version, stack ABI): $n events"
 	nstack=$((nstack + 1))
-done <"$SRC/tests/fixtures/npm-fixtures.tsv"
+done < <(npm_fixtures)
 [ "$nstack" -gt 0 ] || fail "no stack-ABI binary in npm-fixtures.tsv"
 pass "-p isolation, profiles and $nstack stack-ABI binaries"

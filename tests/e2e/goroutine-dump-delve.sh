@@ -11,13 +11,9 @@
 # 3x the lateness the same window sees with nothing running, + 2 ms.
 source "$(dirname "$0")/../lib.sh"
 command -v dlv >/dev/null || fail "dlv missing (scripts/deps.sh --test installs Debian's delve)"
-bin="$CACHE/fixtures/go1.19/parked-dwarf"
-[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
-"$bin" -scale 2 -dump "$WORK/want.txt" -gapfile "$WORK/gap" >"$WORK/ready" &
-pid=$!
-trap 'kill $pid 2>/dev/null' EXIT
-for _ in $(seq 300); do grep -q ready "$WORK/ready" && break; sleep 0.05; done
-grep -q ready "$WORK/ready" || fail "the fixture did not get ready"
+start_parked "$CACHE/fixtures/go1.19/parked-dwarf" -scale 2 -gapfile "$WORK/gap" ||
+	fail "the fixture did not start"
+pid=$PARKED_PID
 
 # window CMD...: run CMD between a reset of the ticker's lateness and a read of it (us).
 window() {

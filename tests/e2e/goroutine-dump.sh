@@ -24,46 +24,8 @@ MODES=(dwarf stripped static pie extld)
 # of it costs most of a second per call.
 PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 is needed"
 
-# Like require_bpf: never a silent skip, and a failure under CI.
-require_ptrace() {
-	local capeff scope=0
-	capeff=$(awk '/^CapEff/ {print $2}' /proc/self/status)
-	# CAP_SYS_PTRACE is bit 19.
-	(((0x$capeff >> 19) & 1)) && return 0
-	if [ -r /proc/sys/kernel/yama/ptrace_scope ]; then
-		scope=$(cat /proc/sys/kernel/yama/ptrace_scope)
-	fi
-	[ "$scope" = 0 ] && return 0
-	echo "!!! [$TEST_NAME] cannot read another process: no CAP_SYS_PTRACE, ptrace_scope $scope !!!" >&2
-	[ "${CI:-}" = true ] && fail "reading another process's memory is required under CI"
-	exit $SKIP
-}
 require_ptrace
 [ -x "$T" ] || fail "$T missing: build first"
-
-# start_parked BIN DUMP GAPFILE: the fixture in the background until it says
-# "ready PID" (its dump written by then); sets PARKED_PID, or returns 1 after
-# saying why on stderr.
-start_parked() {
-	local bin=$1 dump=$2 gapfile=$3 out="$WORK/parked.out"
-	: >"$out"
-	"$bin" -dump "$dump" -gapfile "$gapfile" >"$out" 2>&1 &
-	PARKED_PID=$!
-	_pids+=("$PARKED_PID")
-	local _
-	for _ in $(seq 200); do
-		grep -qx "ready $PARKED_PID" "$out" && return 0
-		kill -0 "$PARKED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "did not get ready: $(tail -n 2 "$out")" >&2
-	return 1
-}
-
-stop_parked() {
-	kill "$PARKED_PID" 2>/dev/null || true
-	wait "$PARKED_PID" 2>/dev/null || true
-}
 
 # reset_gap GAPFILE: the ticker's worst lateness back to 0, waited for: the
 # fixture rewrites the file when SIGUSR1 has reached it.
@@ -86,7 +48,7 @@ check_binary() {
 	local bin=$1 want="$WORK/want.txt" got="$WORK/got.txt" json="$WORK/got.json"
 	local gapfile="$WORK/gap" rc=0 out t0 ms ntext njson gap
 	rm -f "$want"
-	start_parked "$bin" "$want" "$gapfile" || return 1
+	start_parked "$bin" -dump "$want" -gapfile "$gapfile" || return 1
 	reset_gap "$gapfile" || return 1
 	t0=$(date +%s%N)
 	timeout 60 "$T" --dump -p "$PARKED_PID" >"$got" 2>"$WORK/dump.err" || rc=$?

@@ -11,16 +11,6 @@
 source "$(dirname "$0")/../lib.sh"
 T="$BUILD/goroutine"
 
-one_line() { # NAME WANT_REGEX CMD...
-	local name=$1 want=$2 rc=0
-	shift 2
-	"$@" >"$WORK/out" 2>"$WORK/err" || rc=$?
-	[ "$rc" -eq 1 ] || fail "$name: exit status $rc, want 1 ($(cat "$WORK/err"))"
-	[ "$(wc -l <"$WORK/err")" -eq 1 ] || fail "$name: not one line on stderr: $(cat "$WORK/err")"
-	grep -qE "$want" "$WORK/err" || fail "$name: says \"$(cat "$WORK/err")\", want /$want/"
-	echo "  $name: $(cat "$WORK/err")"
-}
-
 one_line "missing binary" "/nonexistent/app: No such file or directory" "$T" --binary /nonexistent/app
 one_line "not Go" "not a Go executable" "$T" --binary /bin/ls
 one_line "no process" "no process with PID" "$T" -p 999999999

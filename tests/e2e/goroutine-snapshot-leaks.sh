@@ -33,20 +33,15 @@ check() { # LABEL JSON
 }
 
 for fx in go1.24/parked-stripped go1.19/parked-dwarf go1.27/parked-pie; do
-	bin="$CACHE/fixtures/$fx"
-	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
-	"$bin" -dump "$WORK/dump.txt" >"$WORK/ready" &
-	pid=$!
-	for _ in $(seq 200); do grep -q ready "$WORK/ready" && break; sleep 0.05; done
-	grep -q ready "$WORK/ready" || fail "$fx: the fixture did not get ready"
+	start_parked "$CACHE/fixtures/$fx" || fail "$fx: the fixture did not start"
+	pid=$PARKED_PID
 	"$BUILD/goroutine" --summary --json --leak-after 1 -d 2 -p "$pid" -o "$WORK/sum.json" \
 		2>"$WORK/err" || fail "$fx: $(tail -n 2 "$WORK/err")"
 	check "$fx --summary" "$WORK/sum.json"
 	"$BUILD/goroutine" --html "$WORK/r.html" --json --leak-after 1 -d 2 -p "$pid" \
 		-o "$WORK/an.json" 2>"$WORK/err" || fail "$fx --html: $(tail -n 2 "$WORK/err")"
 	check "$fx --html" "$WORK/an.json"
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
+	stop_parked
 	echo "  $fx: $(jq '.leaks.count' "$WORK/sum.json") leak candidates, every kind by its creation site"
 done
 pass "goroutines parked before attach are leak candidates, grouped by start function and creation site"

@@ -118,12 +118,9 @@ cache() {
 	fi
 	# npm binaries: every row of the fixture list must have been fetched;
 	# the expected version is the list's, cross-checked by `go version`.
-	local list=$SRC/tests/fixtures/npm-fixtures.tsv npm=0 pkg ver _abi _note name bin
+	local list=$SRC/tests/fixtures/npm-fixtures.tsv npm=0 pkg ver _abi bin
 	[ -r "$list" ] || fail "cannot read $list"
-	while IFS=$'\t' read -r pkg ver gov _abi _note; do
-		[[ -z $pkg || $pkg == \#* || $pkg == package ]] && continue
-		name=${pkg#@}
-		bin=$CACHE/npm/${name//\//-}-$ver/package/bin/esbuild
+	while IFS=$'\t' read -r pkg ver gov _abi bin; do
 		if [ ! -f "$bin" ]; then
 			echo "missing npm fixture: $bin ($pkg@$ver, $gov; run scripts/fetch-npm-fixtures.sh)" >&2
 			missing=1
@@ -135,7 +132,7 @@ cache() {
 		fi
 		argv+=(--version "$gov" "$bin")
 		npm=$((npm + 1))
-	done <"$list"
+	done < <(npm_fixtures)
 	if [ $((n + npm)) -gt 0 ]; then
 		"$CHECKER" "${argv[@]}" || fail "checks failed on cached fixtures"
 	fi
