@@ -147,7 +147,7 @@ check_binary() {
 	local bin=$1 goroot=$2 addr out rc=0 _ k
 	local ours="$WORK/ours.pb.gz" theirs="$WORK/runtime.pb.gz"
 	local tool pprof
-	# What `go tool pprof` runs (go1.24+ build it into the build cache), found
+	# What `go tool pprof` runs (go1.25+ build it into the build cache), found
 	# once: the go command's own start-up is most of a small profile's time.
 	tool=$(GOROOT=$goroot GOTOOLCHAIN=local "$goroot/bin/go" tool -n pprof) || {
 		echo "no pprof in $goroot" >&2
