@@ -23,6 +23,9 @@
 #     while traced has the dump's state and reason (>= 3 such: the parked ones).
 # Releases before 0.8 have no --serve (esbuild says "Invalid flag"): reported as
 # skipped, not failed. A missing fixture fails the test (scripts/fixtures.sh).
+# What it guards, seen at 3e5d324: on go1.17 and go1.18 (0.13.15, 0.14.40) the
+# goroutine reading stdin in a syscall had the one frame syscall.Syscall (asm,
+# frameless until go1.19), said complete; 62f2772 walks on to runtime.goexit.
 source "$(dirname "$0")/../lib.sh"
 require_ptrace
 require_bpf
