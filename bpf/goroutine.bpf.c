@@ -83,6 +83,30 @@ struct {
 	__type(value, struct goroutine_config);
 } config SEC(".maps");
 
+/* Distinct blocking stacks by id (struct goroutine_stack): read by user space to symbolize. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, GOROUTINE_STACKS_MAX);
+	__type(key, __u64);
+	__type(value, struct goroutine_stack);
+} stacks SEC(".maps");
+
+/* Where a stack is built before it is hashed (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct goroutine_stack);
+} stack_scratch SEC(".maps");
+
+/* --summary: blocking time by (target, wait reason, stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, GOROUTINE_BLOCKING_MAX);
+	__type(key, struct goroutine_bkey);
+	__type(value, struct goroutine_bval);
+} blocking SEC(".maps");
+
 /* Thread id -> goid of the goroutine inside runtime.newproc on that thread. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -213,6 +237,86 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
 }
 
 /*
+ * The goroutine's own stack where it blocks, into the stacks map; its id, or
+ * 0 when it cannot be had. At casgstatus(gp, _Grunning, _Gwaiting) the
+ * goroutine has parked through mcall, which saved its pc (in gopark), sp and
+ * frame pointer in g.sched: each frame pointer then holds the caller's frame
+ * pointer and, above it, the return address. Every frame pointer must be
+ * aligned, rise, and stay inside g.stack; a walk that stops otherwise, or at
+ * the depth limit, is kept marked truncated, never continued by a guess.
+ */
+static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, __u64 gp,
+					   __u64 bias)
+{
+	__u32 zero = 0, i, n = 1, flags = 0;
+	struct goroutine_stack *st;
+	__u64 pc, bp, lo_hi[2], frame[2], h = 0xcbf29ce484222325ull;
+
+	if (!cfg->stacks)
+		return 0;
+	st = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!st || bpf_probe_read_user(&pc, sizeof(pc), (void *)(gp + cfg->sched_pc_offset)) ||
+	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + cfg->sched_bp_offset)) ||
+	    bpf_probe_read_user(lo_hi, sizeof(lo_hi), (void *)(gp + cfg->stack_lo_offset)) || !pc)
+		return 0;
+	st->pcs[0] = pc - bias;
+	for (i = 1; i < GOROUTINE_STACK_DEPTH; i++) {
+		/* The outermost frame's pointer is 0: the walk's natural end. */
+		if (!bp)
+			break;
+		if (bp & 7 || bp < lo_hi[0] || bp + sizeof(frame) > lo_hi[1] ||
+		    bpf_probe_read_user(frame, sizeof(frame), (void *)bp)) {
+			flags |= GOROUTINE_STACK_TRUNCATED;
+			break;
+		}
+		if (!frame[1])
+			break;
+		st->pcs[i] = frame[1] - bias;
+		n = i + 1;
+		if (frame[0] && frame[0] <= bp) {
+			flags |= GOROUTINE_STACK_TRUNCATED;
+			break;
+		}
+		bp = frame[0];
+	}
+	if (i == GOROUTINE_STACK_DEPTH && bp)
+		flags |= GOROUTINE_STACK_TRUNCATED;
+	st->n = n;
+	st->flags = flags;
+	/* FNV-1a over the pcs: the id; 0 is kept for "no stack". */
+	for (i = 0; i < GOROUTINE_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
+	}
+	h = (h ^ flags) * 0x100000001b3ull;
+	if (!h)
+		h = 1;
+	bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST);
+	return h;
+}
+
+/* --summary: a wait of dt ns that ended, under its reason and stack. */
+static __always_inline void account_blocking(__u32 target, const struct goroutine_gval *g, __u64 dt)
+{
+	struct goroutine_bkey k = {
+		.stack_id = g->wait_stack,
+		.target = target,
+		.reason = g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason : GOROUTINE_NREASONS,
+	};
+	struct goroutine_bval *v = bpf_map_lookup_elem(&blocking, &k), nv = {1, dt, dt};
+
+	if (!v) {
+		bpf_map_update_elem(&blocking, &k, &nv, BPF_NOEXIST);
+		return;
+	}
+	v->count++;
+	v->total_ns += dt;
+	if (dt > v->max_ns)
+		v->max_ns = dt;
+}
+
+/*
  * g's two candidate slots in gstate (both NULL only if the verifier's
  * bounds fail, never at run time), and which of them holds g, or NULL.
  */
@@ -250,7 +354,7 @@ static __always_inline struct goroutine_gentry *gentry_take(struct goroutine_gen
  * time.
  */
 static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				     __u32 oldval, __u32 newval)
+				     __u32 oldval, __u32 newval, __u64 bias)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, n = goroutine_base_state(newval);
@@ -267,6 +371,9 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 		return 0;
 	if (slot)
 		g = &slot->val;
+	if (g && g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) &&
+	    n != GOROUTINE_WAITING)
+		account_blocking(target, g, now > g->since_ns ? now - g->since_ns : 0);
 	goroutine_account(sum, g, oldval, newval, now);
 	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
 	if (n == GOROUTINE_DEAD) {
@@ -277,9 +384,13 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 	if (g && !goroutine_is_creation(oldval, newval)) {
 		g->since_ns = now;
 		g->state = n;
-		g->flags &= ~GOROUTINE_G_HAS_REASON;
-		if (n == GOROUTINE_WAITING)
+		g->flags &= ~(GOROUTINE_G_HAS_REASON | GOROUTINE_G_HAS_STACK);
+		if (n == GOROUTINE_WAITING) {
 			g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
+			g->wait_stack = capture_stack(cfg, gp, bias);
+			if (g->wait_stack)
+				g->flags |= GOROUTINE_G_HAS_STACK;
+		}
 		if ((g->flags & GOROUTINE_G_GOID_PENDING) && !read_goid(cfg, gp, &g->goid))
 			g->flags &= ~GOROUTINE_G_GOID_PENDING;
 		return 0;
@@ -290,8 +401,12 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 	__builtin_memset(g, 0, sizeof(*g));
 	g->since_ns = now;
 	g->state = n;
-	if (n == GOROUTINE_WAITING)
+	if (n == GOROUTINE_WAITING) {
 		g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
+		g->wait_stack = capture_stack(cfg, gp, bias);
+		if (g->wait_stack)
+			g->flags |= GOROUTINE_G_HAS_STACK;
+	}
 	if (goroutine_goid_unset(oldval, newval, cfg->goid_at_creation))
 		g->flags |= GOROUTINE_G_GOID_PENDING;
 	if (goroutine_is_creation(oldval, newval)) {
@@ -375,6 +490,11 @@ static __always_inline int emit(const struct goroutine_config *cfg, __u32 target
 				0;
 	e->gopc = 0;
 	e->startpc = 0;
+	e->stack_id = goroutine_base_state(newval) == GOROUTINE_WAITING ?
+			      capture_stack(cfg, gp, bias) :
+			      0;
+	if (e->stack_id)
+		e->flags |= GOROUTINE_EV_STACK;
 	if (goroutine_is_creation(oldval, newval)) {
 		if (!read_parent(cfg, gp, tid, &e->parent_goid))
 			e->flags |= GOROUTINE_EV_PARENT;
@@ -403,7 +523,7 @@ static __always_inline int on_switch(const struct goroutine_config *cfg, __u32 t
 				     __u32 oldval, __u32 newval, __u64 bias)
 {
 	if (summary_mode)
-		return aggregate(cfg, target, gp, oldval, newval);
+		return aggregate(cfg, target, gp, oldval, newval, bias);
 	return emit(cfg, target, gp, oldval, newval, bias);
 }
 

@@ -70,7 +70,46 @@ struct goroutine_event {
 	 */
 	__u64 gopc;
 	__u64 startpc;
+	/*
+	 * With GOROUTINE_EV_STACK, on a switch into _Gwaiting: the id of the
+	 * goroutine's own stack where it blocked, in the stacks map.
+	 */
+	__u64 stack_id;
 };
+
+/*
+ * A blocked goroutine's own stack, walked in the kernel by frame pointers
+ * from g.sched (saved by mcall before the switch, on the goroutine's stack,
+ * not the thread's g0 one casgstatus runs on), inside g.stack's bounds. Kept
+ * once per distinct stack in the stacks map under a hash of its pcs (the
+ * stack id, never 0), so an event carries the id, not the pcs.
+ */
+#define GOROUTINE_STACK_DEPTH 32
+
+struct goroutine_stack {
+	__u32 n;     /* pcs used */
+	__u32 flags; /* GOROUTINE_STACK_* */
+	/* Link-time addresses (a PIE's bias taken off), innermost first: g.sched.pc, then return addresses. */
+	__u64 pcs[GOROUTINE_STACK_DEPTH];
+};
+
+/* The walk stopped short: the depth limit, or a frame pointer outside the stack or not rising. */
+#define GOROUTINE_STACK_TRUNCATED 0x1
+
+/* --summary: time blocked by (target, wait reason, stack), a per-CPU hash map. */
+struct goroutine_bkey {
+	__u64 stack_id;
+	__u32 target;
+	__u32 reason; /* g.waitreason, GOROUTINE_NREASONS when unknown */
+};
+
+struct goroutine_bval {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns; /* combined across CPUs by max */
+};
+#define GOROUTINE_BLOCKING_MAX 16384
+#define GOROUTINE_STACKS_MAX 32768
 
 /*
  * A tracer session holds up to GOROUTINE_MAX_TARGETS targets, each a binary
@@ -107,6 +146,10 @@ struct goroutine_config {
 	__u32 target_tgid; /* only events of this process (0: all); the attach is pid-filtered too */
 	__s32 gopc_offset;    /* g.gopc; -1: none */
 	__s32 startpc_offset; /* g.startpc; -1: none */
+	/* Blocking stacks (0: off, or a field unknown): g.sched's sp, pc, bp and g.stack.lo. */
+	__u32 stacks;
+	__u32 sched_sp_offset, sched_pc_offset, sched_bp_offset;
+	__u32 stack_lo_offset; /* g.stack.hi follows it */
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
@@ -114,6 +157,7 @@ struct goroutine_config {
 #define GOROUTINE_EV_WAITREASON 0x2
 #define GOROUTINE_EV_PARENT 0x4
 #define GOROUTINE_EV_SITE 0x8
+#define GOROUTINE_EV_STACK 0x10
 
 /*
  * --summary: aggregated in the kernel, no per-event record. States are
@@ -172,6 +216,7 @@ struct goroutine_gval {
 	__u64 goid;
 	__u64 parent_goid; /* valid with GOROUTINE_G_HAS_PARENT */
 	__u64 state_ns[GOROUTINE_G_SLOTS];
+	__u64 wait_stack; /* in WAITING with GOROUTINE_G_HAS_STACK: where it blocked */
 	__u32 state;
 	__u8 waitreason; /* valid in WAITING with GOROUTINE_G_HAS_REASON */
 	__u8 flags;	 /* GOROUTINE_G_* */
@@ -203,6 +248,7 @@ struct goroutine_gentry {
  * itself, so its time in the state is a lower bound.
  */
 #define GOROUTINE_G_SEEDED 0x8
+#define GOROUTINE_G_HAS_STACK 0x10
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {

@@ -172,7 +172,19 @@ static const struct plan_probe *probe_of(const struct plan *pl, enum profile_fun
 }
 
 /* The BPF program's values for this target, from the profile and the probes. */
-static void configure(const struct profile *prof, struct plan *pl)
+/* g.sched's and g.stack's fields: all known and inside a g, or no stacks. */
+static bool stack_fields(const struct profile *p)
+{
+	const struct profile_offset *f[] = {&p->g_sched, &p->gobuf_sp, &p->gobuf_pc,
+					    &p->gobuf_bp, &p->g_stack};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i]->value < 0 || f[i]->value >= PROFILE_MAX_G_OFFSET)
+			return false;
+	return true;
+}
+
+static void configure(const struct profile *prof, bool no_stacks, struct plan *pl)
 {
 	const struct plan_probe *cas = probe_of(pl, PROFILE_FUNC_CASGSTATUS);
 	const struct plan_probe *re = probe_of(pl, PROFILE_FUNC_REENTERSYSCALL);
@@ -186,6 +198,13 @@ static void configure(const struct profile *prof, struct plan *pl)
 	c->goid_at_creation = prof->goid_at_creation;
 	c->gopc_offset = prof->g_gopc.value;
 	c->startpc_offset = prof->g_startpc.value;
+	if (!no_stacks && stack_fields(prof)) {
+		c->stacks = 1;
+		c->sched_sp_offset = prof->g_sched.value + prof->gobuf_sp.value;
+		c->sched_pc_offset = prof->g_sched.value + prof->gobuf_pc.value;
+		c->sched_bp_offset = prof->g_sched.value + prof->gobuf_bp.value;
+		c->stack_lo_offset = prof->g_stack.value;
+	}
 	c->stack_args_offset = 8 + cas->sp_delta;
 	c->casgstatus_probe_addr = cas->address;
 	if (re && ex) {
@@ -240,6 +259,6 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 			return -ERRORS__MISMATCH;
 		add_probe(b, prof, o, i, &own, out);
 	}
-	configure(prof, out);
+	configure(prof, o->no_stacks, out);
 	return 0;
 }

@@ -31,6 +31,7 @@ struct plan_opts {
 	const char *profile_path; /* the --profile file; NULL when resolved or the default */
 	bool force;		  /* use a profile made for another build of the binary */
 	bool probe_entry;	  /* put every probe at its function's entry */
+	bool no_stacks;		  /* no blocking stacks (the BPF program walks none) */
 	struct resolver_kernel kernel;
 };
 

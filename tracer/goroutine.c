@@ -204,7 +204,8 @@ static const struct argp_option opts[] = {
 	 "With --dump: runtime frames and system goroutines too (GOTRACEBACK=system)", 0},
 	{"pprof", OPT_PPROF, "FILE", 0,
 	 "With --dump: write the goroutine profile (pprof's proto, goroutine?debug=0) to FILE "
-	 "(- for stdout) instead of printing the dump",
+	 "(- for stdout) instead of printing the dump; with --summary: the block profile "
+	 "(contentions, delay by stack) at the end",
 	 0},
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
@@ -248,10 +249,16 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--mode count excludes --summary, --html, --trace-json and --record");
 	if (env->interval && !env->summary && !analyse)
 		argp_failure(state, 1, 0, "-i goes with --summary");
-	if ((env->group || env->system || env->pprof) && !env->dump)
-		argp_failure(state, 1, 0, "--group, --system and --pprof go with --dump");
-	if (env->pprof && (env->group || env->json || env->output))
-		argp_failure(state, 1, 0, "--pprof FILE excludes --group, --json and -o");
+	if ((env->group || env->system) && !env->dump)
+		argp_failure(state, 1, 0, "--group and --system go with --dump");
+	if (env->pprof && !env->dump &&
+	    (!env->summary || analyse || env->record || env->report || env->no_stacks))
+		argp_failure(state, 1, 0,
+			     "--pprof FILE goes with --dump (a goroutine profile) or --summary (a "
+			     "block profile from the kernel's stacks; not with --html, --trace-json, "
+			     "--record, --report or --no-stacks)");
+	if (env->pprof && env->dump && (env->group || env->json || env->output))
+		argp_failure(state, 1, 0, "--dump --pprof FILE excludes --group, --json and -o");
 	if (env->dump && !env->pid)
 		argp_failure(state, 1, 0, "--dump reads one process: give -p PID");
 	if (env->dump && (env->cmd || env->binary || env->report || env->record || env->summary ||
@@ -803,6 +810,8 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	}
 	s->sites = (struct stream_sites){report_sites, s};
 	so.sites = &s->sites;
+	so.pprof = env->pprof;
+	so.exe = s->ntargets ? s->targets[0]->shown : NULL;
 	/* The report (--report) has no kernel: its stacks come from the record. */
 	if (!env->report && !env->no_stacks) {
 		s->stacks = (struct stream_stacks){kernel_stack, s};

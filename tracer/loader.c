@@ -251,6 +251,66 @@ int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey 
 	return 0;
 }
 
+int loader__stack(const struct loader *l, uint64_t id, struct goroutine_stack *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.stacks), &id, out))
+		return -ENOENT;
+	if (out->n > GOROUTINE_STACK_DEPTH)
+		out->n = GOROUTINE_STACK_DEPTH;
+	return 0;
+}
+
+int loader__blocking(const struct loader *l, struct goroutine_bkey **keys,
+		     struct goroutine_bval **vals, size_t *n)
+{
+	int fd = bpf_map__fd(l->skel->maps.blocking), ncpu = libbpf_num_possible_cpus();
+	struct goroutine_bkey k, next, *kk = NULL;
+	struct goroutine_bval *percpu, *vv = NULL;
+	size_t kcap = 0, vcap = 0, m = 0;
+	void *prev = NULL;
+	int err = 0;
+
+	*keys = NULL;
+	*vals = NULL;
+	*n = 0;
+	if (ncpu <= 0)
+		return -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	/* The kernel keeps adding keys meanwhile: what a walk sees is a moment's, not a whole. */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, percpu))
+			continue;
+		if (array__reserve(&kk, &kcap, m + 1, sizeof(*kk), 256, 0) ||
+		    array__reserve(&vv, &vcap, m + 1, sizeof(*vv), 256, 0)) {
+			err = -ENOMEM;
+			break;
+		}
+		kk[m] = k;
+		vv[m] = (struct goroutine_bval){0};
+		for (int c = 0; c < ncpu; c++) {
+			vv[m].count += percpu[c].count;
+			vv[m].total_ns += percpu[c].total_ns;
+			if (percpu[c].max_ns > vv[m].max_ns)
+				vv[m].max_ns = percpu[c].max_ns;
+		}
+		m++;
+	}
+	free(percpu);
+	if (err) {
+		free(kk);
+		free(vv);
+		return err;
+	}
+	*keys = kk;
+	*vals = vv;
+	*n = m;
+	return 0;
+}
+
 int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, size_t *placed)
 {
 	size_t len = (size_t)GOROUTINE_GSLOTS * sizeof(struct goroutine_gentry), i;

@@ -73,6 +73,15 @@ int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, s
 int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey **keys,
 		 struct goroutine_gval **vals, size_t *n);
 /* The casgstatus program's id, for -v. */
+/* One blocking stack by its id (an event's stack_id, a blocking key's): 0 or -ENOENT. */
+int loader__stack(const struct loader *l, uint64_t id, struct goroutine_stack *out);
+/*
+ * --summary: the blocking aggregate by (target, wait reason, stack), summed
+ * across CPUs (maxima by max), into malloc'd arrays (both NULL when n is 0).
+ * 0, -ENOMEM, or a map read's -errno.
+ */
+int loader__blocking(const struct loader *l, struct goroutine_bkey **keys,
+		     struct goroutine_bval **vals, size_t *n);
 uint32_t loader__prog_id(const struct loader *l);
 
 /* Detach and unload. NULL is a no-op. */

@@ -9,10 +9,13 @@
  * runtime/pprof's allFrames (runtime.goexit dropped) and emitLocation (one
  * Location per physical frame, its address CallersFrames' pc).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zlib.h>
 
@@ -792,5 +795,32 @@ int pprof__write(struct pprof *p, FILE *out)
 		err = gzip_to(out, buf, len);
 	free(buf);
 	msgs_free(&g);
+	return err;
+}
+
+int pprof__write_path(struct pprof *p, const char *path)
+{
+	char *tmp = NULL;
+	FILE *f;
+	int err;
+
+	if (!strcmp(path, "-"))
+		return pprof__write(p, stdout);
+	if (asprintf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "we");
+	if (!f) {
+		err = -errno;
+		free(tmp);
+		return err;
+	}
+	err = pprof__write(p, f);
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	free(tmp);
 	return err;
 }

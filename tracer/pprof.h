@@ -91,5 +91,11 @@ size_t pprof__location_count(const struct pprof *p);
  * -ENOMEM.
  */
 int pprof__write(struct pprof *p, FILE *out);
+/*
+ * The same into path, "-" being stdout: written to path.tmp and renamed, so
+ * a profile that could not be written whole is never there. 0, -EIO,
+ * -ENOMEM, or fopen's or rename's -errno.
+ */
+int pprof__write_path(struct pprof *p, const char *path);
 
 #endif /* GOTRACER_PPROF_H */

@@ -31,14 +31,33 @@ _Static_assert(EV_SIZE % 8 == 0, "struct goroutine_event must stay a multiple of
 /*
  * The event size in the file says which layout it is. If the struct changes, files
  * recorded before still hold the older events: teach walk() to read (or convert) every
- * size, then change this. 56 bytes: before gopc and startpc (converted, with no site).
+ * size, then change this. Older sizes are today's first bytes (fields are only added at
+ * the end), converted with the rest zero and the flags of the missing fields cleared:
+ *   56  before gopc and startpc (GOROUTINE_EV_SITE)
+ *   72  before stack_id (GOROUTINE_EV_STACK)
  */
-_Static_assert(EV_SIZE == 72, "struct goroutine_event changed: see the comment above");
-#define EV_SIZE_V1 56
-_Static_assert(__builtin_offsetof(struct goroutine_event, gopc) == EV_SIZE_V1,
-	       "a 56-byte event is the start of today's");
+_Static_assert(EV_SIZE == 80, "struct goroutine_event changed: see the comment above");
+_Static_assert(__builtin_offsetof(struct goroutine_event, gopc) == 56 &&
+		       __builtin_offsetof(struct goroutine_event, stack_id) == 72,
+	       "an older event is the start of today's");
+static const struct {
+	uint32_t size;
+	uint8_t lacks; /* flags of fields past it */
+} old_sizes[] = {
+	{56, GOROUTINE_EV_SITE | GOROUTINE_EV_STACK},
+	{72, GOROUTINE_EV_STACK},
+};
+
+/* The flags an event of size lacks, or -1 for a size this reader does not know. */
+static int old_size(uint32_t size)
+{
+	for (size_t i = 0; i < sizeof(old_sizes) / sizeof(old_sizes[0]); i++)
+		if (old_sizes[i].size == size)
+			return old_sizes[i].lacks;
+	return -1;
+}
 #define SEED_SIZE sizeof(struct record_seed)
-_Static_assert(SEED_SIZE == 112 && SEED_SIZE % 8 == 0,
+_Static_assert(SEED_SIZE == 120 && SEED_SIZE % 8 == 0,
 	       "struct record_seed changed: a new size, and the reader told of it");
 /* SEED entries per chunk: a 100k-goroutine seed is a few chunks, each a buffer or less. */
 #define SEED_BATCH 16384
@@ -497,11 +516,13 @@ static int check_text(struct why *w, uint64_t off, const uint8_t *s, size_t len,
 
 enum walk_state { WANT_META, BODY, WANT_END };
 
-/* 56-byte events of files recorded before gopc and startpc, as today's with no site. */
-static int replay_v1(const uint8_t *p, uint32_t count, const struct record_ops *ops, void *ctx)
+/* Events of an older size (old_sizes), as today's. */
+static int replay_old(const uint8_t *p, uint32_t size, uint32_t count, const struct record_ops *ops,
+		      void *ctx)
 {
 	struct goroutine_event *v = calloc(count < CONVERT_BATCH ? count : CONVERT_BATCH,
 					   sizeof(*v));
+	uint8_t lacks = (uint8_t)old_size(size);
 	int err = 0;
 
 	if (!v)
@@ -509,9 +530,10 @@ static int replay_v1(const uint8_t *p, uint32_t count, const struct record_ops *
 	for (uint32_t done = 0; !err && done < count;) {
 		uint32_t n = count - done < CONVERT_BATCH ? count - done : CONVERT_BATCH;
 
+		memset(v, 0, n * sizeof(*v));
 		for (uint32_t i = 0; i < n; i++) {
-			memcpy(&v[i], p + (size_t)(done + i) * EV_SIZE_V1, EV_SIZE_V1);
-			v[i].flags &= ~GOROUTINE_EV_SITE;
+			memcpy(&v[i], p + (size_t)(done + i) * size, size);
+			v[i].flags &= ~lacks;
 		}
 		err = ops->events(ctx, v, n);
 		done += n;
@@ -635,10 +657,10 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 					(unsigned long long)plen);
 			size = get32(pl);
 			count = get32(pl + 4);
-			if (size != EV_SIZE && size != EV_SIZE_V1)
+			if (size != EV_SIZE && old_size(size) < 0)
 				return bad(w, -ERRORS__FORMAT, off + RECORD_CHUNK_HEADER_SIZE,
-					   "events of %u bytes, this reader knows %zu and %d",
-					   size, EV_SIZE, EV_SIZE_V1);
+					   "events of %u bytes, this reader knows %zu, 72 and 56",
+					   size, EV_SIZE);
 			if ((uint64_t)count * size != plen - EVENTS_PREFIX)
 				return bad(w, -ERRORS__CORRUPT, off + RECORD_CHUNK_HEADER_SIZE + 4,
 					   "%u events of %u bytes in an EVENTS chunk of %llu bytes",
@@ -648,7 +670,8 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 			ev = (const struct goroutine_event *)(const void *)(pl + EVENTS_PREFIX);
 			if (replay && count && ops->events &&
 			    (err = size == EV_SIZE ? ops->events(ctx, ev, count) :
-						     replay_v1(pl + EVENTS_PREFIX, count, ops, ctx)))
+						     replay_old(pl + EVENTS_PREFIX, size, count, ops,
+								ctx)))
 				return err;
 			break;
 		case RECORD_CHUNK_SEED:

@@ -33,15 +33,15 @@
  *                 A later TARGET with the same id describes that id from then on (a
  *                 process that exec'd).
  *     EVENTS  (3) any number, mixed with TARGETs: u32 event size, u32 count, then count
- *                 events of that size (struct goroutine_event, bpf/goroutine.h, 72
+ *                 events of that size (struct goroutine_event, bpf/goroutine.h, 80
  *                 bytes today). size is checked against the sizes this reader knows
  *                 (-ERRORS__FORMAT otherwise): the struct can grow, its size saying
  *                 which layout it is. L must be 8 + count * size exactly. The events
  *                 start 8 bytes after an aligned chunk header and their size is a
  *                 multiple of 8, so in a mapped file (or any 8-aligned buffer) every
  *                 event is aligned and handed to the reader's callback in place.
- *                 Sizes read: 72 (today's), 56 (before gopc and startpc: converted
- *                 into today's layout with no site).
+ *                 Sizes read: 80 (today's); 72 (before stack_id) and 56 (before
+ *                 gopc and startpc), converted into today's layout without them.
  *                 The writer closes a chunk at 65536 events or when its buffer is
  *                 full, whichever comes first (count 0 is valid, never written).
  *     SITES   (6) any number, mixed with the events, before the first event whose
@@ -52,7 +52,7 @@
  *                 so a report needs no binary. Written with the OPTIONAL flag: a
  *                 reader without it shows no sites.
  *     SEED    (7) any number, after the TARGET they name and before the first
- *                 EVENTS: u32 target id, u32 entry size (112: struct record_seed),
+ *                 EVENTS: u32 target id, u32 entry size (120: struct record_seed),
  *                 then the entries (L is 8 + a multiple of the size): the goroutines
  *                 a snapshot found before tracing began, so that a report starts
  *                 where the live outputs started. Their sites come in SITES before.

@@ -16,8 +16,12 @@
 #include <cjson/cJSON.h>
 
 #include "analysis.h"
+#include "array.h"
+#include "blockpprof.h"
 #include "format.h"
+#include "gobin.h"
 #include "goroutine_account.h"
+#include "gosym.h"
 #include "jsonw.h"
 #include "names.h"
 #include "output.h"
@@ -499,6 +503,105 @@ static void merge_sites(struct stream *s, const struct seed_site **out, size_t *
 	*n = k;
 }
 
+/* A stack's frames from target's binary: each pc's calls, inlined ones first. */
+static int stack_frames(struct stream *s, uint32_t target, const struct goroutine_stack *st,
+			struct summary_frame **out, size_t *n)
+{
+	struct gosym_frame fr[GOSYM_MAX_DEPTH];
+	struct summary_frame *v = NULL;
+	size_t k = 0, cap = 0, nf, i, j;
+
+	*out = NULL;
+	*n = 0;
+	if (target >= GOROUTINE_MAX_TARGETS || !s->bins[target])
+		return 0;
+	for (i = 0; i < st->n && i < GOROUTINE_STACK_DEPTH; i++) {
+		/* Return addresses: the call is the byte before. */
+		if (!st->pcs[i] ||
+		    gobin__frames(s->bins[target], st->pcs[i] - 1, fr, GOSYM_MAX_DEPTH, &nf))
+			nf = 0;
+		for (j = 0; j < nf; j++) {
+			/* runtime.goexit is where every goroutine returns to, not where it is. */
+			if (!strcmp(fr[j].func, "runtime.goexit"))
+				continue;
+			if (array__reserve(&v, &cap, k + 1, sizeof(*v), 32, 0)) {
+				free(v);
+				return -ENOMEM;
+			}
+			v[k++] = (struct summary_frame){fr[j].func, fr[j].file, fr[j].line};
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+struct blocks {
+	struct summary_block *v;
+	struct summary_frame **frames;
+	struct goroutine_stack *stacks; /* v[i]'s pcs */
+	uint32_t *targets;
+	size_t n;
+};
+
+static void blocks_free(struct blocks *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->frames[i]);
+	free(b->frames);
+	free(b->stacks);
+	free(b->targets);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+/* The kernel's blocking aggregate with each stack symbolized (nothing when unavailable). */
+static void kernel_blocks(struct stream *s, struct blocks *out)
+{
+	struct goroutine_bkey *keys = NULL;
+	struct goroutine_bval *vals = NULL;
+	struct goroutine_stack st;
+	size_t n = 0, i, k = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!s->o.kernel->blocking || !s->o.stacks ||
+	    s->o.kernel->blocking(s->o.kernel->ctx, &keys, &vals, &n) || !n)
+		goto out;
+	out->v = calloc(n, sizeof(*out->v));
+	out->frames = calloc(n, sizeof(*out->frames));
+	out->stacks = calloc(n, sizeof(*out->stacks));
+	out->targets = calloc(n, sizeof(*out->targets));
+	if (!out->v || !out->frames || !out->stacks || !out->targets) {
+		blocks_free(out);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct summary_block *b = &out->v[k];
+
+		/* A stack evicted from the LRU map meanwhile: its time is still the reason's. */
+		if (!keys[i].stack_id || s->o.stacks->get(s->o.stacks->ctx, keys[i].stack_id, &st))
+			continue;
+		out->stacks[k] = st;
+		out->targets[k] = keys[i].target;
+		*b = (struct summary_block){
+			.reason = keys[i].reason,
+			.count = vals[i].count,
+			.total_ns = vals[i].total_ns,
+			.max_ns = vals[i].max_ns,
+			.stack_id = keys[i].stack_id,
+			.truncated = st.flags & GOROUTINE_STACK_TRUNCATED,
+		};
+		if (stack_frames(s, keys[i].target, &st, &out->frames[k], &b->nframes))
+			break;
+		b->frames = out->frames[k];
+		k++;
+		out->n = k;
+	}
+out:
+	free(keys);
+	free(vals);
+}
+
 /*
  * The summary at st->end_ns: from the kernel's maps, or the analysis of the
  * events; printed to the output as a table or a JSON line, or returned as
@@ -519,6 +622,7 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	struct goroutine_gkey *keys = NULL;
 	struct goroutine_gval *vals = NULL;
 	struct goroutine_summary total;
+	struct blocks blocks = {0};
 
 	if (s->an) {
 		in.sum = analysis__summary(s->an);
@@ -529,9 +633,12 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 		    s->o.kernel->live(s->o.kernel->ctx, &keys, &vals, &in.n))
 			return;
 		in.sum = &total;
+		kernel_blocks(s, &blocks);
 	} else {
 		return;
 	}
+	in.blocks = blocks.v;
+	in.nblocks = blocks.n;
 	in.keys = keys;
 	in.vals = vals;
 	merge_sites(s, &in.sites, &in.nsites);
@@ -544,6 +651,7 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	fflush(s->o.out);
 	free(keys);
 	free(vals);
+	blocks_free(&blocks);
 }
 
 void stream__interval(struct stream *s, const struct stream_stats *st)
@@ -573,10 +681,50 @@ static int record_stats(const struct stream_stats *st, struct memjson *m)
 	return memjson_close(m);
 }
 
+/* --pprof: the kernel's blocking by stack as a block profile of the first target's binary. */
+static int block_profile(struct stream *s, const struct stream_stats *st)
+{
+	struct blockpprof_sample *v;
+	struct blocks b;
+	size_t k = 0;
+	int err;
+
+	if (!s->o.kernel || !s->bins[0])
+		return -ENOENT;
+	kernel_blocks(s, &b);
+	v = calloc(b.n + 1, sizeof(*v));
+	if (!v) {
+		blocks_free(&b);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < b.n; i++)
+		if (!b.targets[i])
+			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stacks[i].pcs, b.stacks[i].n,
+							    b.v[i].count, b.v[i].total_ns};
+	err = blockpprof__write_file(s->o.pprof, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v,
+				     k,
+				     st->end_ns > s->o.start_ns ? (int64_t)(st->end_ns - s->o.start_ns) :
+								  0);
+	free(v);
+	blocks_free(&b);
+	return err;
+}
+
 int stream__finish(struct stream *s, const struct stream_stats *st, char *why, size_t whylen)
 {
 	struct memjson m;
 	int err, rc = 0;
+
+	if (s->o.pprof) {
+		err = block_profile(s, st);
+		if (err) {
+			snprintf(why, whylen, "writing %s: %s", s->o.pprof,
+				 err == -ENOENT ? "no blocking stacks to write (--summary, "
+						  "aggregated in the kernel, has them)" :
+						  strerror(-err));
+			rc = err;
+		}
+	}
 
 	if (s->an) {
 		cJSON *j = NULL;

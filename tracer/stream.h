@@ -30,6 +30,15 @@ struct stream_kernel {
 	int (*summary)(void *ctx, struct goroutine_summary *sum);
 	int (*live)(void *ctx, struct goroutine_gkey **keys, struct goroutine_gval **vals,
 		    size_t *n);
+	/* Blocking by (target, reason, stack) (loader.h); may be NULL. */
+	int (*blocking)(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,
+			size_t *n);
+	void *ctx;
+};
+
+/* The kernel's blocking stacks by id (loader__stack()); NULL: none. */
+struct stream_stacks {
+	int (*get)(void *ctx, uint64_t id, struct goroutine_stack *out);
 	void *ctx;
 };
 
@@ -54,6 +63,9 @@ struct stream_opts {
 	const char *record;		    /* NULL: no record file */
 	const struct stream_kernel *kernel; /* NULL: the summary comes from the events */
 	const struct stream_sites *sites;   /* NULL: leak candidates grouped by parent */
+	const struct stream_stacks *stacks; /* NULL: blocking by wait reason only */
+	const char *pprof; /* NULL: no block profile; else its path ("-": stdout) */
+	const char *exe;   /* the first target's binary as the profile names it */
 	/* The session: */
 	const char *version; /* the tool's, for the record */
 	const char *shown;   /* what is traced, for the page */

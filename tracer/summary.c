@@ -447,6 +447,98 @@ static void print_leaks(FILE *f, const struct report *r)
 			   "long)\n");
 }
 
+#define TOP_STACKS 5
+#define SHOWN_FRAMES 4
+
+/* in->blocks of reason k, the longest total first, at most max of them into idx. */
+static size_t stacks_of(const struct summary_input *in, unsigned int k, size_t *idx, size_t max)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < in->nblocks; i++) {
+		const struct summary_block *b = &in->blocks[i];
+
+		if (b->reason != k)
+			continue;
+		/* Insertion into the top max: there are few stacks per reason. */
+		for (j = n < max ? n++ : max; j > 0 && in->blocks[idx[j - 1]].total_ns < b->total_ns;
+		     j--)
+			if (j < max)
+				idx[j] = idx[j - 1];
+		if (j < max)
+			idx[j] = i;
+	}
+	return n;
+}
+
+/* The innermost frame a user reads first: past the runtime's own (gopark, chanrecv, ...). */
+static size_t first_user_frame(const struct summary_block *b)
+{
+	for (size_t i = 0; i < b->nframes; i++)
+		if (strncmp(b->frames[i].func, "runtime.", 8) &&
+		    strncmp(b->frames[i].func, "internal/", 9))
+			return i;
+	return 0;
+}
+
+static void print_stacks(FILE *f, const struct summary_input *in, const struct report *r)
+{
+	size_t idx[TOP_STACKS], n, i, k, first;
+	char a[48], b[24], c[24];
+	bool any = false;
+
+	for (i = 0; i < r->nreasons; i++) {
+		n = stacks_of(in, r->reasons[i], idx, TOP_STACKS);
+		for (k = 0; k < n; k++) {
+			const struct summary_block *bl = &in->blocks[idx[k]];
+
+			if (!any)
+				fprintf(f, "\nblocking stacks (the %d longest per wait reason, "
+					   "innermost user frame first):\n",
+					TOP_STACKS);
+			any = true;
+			fprintf(f, "  %-28s %8" PRIu64 " waits %11.3f ms  mean %s  max %s%s\n",
+				reason(in->names, bl->reason, a, sizeof(a)), bl->count,
+				bl->total_ns / 1e6, dur((double)bl->total_ns / bl->count, b, sizeof(b)),
+				dur(bl->max_ns, c, sizeof(c)), bl->truncated ? "  (truncated)" : "");
+			first = first_user_frame(bl);
+			for (size_t j = first; j < bl->nframes && j < first + SHOWN_FRAMES; j++)
+				fprintf(f, "      %s %s:%u\n", bl->frames[j].func, bl->frames[j].file,
+					bl->frames[j].line);
+			if (bl->nframes > first + SHOWN_FRAMES)
+				fprintf(f, "      ... %zu more\n", bl->nframes - first - SHOWN_FRAMES);
+		}
+	}
+}
+
+static cJSON *stacks_json(const struct summary_input *in, unsigned int k)
+{
+	size_t idx[TOP_STACKS], n = stacks_of(in, k, idx, TOP_STACKS);
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && i < n; i++) {
+		const struct summary_block *bl = &in->blocks[idx[i]];
+		cJSON *x = cJSON_CreateObject(), *fr;
+
+		cJSON_AddItemToArray(arr, x);
+		cJSON_AddNumberToObject(x, "count", bl->count);
+		cJSON_AddNumberToObject(x, "total_ms", bl->total_ns / 1e6);
+		cJSON_AddNumberToObject(x, "max_ms", bl->max_ns / 1e6);
+		cJSON_AddBoolToObject(x, "truncated", bl->truncated);
+		cJSON_AddNumberToObject(x, "first_user_frame", first_user_frame(bl));
+		fr = cJSON_AddArrayToObject(x, "frames");
+		for (size_t j = 0; fr && j < bl->nframes; j++) {
+			cJSON *y = cJSON_CreateObject();
+
+			cJSON_AddItemToArray(fr, y);
+			cJSON_AddStringToObject(y, "func", bl->frames[j].func);
+			cJSON_AddStringToObject(y, "file", bl->frames[j].file);
+			cJSON_AddNumberToObject(y, "line", bl->frames[j].line);
+		}
+	}
+	return arr;
+}
+
 void summary__print(FILE *f, const struct summary_input *in)
 {
 	const struct goroutine_summary *s = in->sum;
@@ -512,6 +604,7 @@ void summary__print(FILE *f, const struct summary_input *in)
 	}
 	if (!r.nreasons)
 		fprintf(f, "  (no goroutine left WAITING while traced)\n");
+	print_stacks(f, in, &r);
 
 	fprintf(f, "\ngoroutine lifetimes (created and exited while traced):\n");
 	dist_line(f, s->lifetime, s->lifetime_ns, s->lifetime_max_ns);
@@ -723,6 +816,7 @@ cJSON *summary__json(const struct summary_input *in)
 		cJSON_AddStringToObject(x, "reason", reason(in->names, k, a, sizeof(a)));
 		cJSON_AddNumberToObject(x, "total_ms", s->wait_ns[k] / 1e6);
 		dist_json(x, s->wait_hist[k], s->wait_ns[k], s->wait_max_ns[k]);
+		cJSON_AddItemToObject(x, "stacks", stacks_json(in, k));
 	}
 	cJSON_AddItemToObject(o, "lifetimes",
 			      dist_json(NULL, s->lifetime, s->lifetime_ns, s->lifetime_max_ns));

@@ -3,7 +3,8 @@
  * summary: the report of --summary, as a table or JSON: goroutines created,
  * exited and live by state; time in each state, overall and per goroutine;
  * scheduler latency (RUNNABLE -> RUNNING) as a log2 histogram in the style of
- * libbpf-tools' runqlat, with percentiles; blocking by wait reason; lifetimes;
+ * libbpf-tools' runqlat, with percentiles; blocking by wait reason, and under
+ * each the stacks that blocked longest; lifetimes;
  * and leak candidates (goroutines WAITING longer than --leak-after), grouped
  * by wait reason and creating goroutine. The input is the aggregate the BPF
  * program keeps (--summary) or the one computed from events (analysis.h):
@@ -12,6 +13,7 @@
 #ifndef GOTRACER_SUMMARY_H
 #define GOTRACER_SUMMARY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +23,22 @@
 struct cJSON;
 struct names;
 struct seed_site;
+
+/* One frame of a blocking stack: a physical or inlined call. */
+struct summary_frame {
+	const char *func, *file;
+	uint32_t line;
+};
+
+/* Time blocked under one (wait reason, stack): the kernel's blocking map, or the events'. */
+struct summary_block {
+	uint32_t reason; /* a g.waitreason; GOROUTINE_NREASONS: unknown */
+	uint64_t count, total_ns, max_ns;
+	uint64_t stack_id;
+	const struct summary_frame *frames; /* the whole stack, innermost first */
+	size_t nframes;
+	bool truncated; /* the walk stopped short (goroutine.h's GOROUTINE_STACK_TRUNCATED) */
+};
 
 struct summary_input {
 	const struct goroutine_summary *sum;
@@ -39,6 +57,9 @@ struct summary_input {
 	/* Each goroutine's start function and creation site (seed.h), sorted; may be empty. */
 	const struct seed_site *sites;
 	size_t nsites;
+	/* Blocking by (wait reason, stack), in no order; may be empty. */
+	const struct summary_block *blocks;
+	size_t nblocks;
 };
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */
