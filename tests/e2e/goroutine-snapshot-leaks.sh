@@ -9,7 +9,9 @@
 # creation site): 1100 main.leakRecv in chan receive, 200 main.leakLock, 100
 # main.leakSleep, 50 main.leakSelect, 30 main.leakCond, 1 main.leakIO, each
 # created by main.spawnLeaks, each marked as a lower bound; in the kernel's
-# aggregate (--summary) and in the user-space analysis (--html) alike.
+# aggregate (--summary) and in the user-space analysis (--html) alike; with
+# --binary (every process already running the file), and in a recording's
+# --report as in the live run that recorded it.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 
@@ -44,4 +46,24 @@ for fx in go1.24/parked-stripped go1.19/parked-dwarf go1.27/parked-pie; do
 	stop_parked
 	echo "  $fx: $(jq '.leaks.count' "$WORK/sum.json") leak candidates, every kind by its creation site"
 done
+# --binary seeds every process already running that file; a --record session
+# records its seed, so that --report finds the same leak candidates.
+fx=go1.26/parked-stripped
+start_parked "$CACHE/fixtures/$fx" || fail "$fx: the fixture did not start"
+pid=$PARKED_PID
+"$BUILD/goroutine" --summary --json --leak-after 1 -d 2 --binary "$CACHE/fixtures/$fx" \
+	-o "$WORK/bin.json" 2>"$WORK/err" || fail "$fx --binary: $(tail -n 2 "$WORK/err")"
+check "$fx --binary" "$WORK/bin.json"
+jq -e --argjson p "$pid" 'all(.leaks.groups[]; .pid == $p)' "$WORK/bin.json" >/dev/null ||
+	fail "$fx --binary: leak groups of another process than $pid"
+"$BUILD/goroutine" --record "$WORK/r.rec" --summary --json --leak-after 1 -d 2 -p "$pid" \
+	-o "$WORK/live.json" 2>"$WORK/err" || fail "$fx --record: $(tail -n 2 "$WORK/err")"
+check "$fx --record" "$WORK/live.json"
+stop_parked
+"$BUILD/goroutine" --report "$WORK/r.rec" --summary --json --leak-after 1 -o "$WORK/rep.json" \
+	2>"$WORK/err" || fail "$fx --report: $(tail -n 2 "$WORK/err")"
+check "$fx --report" "$WORK/rep.json"
+cmp -s <(jq -S .leaks "$WORK/live.json") <(jq -S .leaks "$WORK/rep.json") ||
+	fail "$fx: the report's leak candidates differ from the live run's: $(diff <(jq -S .leaks "$WORK/live.json") <(jq -S .leaks "$WORK/rep.json") | head -n 8)"
+echo "  $fx: --binary and --record/--report: $(jq '.leaks.count' "$WORK/rep.json") leak candidates, the same"
 pass "goroutines parked before attach are leak candidates, grouped by start function and creation site"
