@@ -7,7 +7,11 @@
  * runtime.SetBlockProfileRate makes inside a program. Ours is taken from
  * outside, on any running binary, and is not sampled: every wait the tracer
  * saw ended is in it, of every wait reason (sleeps, I/O waits and the
- * runtime's own parks too, which Go's block profile leaves out).
+ * runtime's own parks too, which Go's block profile leaves out). Each stack
+ * starts where Go's starts for the same wait (runtime.chanrecv1,
+ * runtime.selectgo, sync.(*Mutex).Lock, ...: see parking_frames()), so the
+ * two profiles have the same flat functions; a wait that never ended is in
+ * neither.
  */
 #ifndef GOTRACER_BLOCKPPROF_H
 #define GOTRACER_BLOCKPPROF_H
