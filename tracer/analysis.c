@@ -23,6 +23,8 @@ struct ag {
 struct analysis {
 	struct goroutine_summary sum;
 	struct gtable *live;
+	/* Ended waits by (stack id; target << 8 | reason): struct goroutine_bval. */
+	struct gtable *blocking;
 	const struct sites *sites;
 	bool goid_at_creation;
 	analysis_slice_fn fn;
@@ -37,7 +39,10 @@ int analysis__new(bool goid_at_creation, analysis_slice_fn fn, void *ctx, struct
 	if (!a)
 		return -ENOMEM;
 	err = gtable__new(sizeof(struct ag), &a->live);
+	if (!err)
+		err = gtable__new(sizeof(struct goroutine_bval), &a->blocking);
 	if (err) {
+		gtable__delete(a->live);
 		free(a);
 		return err;
 	}
@@ -58,7 +63,27 @@ void analysis__delete(struct analysis *a)
 	if (!a)
 		return;
 	gtable__delete(a->live);
+	gtable__delete(a->blocking);
 	free(a);
+}
+
+/* A wait of g that ended after dt ns, under its reason and stack (the kernel's account_blocking). */
+static void account_blocking(struct analysis *a, uint32_t target, const struct goroutine_gval *g,
+			     uint64_t dt)
+{
+	uint32_t reason = g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason : GOROUTINE_NREASONS;
+	struct goroutine_gkey k = {.gp = g->wait_stack, .tgid = target << 8 | reason};
+	struct goroutine_bval *v;
+	void *slot;
+
+	/* Out of memory: this wait is still in its reason's total. */
+	if (gtable__insert(a->blocking, &k, &slot) < 0)
+		return;
+	v = slot;
+	v->count++;
+	v->total_ns += dt;
+	if (dt > v->max_ns)
+		v->max_ns = dt;
 }
 static void emit(struct analysis *a, const struct goroutine_gkey *k, const struct ag *ag,
 		 uint64_t end, bool exited, bool open)
@@ -104,6 +129,9 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 	if (g)
 		emit(a, &key, ag, e->ts_ns, goroutine_is_exit(o, n), false);
+	if (g && g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) &&
+	    n != GOROUTINE_WAITING)
+		account_blocking(a, e->target, g, e->ts_ns > g->since_ns ? e->ts_ns - g->since_ns : 0);
 	goroutine_account(&a->sum, g, o, n, e->ts_ns);
 	if (n == GOROUTINE_DEAD) {
 		if (g)
@@ -138,10 +166,14 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 	g->since_ns = e->ts_ns;
 	g->state = n;
-	g->flags &= ~GOROUTINE_G_HAS_REASON;
+	g->flags &= ~(GOROUTINE_G_HAS_REASON | GOROUTINE_G_HAS_STACK);
 	if (n == GOROUTINE_WAITING && (e->flags & GOROUTINE_EV_WAITREASON)) {
 		g->waitreason = e->waitreason;
 		g->flags |= GOROUTINE_G_HAS_REASON;
+	}
+	if (n == GOROUTINE_WAITING && (e->flags & GOROUTINE_EV_STACK)) {
+		g->wait_stack = e->stack_id;
+		g->flags |= GOROUTINE_G_HAS_STACK;
 	}
 }
 
@@ -275,6 +307,50 @@ int analysis__sites(const struct analysis *a, struct seed_site **out, size_t *n)
 	}
 	qsort(l.v, l.n, sizeof(*l.v), seed__cmp);
 	*out = l.v;
+	*n = l.n;
+	return 0;
+}
+
+struct blocking_list {
+	struct goroutine_bkey *keys;
+	struct goroutine_bval *vals;
+	size_t n;
+};
+
+static bool blocking_one(void *ctx, const struct goroutine_gkey *key, void *val)
+{
+	struct blocking_list *l = ctx;
+
+	l->keys[l->n] = (struct goroutine_bkey){
+		.stack_id = key->gp,
+		.target = key->tgid >> 8,
+		.reason = key->tgid & 0xff,
+	};
+	l->vals[l->n++] = *(const struct goroutine_bval *)val;
+	return false;
+}
+
+int analysis__blocking(const struct analysis *a, struct goroutine_bkey **keys,
+		       struct goroutine_bval **vals, size_t *n)
+{
+	size_t count = gtable__count(a->blocking);
+	struct blocking_list l = {0};
+
+	*keys = NULL;
+	*vals = NULL;
+	*n = 0;
+	if (!count)
+		return 0;
+	l.keys = malloc(count * sizeof(*l.keys));
+	l.vals = malloc(count * sizeof(*l.vals));
+	if (!l.keys || !l.vals) {
+		free(l.keys);
+		free(l.vals);
+		return -ENOMEM;
+	}
+	gtable__sweep(a->blocking, blocking_one, &l);
+	*keys = l.keys;
+	*vals = l.vals;
 	*n = l.n;
 	return 0;
 }

@@ -73,6 +73,14 @@ int analysis__live(const struct analysis *a, struct goroutine_gkey **keys,
 		   struct goroutine_gval **vals, size_t *n);
 
 /*
+ * Time blocked by (target, wait reason, stack), from the waits that ended,
+ * as the kernel's blocking map holds it with --summary (loader__blocking()):
+ * malloc'd arrays (both NULL when n is 0). 0 or -ENOMEM.
+ */
+int analysis__blocking(const struct analysis *a, struct goroutine_bkey **keys,
+		       struct goroutine_bval **vals, size_t *n);
+
+/*
  * The origin of every live goroutine whose goid and site are known, sorted
  * by (tgid, goid) as seed.h's are, malloc'd (NULL when n is 0); the strings
  * are the sites table's. 0 or -ENOMEM.

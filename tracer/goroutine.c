@@ -1114,6 +1114,16 @@ static int replay_sites(void *ctx, uint32_t id, const char *json, size_t len)
 	return err == -ENOMEM || err == -EIO ? err : err ? -ERRORS__CORRUPT : 0;
 }
 
+static int replay_stacks(void *ctx, uint32_t id, const char *json, size_t len)
+{
+	struct replay *r = ctx;
+	int err = replay_open(r);
+
+	if (!err)
+		err = stream__stacks(r->s->stream, id, json, len);
+	return err == -ENOMEM || err == -EIO ? err : err ? -ERRORS__CORRUPT : 0;
+}
+
 static int replay_seed(void *ctx, uint32_t id, const struct record_seed *v, size_t n)
 {
 	struct replay *r = ctx;
@@ -1158,6 +1168,7 @@ static int replay(struct session *s)
 		.target = replay_target,
 		.events = replay_events,
 		.sites = replay_sites,
+		.stacks = replay_stacks,
 		.seed = replay_seed,
 		.stats = replay_stats,
 	};

@@ -336,7 +336,9 @@ int record__add_target(struct record *r, uint32_t id, const char *json, size_t l
 	return put_chunk(r, RECORD_CHUNK_TARGET, prefix, sizeof(prefix), json, len);
 }
 
-int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len)
+/* A chunk of a target's optional JSON text: SITES, STACKS. */
+static int add_optional_text(struct record *r, uint32_t type, uint32_t id, const char *json,
+			     size_t len)
 {
 	char prefix[8];
 
@@ -344,8 +346,17 @@ int record__add_sites(struct record *r, uint32_t id, const char *json, size_t le
 		return -EINVAL;
 	put32(prefix, id);
 	put32(prefix + 4, 0);
-	return put_chunk_flags(r, RECORD_CHUNK_SITES, RECORD_CHUNK_OPTIONAL, prefix, sizeof(prefix),
-			       json, len);
+	return put_chunk_flags(r, type, RECORD_CHUNK_OPTIONAL, prefix, sizeof(prefix), json, len);
+}
+
+int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len)
+{
+	return add_optional_text(r, RECORD_CHUNK_SITES, id, json, len);
+}
+
+int record__add_stacks(struct record *r, uint32_t id, const char *json, size_t len)
+{
+	return add_optional_text(r, RECORD_CHUNK_STACKS, id, json, len);
 }
 
 int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v, size_t n)
@@ -451,12 +462,12 @@ static const char *const chunk_names[] = {
 	[RECORD_CHUNK_META] = "META",	  [RECORD_CHUNK_TARGET] = "TARGET",
 	[RECORD_CHUNK_EVENTS] = "EVENTS", [RECORD_CHUNK_STATS] = "STATS",
 	[RECORD_CHUNK_END] = "END",	  [RECORD_CHUNK_SITES] = "SITES",
-	[RECORD_CHUNK_SEED] = "SEED",
+	[RECORD_CHUNK_SEED] = "SEED",	  [RECORD_CHUNK_STACKS] = "STACKS",
 };
 
 static const char *chunk_name(uint32_t type)
 {
-	if (type && type <= RECORD_CHUNK_SEED)
+	if (type && type <= RECORD_CHUNK_STACKS)
 		return chunk_names[type];
 	return "unknown";
 }
@@ -492,6 +503,7 @@ static uint64_t max_payload(uint32_t type)
 		return RECORD_MAX_TEXT;
 	case RECORD_CHUNK_TARGET:
 	case RECORD_CHUNK_SITES:
+	case RECORD_CHUNK_STACKS:
 		return 8 + (uint64_t)RECORD_MAX_TEXT;
 	case RECORD_CHUNK_SEED:
 		return 8 + (uint64_t)UINT32_MAX * SEED_SIZE;
@@ -575,6 +587,7 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 
 	for (;;) {
 		const uint8_t *h = p + off, *pl = h + RECORD_CHUNK_HEADER_SIZE;
+		int (*cb)(void *ctx, uint32_t id, const char *json, size_t len);
 		const struct goroutine_event *ev;
 		uint32_t type, flags, size, count;
 		uint64_t plen;
@@ -696,19 +709,20 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 				return err;
 			break;
 		case RECORD_CHUNK_SITES:
+		case RECORD_CHUNK_STACKS:
 			if (plen < 8)
 				return bad(w, -ERRORS__CORRUPT, off + 8,
-					   "SITES chunk of %llu bytes, less than its 8-byte id",
-					   (unsigned long long)plen);
+					   "%s chunk of %llu bytes, less than its 8-byte id",
+					   chunk_name(type), (unsigned long long)plen);
 			if (get32(pl + 4))
 				return bad(w, -ERRORS__CORRUPT, off + RECORD_CHUNK_HEADER_SIZE + 4,
-					   "SITES's reserved field is not zero");
+					   "%s's reserved field is not zero", chunk_name(type));
 			err = check_text(w, off + RECORD_CHUNK_HEADER_SIZE + 8, pl + 8, plen - 8,
-					 "SITES");
+					 chunk_name(type));
 			if (err)
 				return err;
-			if (replay && ops->sites &&
-			    (err = ops->sites(ctx, get32(pl), (const char *)pl + 8, plen - 8)))
+			cb = !replay ? NULL : type == RECORD_CHUNK_SITES ? ops->sites : ops->stacks;
+			if (cb && (err = cb(ctx, get32(pl), (const char *)pl + 8, plen - 8)))
 				return err;
 			break;
 		case RECORD_CHUNK_STATS:

@@ -51,6 +51,12 @@
  *                 line}, the symbols the binary gave while tracing (tracer/sites.h),
  *                 so a report needs no binary. Written with the OPTIONAL flag: a
  *                 reader without it shows no sites.
+ *     STACKS  (8) any number, mixed with the events, before the first event that names
+ *                 one of its stacks: u32 target id, u32 reserved (0), JSON text: an
+ *                 array of {id: "0x...", truncated: bool, frames: [{func, file,
+ *                 line}, ...]} (innermost first), the blocking stacks the kernel
+ *                 walked, symbolized while tracing (tracer/stacks.h). OPTIONAL: a
+ *                 reader without it shows no stacks.
  *     SEED    (7) any number, after the TARGET they name and before the first
  *                 EVENTS: u32 target id, u32 entry size (120: struct record_seed),
  *                 then the entries (L is 8 + a multiple of the size): the goroutines
@@ -104,6 +110,7 @@ enum record_chunk_type {
 	RECORD_CHUNK_END = 5,
 	RECORD_CHUNK_SITES = 6,
 	RECORD_CHUNK_SEED = 7,
+	RECORD_CHUNK_STACKS = 8,
 };
 
 /*
@@ -130,6 +137,8 @@ int record__create(const char *path, const char *meta_json, size_t len, struct r
 int record__add_target(struct record *r, uint32_t id, const char *json, size_t len);
 /* A SITES chunk: symbols of pcs the events after it carry (sites.h). */
 int record__add_sites(struct record *r, uint32_t id, const char *json, size_t len);
+/* A STACKS chunk: the blocking stacks the events after it name (stacks.h). */
+int record__add_stacks(struct record *r, uint32_t id, const char *json, size_t len);
 /* A SEED chunk of n entries (n may be large: written in pieces as the buffer fills). */
 int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v, size_t n);
 /*
@@ -158,6 +167,7 @@ struct record_ops {
 	int (*target)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*events)(void *ctx, const struct goroutine_event *ev, size_t n);
 	int (*sites)(void *ctx, uint32_t id, const char *json, size_t len);
+	int (*stacks)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*seed)(void *ctx, uint32_t id, const struct record_seed *v, size_t n);
 	int (*stats)(void *ctx, const char *json, size_t len);
 };

@@ -29,6 +29,7 @@
 #include "record.h"
 #include "seed.h"
 #include "sites.h"
+#include "stacks.h"
 #include "stream.h"
 #include "summary.h"
 #include "target.h"
@@ -50,6 +51,7 @@ struct stream {
 	struct record *rec;
 	/* Creation sites by pc: resolved from the targets' binaries, or a record's SITES. */
 	struct sites *sites;
+	struct stacks *stacks; /* blocking stacks by id: the kernel's, or a record's STACKS */
 	struct gobin *bins[GOROUTINE_MAX_TARGETS];
 	struct seed_site *site_v; /* the last summary's, merged */
 	/* Seeded before the record starts: written after its TARGETs (record.h's SEED). */
@@ -143,6 +145,8 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 		return -ENOMEM;
 	s->o = *o;
 	err = sites__new(&s->sites);
+	if (!err)
+		err = stacks__new(&s->stacks);
 	if (err) {
 		snprintf(why, whylen, "%s", strerror(-err));
 		goto fail;
@@ -422,8 +426,42 @@ int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentr
 	return err;
 }
 
+/*
+ * The stack (target, id) an event or the kernel's blocking map names: the
+ * table's, or fetched from the kernel and symbolized the first time (NULL
+ * when it cannot be had: a report without the record's STACKS, a stack the
+ * kernel's LRU map evicted). A new one goes into the record before the event
+ * that names it.
+ */
+static const struct stacks_entry *stack_of(struct stream *s, uint32_t target, uint64_t id)
+{
+	const struct stacks_entry *e = stacks__get(s->stacks, target, id);
+	struct goroutine_stack st;
+	size_t len;
+	char *json;
+
+	if (e || !s->o.stacks || target >= GOROUTINE_MAX_TARGETS ||
+	    s->o.stacks->get(s->o.stacks->ctx, id, &st) ||
+	    stacks__add(s->stacks, target, id, &st, s->bins[target], &e))
+		return e;
+	if (s->rec && !stacks__take_json(s->stacks, target, &json, &len) && json) {
+		/* A write error is sticky in the record, and reported at the end. */
+		record__add_stacks(s->rec, target, json, len);
+		free(json);
+	}
+	return e;
+}
+
+int stream__stacks(struct stream *s, uint32_t target, const char *json, size_t len)
+{
+	return stacks__add_json(s->stacks, target, json, len);
+}
+
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
+	/* A wait's stack, known to every consumer (and before it in the record) from here. */
+	if (e->flags & GOROUTINE_EV_STACK)
+		stack_of(s, e->target, e->stack_id);
 	/* A creation's origin, known to every consumer from here. */
 	if ((e->flags & GOROUTINE_EV_SITE) && goroutine_is_creation(e->old_state, e->new_state)) {
 		site(s, e->target, e->startpc, false);
@@ -503,99 +541,69 @@ static void merge_sites(struct stream *s, const struct seed_site **out, size_t *
 	*n = k;
 }
 
-/* A stack's frames from target's binary: each pc's calls, inlined ones first. */
-static int stack_frames(struct stream *s, uint32_t target, const struct goroutine_stack *st,
-			struct summary_frame **out, size_t *n)
-{
-	struct gosym_frame fr[GOSYM_MAX_DEPTH];
-	struct summary_frame *v = NULL;
-	size_t k = 0, cap = 0, nf, i, j;
-
-	*out = NULL;
-	*n = 0;
-	if (target >= GOROUTINE_MAX_TARGETS || !s->bins[target])
-		return 0;
-	for (i = 0; i < st->n && i < GOROUTINE_STACK_DEPTH; i++) {
-		/* Return addresses: the call is the byte before. */
-		if (!st->pcs[i] ||
-		    gobin__frames(s->bins[target], st->pcs[i] - 1, fr, GOSYM_MAX_DEPTH, &nf))
-			nf = 0;
-		for (j = 0; j < nf; j++) {
-			/* runtime.goexit is where every goroutine returns to, not where it is. */
-			if (!strcmp(fr[j].func, "runtime.goexit"))
-				continue;
-			if (array__reserve(&v, &cap, k + 1, sizeof(*v), 32, 0)) {
-				free(v);
-				return -ENOMEM;
-			}
-			v[k++] = (struct summary_frame){fr[j].func, fr[j].file, fr[j].line};
-		}
-	}
-	*out = v;
-	*n = k;
-	return 0;
-}
-
 struct blocks {
 	struct summary_block *v;
-	struct summary_frame **frames;
-	struct goroutine_stack *stacks; /* v[i]'s pcs */
+	const struct stacks_entry **stack; /* v[i]'s */
 	uint32_t *targets;
 	size_t n;
 };
 
 static void blocks_free(struct blocks *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		free(b->frames[i]);
-	free(b->frames);
-	free(b->stacks);
+	free(b->stack);
 	free(b->targets);
 	free(b->v);
 	memset(b, 0, sizeof(*b));
 }
 
-/* The kernel's blocking aggregate with each stack symbolized (nothing when unavailable). */
-static void kernel_blocks(struct stream *s, struct blocks *out)
+/*
+ * Blocking by (reason, stack) with each stack's frames: from the kernel's
+ * map (--summary) or the analysis of the events; nothing when unavailable.
+ */
+static void get_blocks(struct stream *s, struct blocks *out)
 {
 	struct goroutine_bkey *keys = NULL;
 	struct goroutine_bval *vals = NULL;
-	struct goroutine_stack st;
 	size_t n = 0, i, k = 0;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!s->o.kernel->blocking || !s->o.stacks ||
-	    s->o.kernel->blocking(s->o.kernel->ctx, &keys, &vals, &n) || !n)
+	if (s->an)
+		err = analysis__blocking(s->an, &keys, &vals, &n);
+	else if (s->o.kernel && s->o.kernel->blocking)
+		err = s->o.kernel->blocking(s->o.kernel->ctx, &keys, &vals, &n);
+	else
+		return;
+	if (err || !n)
 		goto out;
 	out->v = calloc(n, sizeof(*out->v));
-	out->frames = calloc(n, sizeof(*out->frames));
-	out->stacks = calloc(n, sizeof(*out->stacks));
+	out->stack = calloc(n, sizeof(*out->stack));
 	out->targets = calloc(n, sizeof(*out->targets));
-	if (!out->v || !out->frames || !out->stacks || !out->targets) {
+	if (!out->v || !out->stack || !out->targets) {
 		blocks_free(out);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		struct summary_block *b = &out->v[k];
+		const struct stacks_entry *e = keys[i].stack_id ?
+						       stack_of(s, keys[i].target, keys[i].stack_id) :
+						       NULL;
 
-		/* A stack evicted from the LRU map meanwhile: its time is still the reason's. */
-		if (!keys[i].stack_id || s->o.stacks->get(s->o.stacks->ctx, keys[i].stack_id, &st))
+		/* A stack evicted from the kernel's LRU map: its time is still the reason's. */
+		if (!e)
 			continue;
-		out->stacks[k] = st;
-		out->targets[k] = keys[i].target;
-		*b = (struct summary_block){
+		out->v[k] = (struct summary_block){
 			.reason = keys[i].reason,
 			.count = vals[i].count,
 			.total_ns = vals[i].total_ns,
 			.max_ns = vals[i].max_ns,
 			.stack_id = keys[i].stack_id,
-			.truncated = st.flags & GOROUTINE_STACK_TRUNCATED,
+			.frames = e->frames,
+			.nframes = e->nframes,
+			.truncated = e->st.flags & GOROUTINE_STACK_TRUNCATED,
 		};
-		if (stack_frames(s, keys[i].target, &st, &out->frames[k], &b->nframes))
-			break;
-		b->frames = out->frames[k];
-		k++;
-		out->n = k;
+		out->stack[k] = e;
+		out->targets[k] = keys[i].target;
+		out->n = ++k;
 	}
 out:
 	free(keys);
@@ -628,12 +636,13 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 		in.sum = analysis__summary(s->an);
 		if (analysis__live(s->an, &keys, &vals, &in.n))
 			return;
+		get_blocks(s, &blocks);
 	} else if (s->o.kernel) {
 		if (s->o.kernel->summary(s->o.kernel->ctx, &total) ||
 		    s->o.kernel->live(s->o.kernel->ctx, &keys, &vals, &in.n))
 			return;
 		in.sum = &total;
-		kernel_blocks(s, &blocks);
+		get_blocks(s, &blocks);
 	} else {
 		return;
 	}
@@ -691,16 +700,17 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 
 	if (!s->o.kernel || !s->bins[0])
 		return -ENOENT;
-	kernel_blocks(s, &b);
+	get_blocks(s, &b);
 	v = calloc(b.n + 1, sizeof(*v));
 	if (!v) {
 		blocks_free(&b);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < b.n; i++)
-		if (!b.targets[i])
-			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stacks[i].pcs, b.stacks[i].n,
-							    b.v[i].count, b.v[i].total_ns};
+		if (!b.targets[i] && b.stack[i]->st.n)
+			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stack[i]->st.pcs,
+							    b.stack[i]->st.n, b.v[i].count,
+							    b.v[i].total_ns};
 	err = blockpprof__write_file(s->o.pprof, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v,
 				     k,
 				     st->end_ns > s->o.start_ns ? (int64_t)(st->end_ns - s->o.start_ns) :
@@ -771,6 +781,7 @@ void stream__delete(struct stream *s)
 	analysis__delete(s->an);
 	timeline__delete(s->tl);
 	sites__delete(s->sites);
+	stacks__delete(s->stacks);
 	free(s->site_v);
 	free(s->seed_v);
 	free(s->seed_target);

@@ -120,6 +120,8 @@ void stream__bind(struct stream *s, const struct target *t);
 bool stream__wants_seed(const struct stream *s);
 /* A record's SITES chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */
 int stream__sites(struct stream *s, uint32_t target, const char *json, size_t len);
+/* A record's STACKS chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */
+int stream__stacks(struct stream *s, uint32_t target, const char *json, size_t len);
 /* Between batches: write out what is buffered (the record, about every 2 s). */
 void stream__tick(struct stream *s);
 /* An interval summary (-i), to the output. */

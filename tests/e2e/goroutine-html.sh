@@ -85,9 +85,15 @@ done
 for id in states blocking transitions goroutine-table; do
 	[ "$(data_rows "$dom" "$id")" -ge 1 ] || fail "#$id has no data rows"
 done
-# The server blocks in netpoll between requests: IO wait must be a blocking row.
+# The server blocks in netpoll between requests: IO wait must be a blocking row,
+# and the stack it blocks at one of the blocking-stacks rows (net/http's reads).
 blocking=$(awk 'match($0, "<table[^>]*id=\"blocking\"")' "$dom")
 [[ $blocking == *"<td>IO wait</td>"* ]] || fail "#blocking has no IO wait row"
+[ "$(data_rows "$dom" blocking-stacks)" -ge 1 ] || fail "#blocking-stacks has no data rows"
+stacks=$(awk 'match($0, "<table[^>]*id=\"blocking-stacks\"") {
+	s = substr($0, RSTART); print substr(s, 1, index(s, "</table>")) }' "$dom")
+[[ $stacks == *"<td>IO wait</td>"*"net/http."* ]] ||
+	fail "#blocking-stacks has no IO wait row in net/http: ${stacks:0:600}"
 grep -q 'id="sched-latency"><div class="stats">count <b>[1-9]' "$dom" ||
 	fail "#sched-latency shows no samples"
 canvas=$(grep -ao '<canvas[^>]*>' "$dom" || true)

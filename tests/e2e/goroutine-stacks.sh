@@ -8,8 +8,9 @@
 # (main.main). Traced with --summary on go1.19 to go1.27 (DWARF, stripped,
 # PIE), the summary's top stack under each of those wait reasons must name
 # that function and line, with the reason's time; the block profile
-# (--pprof) must be read by the real `go tool pprof` and give the same; and
-# --no-stacks must walk none.
+# (--pprof) must be read by the real `go tool pprof` and give the same; the
+# summary from the events (--record) must too, and its --report the same;
+# and --no-stacks must walk none.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 T="$BUILD/goroutine"
@@ -64,6 +65,19 @@ for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
 	n=$((n + 1))
 	echo "  $fx: $(top_frame "$WORK/s.json" "^chan receive$"), pprof main.main.func2 $cum ms"
 done
+
+# From the events (the analysis in user space): the same stacks; and a recording's
+# --report gives what its live run gave, stacks included (its STACKS chunks).
+bin="$CACHE/fixtures/go1.22/blocking-pie"
+"$T" --record "$WORK/r.rec" --summary --json -o "$WORK/live.json" -- "$bin" >"$WORK/out" \
+	2>"$WORK/err" || fail "--record: $(tail -n 2 "$WORK/err")"
+jq -e '.source == "events"' "$WORK/live.json" >/dev/null || fail "--record --summary: not from events"
+want "$WORK/live.json" "^chan receive$" main.main.func2:104 950 "go1.22 --record"
+want "$WORK/live.json" "^sleep$" main.main:128 950 "go1.22 --record"
+"$T" --report "$WORK/r.rec" --summary --json -o "$WORK/rep.json" 2>"$WORK/err" ||
+	fail "--report: $(tail -n 2 "$WORK/err")"
+cmp -s <(jq -S .blocking "$WORK/live.json") <(jq -S .blocking "$WORK/rep.json") ||
+	fail "--report's blocking stacks differ from the live run's: $(diff <(jq -S .blocking "$WORK/live.json") <(jq -S .blocking "$WORK/rep.json") | head -n 6)"
 
 # --no-stacks: the same waits, no stacks.
 bin="$CACHE/fixtures/go1.24/blocking-dwarf"
