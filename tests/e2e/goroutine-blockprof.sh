@@ -115,7 +115,7 @@ def main():
         ratios.append(r)
         sig = lambda leaves, d: sorted(k for k, v in leaves.items() if v >= 0.01 * d)
         line = (f"{f}: ours {oc} waits {od / 1e6:.1f} ms, Go's {tc} waits {td / 1e6:.1f} ms "
-                f"(x{r:.3f}), leaf {','.join(sig(oleaf, od))}")
+                f"(x{r:.4f}), leaf {','.join(sig(oleaf, od))}")
         print("    " + line)
         if abs(r - 1) > 0.10:
             errs.append(f"delay off by more than 10%: {line}")
@@ -134,7 +134,7 @@ def main():
     else:
         r = s[1] / wall["main.blockSleep"][1]
         print(f"    main.blockSleep: ours {s[0]} waits {s[1] / 1e6:.1f} ms, measured "
-              f"{wall['main.blockSleep'][1] / 1e6:.1f} ms (x{r:.3f}), leaf {','.join(sorted(s[2]))}")
+              f"{wall['main.blockSleep'][1] / 1e6:.1f} ms (x{r:.4f}), leaf {','.join(sorted(s[2]))}")
         if abs(r - 1) > 0.10 or s[0] != wall["main.blockSleep"][0] or set(s[2]) != {"time.Sleep"}:
             errs.append(f"main.blockSleep: {s}")
     for name, prof in (("ours", ours), ("Go's", theirs)):
@@ -148,7 +148,7 @@ def main():
     for k in big(ttop) & big(otop):
         if abs(otop[k] / ttop[k] - 1) > 0.10:
             errs.append(f"-top {k}: flat {otop[k]} ms in ours, {ttop[k]} ms in Go's")
-    print(f"  ratios {min(ratios):.3f}..{max(ratios):.3f}; -top flat: {', '.join(sorted(big(ttop)))}"
+    print(f"  ratios {min(ratios):.4f}..{max(ratios):.4f}; -top flat: {', '.join(sorted(big(ttop)))}"
           if ratios else "  no function compared")
     if not ratios:
         errs.append("nothing compared")
