@@ -204,7 +204,7 @@ static const struct argp_option opts[] = {
 	 "With --dump: runtime frames and system goroutines too (GOTRACEBACK=system)", 0},
 	{"pprof", OPT_PPROF, "FILE", 0,
 	 "With --dump: write the goroutine profile (pprof's proto, goroutine?debug=0) to FILE "
-	 "(- for stdout) instead of printing the dump; with --summary: the block profile "
+	 "(- for stdout) instead of printing the dump; when tracing: the block profile "
 	 "(contentions, delay by stack) at the end",
 	 0},
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
@@ -251,12 +251,11 @@ static void check_options(struct env *env, struct argp_state *state)
 		argp_failure(state, 1, 0, "-i goes with --summary");
 	if ((env->group || env->system) && !env->dump)
 		argp_failure(state, 1, 0, "--group and --system go with --dump");
-	if (env->pprof && !env->dump &&
-	    (!env->summary || analyse || env->record || env->report || env->no_stacks))
+	if (env->pprof && !env->dump && (env->report || env->no_stacks || env->count_only))
 		argp_failure(state, 1, 0,
-			     "--pprof FILE goes with --dump (a goroutine profile) or --summary (a "
-			     "block profile from the kernel's stacks; not with --html, --trace-json, "
-			     "--record, --report or --no-stacks)");
+			     "--pprof FILE writes a goroutine profile with --dump, else a block "
+			     "profile of the stacks traced: not with --report, --no-stacks or "
+			     "--mode count");
 	if (env->pprof && env->dump && (env->group || env->json || env->output))
 		argp_failure(state, 1, 0, "--dump --pprof FILE excludes --group, --json and -o");
 	if (env->dump && !env->pid)

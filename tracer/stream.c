@@ -690,7 +690,10 @@ static int record_stats(const struct stream_stats *st, struct memjson *m)
 	return memjson_close(m);
 }
 
-/* --pprof: the kernel's blocking by stack as a block profile of the first target's binary. */
+/*
+ * --pprof: blocking by stack (the kernel's, or the events') as a block
+ * profile of the first target's binary, which its symbols come from.
+ */
 static int block_profile(struct stream *s, const struct stream_stats *st)
 {
 	struct blockpprof_sample *v;
@@ -698,7 +701,7 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 	size_t k = 0;
 	int err;
 
-	if (!s->o.kernel || !s->bins[0])
+	if (!s->bins[0])
 		return -ENOENT;
 	get_blocks(s, &b);
 	v = calloc(b.n + 1, sizeof(*v));
@@ -729,8 +732,7 @@ int stream__finish(struct stream *s, const struct stream_stats *st, char *why, s
 		err = block_profile(s, st);
 		if (err) {
 			snprintf(why, whylen, "writing %s: %s", s->o.pprof,
-				 err == -ENOENT ? "no blocking stacks to write (--summary, "
-						  "aggregated in the kernel, has them)" :
+				 err == -ENOENT ? "no binary to symbolize the stacks with" :
 						  strerror(-err));
 			rc = err;
 		}

@@ -31,6 +31,18 @@ want() {
 		fail "$5: $2: top stack $got, want $3 with >= $4 ms, not truncated: $(jq -c --arg r "$2" '[.blocking[] | select(.reason | test($r))][0].stacks[0]' "$1" | head -c 700)"
 }
 
+# profile_cum PROFILE LABEL: go tool pprof reads it as a delay profile, and
+# main.main.func2 (the 1 s channel receive) blocked about 1 s; in $cum.
+profile_cum() {
+	[ -s "$1" ] && [ ! -e "$1.tmp" ] || fail "$2: no block profile written"
+	"${pprof[@]}" -top -cum -nodecount=200 -unit=ms "$1" >"$WORK/top" 2>"$WORK/perr" ||
+		fail "$2: go tool pprof: $(tail -n 2 "$WORK/perr")"
+	grep -q '^Type: delay$' "$WORK/top" || fail "$2: not a delay profile: $(head -n 5 "$WORK/top")"
+	cum=$(awk '$NF == "main.main.func2" { sub(/ms$/, "", $4); print int($4) }' "$WORK/top")
+	[ "${cum:-0}" -ge 950 ] && [ "${cum:-0}" -le 1200 ] ||
+		fail "$2: pprof: main.main.func2 blocked ${cum:-no} ms, want about 1000: $(head -n 20 "$WORK/top")"
+}
+
 gover=go1.24
 goroot="$CACHE/go/${gover#go}/usr/lib/go-${gover#go}"
 [ -x "$goroot/bin/go" ] || fail "MISSING toolchain: $goroot (run scripts/fixtures.sh)"
@@ -50,14 +62,7 @@ for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
 	want "$WORK/s.json" "^chan receive$" main.main.func2:104 950 "$fx"
 	want "$WORK/s.json" "^(sync.Mutex.Lock|semacquire)$" main.main.func4:118 300 "$fx"
 	want "$WORK/s.json" "^sleep$" main.main:128 950 "$fx"
-	# The block profile: go tool pprof's flat and cumulative times by function.
-	[ -s "$WORK/b.pb.gz" ] && [ ! -e "$WORK/b.pb.gz.tmp" ] || fail "$fx: no block profile written"
-	"${pprof[@]}" -top -cum -nodecount=200 -unit=ms "$WORK/b.pb.gz" >"$WORK/top" 2>"$WORK/perr" ||
-		fail "$fx: go tool pprof: $(tail -n 2 "$WORK/perr")"
-	grep -q '^Type: delay$' "$WORK/top" || fail "$fx: not a delay profile: $(head -n 5 "$WORK/top")"
-	cum=$(awk '$NF == "main.main.func2" { sub(/ms$/, "", $4); print int($4) }' "$WORK/top")
-	[ "${cum:-0}" -ge 950 ] && [ "${cum:-0}" -le 1200 ] ||
-		fail "$fx: pprof: main.main.func2 blocked ${cum:-no} ms, want about 1000: $(head -n 20 "$WORK/top")"
+	profile_cum "$WORK/b.pb.gz" "$fx"
 	"${pprof[@]}" -traces "$WORK/b.pb.gz" >"$WORK/traces" 2>"$WORK/perr" ||
 		fail "$fx: go tool pprof -traces: $(tail -n 2 "$WORK/perr")"
 	grep -q 'runtime.gopark$' "$WORK/traces" &&
@@ -69,8 +74,9 @@ done
 # From the events (the analysis in user space): the same stacks; and a recording's
 # --report gives what its live run gave, stacks included (its STACKS chunks).
 bin="$CACHE/fixtures/go1.22/blocking-pie"
-"$T" --record "$WORK/r.rec" --summary --json -o "$WORK/live.json" -- "$bin" >"$WORK/out" \
-	2>"$WORK/err" || fail "--record: $(tail -n 2 "$WORK/err")"
+"$T" --record "$WORK/r.rec" --summary --json --pprof "$WORK/r.pb.gz" -o "$WORK/live.json" \
+	-- "$bin" >"$WORK/out" 2>"$WORK/err" || fail "--record: $(tail -n 2 "$WORK/err")"
+profile_cum "$WORK/r.pb.gz" "go1.22 --record --pprof (from events)"
 jq -e '.source == "events"' "$WORK/live.json" >/dev/null || fail "--record --summary: not from events"
 want "$WORK/live.json" "^chan receive$" main.main.func2:104 950 "go1.22 --record"
 want "$WORK/live.json" "^sleep$" main.main:128 950 "go1.22 --record"
