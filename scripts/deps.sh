@@ -8,13 +8,14 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 	libdwarf-dev libcjson-dev zlib1g-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler
-	golang-go)
+	libmicrohttpd-dev golang-go)
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains; headless chromium opens the --html report; the style test runs
-# clang-format and shellcheck; Delve is what bench-dump.sh compares --dump with.
+# clang-format and shellcheck; Delve is what bench-dump.sh compares --dump with;
+# prometheus (its server, and promtool) reads what --metrics serves.
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
-	chromium curl procps clang-format shellcheck delve)
+	chromium curl procps clang-format shellcheck delve prometheus)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

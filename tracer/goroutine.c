@@ -36,6 +36,7 @@
 #include "goroutine.h"
 #include "loader.h"
 #include "log.h"
+#include "metricsd.h"
 #include "names.h"
 #include "plan.h"
 #include "probepoint.h"
@@ -81,6 +82,7 @@ struct env {
 	char **cmd;  /* -- CMD ARGS... */
 	/* --pprof FILE: the dump as a pprof goroutine profile */
 	const char *pprof;
+	const char *metrics; /* --metrics ADDR: serve /metrics while tracing */
 };
 
 /* One session: everything the phases hand each other. */
@@ -98,6 +100,7 @@ struct session {
 	struct seed_site *site_v; /* the last report's, from a snapshot then */
 	size_t nsites;
 	uint64_t started;
+	struct metricsd *metricsd; /* --metrics: serving from attach to the end of run */
 };
 
 /* libbpf's and the resolver's messages go through callbacks without a context. */
@@ -124,6 +127,7 @@ static const char doc[] =
 	"                                     # instruction, exit with its status\n"
 	"    goroutine --summary -p 1234 -d 30    # scheduler latency, blocking, leaks\n"
 	"    goroutine --leak-after 60 -p 1234    # goroutines WAITING over a minute\n"
+	"    goroutine --metrics :9464 -p 1234    # Prometheus scrapes /metrics\n"
 	"    goroutine --html r.html -p 1234      # a time line page, with the summary\n"
 	"    goroutine --trace-json t.json -p 1234  # for Perfetto / chrome://tracing\n"
 	"    goroutine --record r.rec -p 1234     # the raw events, for reports later\n"
@@ -157,6 +161,7 @@ enum {
 	OPT_GROUP,
 	OPT_SYSTEM,
 	OPT_PPROF,
+	OPT_METRICS,
 };
 
 static const struct argp_option opts[] = {
@@ -207,6 +212,10 @@ static const struct argp_option opts[] = {
 	 "(- for stdout) instead of printing the dump; when tracing: the block profile "
 	 "(contentions, delay by stack) at the end",
 	 0},
+	{"metrics", OPT_METRICS, "ADDR", 0,
+	 "Serve Prometheus metrics at http://ADDR/metrics while tracing (HOST:PORT, or :PORT "
+	 "on 127.0.0.1); aggregates in the kernel as --summary does",
+	 0},
 	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
@@ -243,6 +252,13 @@ static void check_options(struct env *env, struct argp_state *state)
 	if (env->use_default && env->profile)
 		argp_failure(state, 1, 0, "--default and --profile exclude each other");
 	if (env->leak_given && !analyse)
+		env->summary = true;
+	if (env->metrics && (analyse || env->record || env->report || env->dump ||
+			     env->count_only || env->interval))
+		argp_failure(state, 1, 0,
+			     "--metrics excludes --html, --trace-json, --record, --report, --dump, "
+			     "--mode count and -i");
+	if (env->metrics)
 		env->summary = true;
 	if ((env->summary || analyse || env->record) && env->count_only)
 		argp_failure(state, 1, 0,
@@ -373,6 +389,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SYSTEM:
 		env->system = true;
 		break;
+	case OPT_METRICS: {
+		/* The syntax now, in one line; the host is resolved when it is bound. */
+		const char *port = strrchr(arg, ':');
+
+		if (!port || !port[1] || strspn(port + 1, "0123456789") != strlen(port + 1) ||
+		    strlen(port + 1) > 5 || atol(port + 1) > 65535)
+			argp_failure(state, 1, 0, "--metrics %s: not HOST:PORT or :PORT", arg);
+		env->metrics = arg;
+		break;
+	}
 	case OPT_PPROF:
 		if (!*arg)
 			argp_failure(state, 1, 0, "--pprof needs a file name");
@@ -978,6 +1004,33 @@ static int run(struct session *s)
 	return 0;
 }
 
+/*
+ * --metrics ADDR: the endpoint, once the probes are attached. Its scrapes
+ * read the targets' binaries on their own thread: nothing else may until
+ * metricsd__stop() (so -i, whose reports read them too, is refused).
+ */
+static int start_metrics(struct session *s)
+{
+	struct metricsd_opts o = {
+		.addr = s->env.metrics,
+		.loader = s->loader,
+		.targets = s->targets,
+		.ntargets = s->ntargets,
+		.leak_after_s = s->env.leak_after,
+		.version = VERSION,
+	};
+	char why[PATH_MAX + 128], bound[128];
+
+	if (!s->env.metrics)
+		return 0;
+	if (metricsd__start(&o, &s->metricsd, bound, sizeof(bound), why, sizeof(why))) {
+		fprintf(stderr, "goroutine: %s\n", why);
+		return 1;
+	}
+	fprintf(stderr, "goroutine: metrics at http://%s/metrics\n", bound);
+	return 0;
+}
+
 /* The reports the outputs make at the end, and the counts on stderr. */
 static int report(struct session *s)
 {
@@ -1365,8 +1418,13 @@ int main(int argc, char **argv)
 	/* attach: every probe of every target; then the command may run */
 	if (attach(&s))
 		goto cleanup;
+	/* metrics: --metrics ADDR serves /metrics from here to the end of run */
+	if (start_metrics(&s))
+		goto cleanup;
 	/* run: events to the outputs until the duration, a signal, or the targets end */
 	rc = run(&s);
+	/* metrics: stopped before the reports read the targets' binaries again */
+	metricsd__stop(s.metricsd);
 	/* report: the summaries and files the outputs make at the end */
 	rc |= report(&s);
 cleanup:

@@ -610,6 +610,28 @@ out:
 	free(vals);
 }
 
+/* A live goroutine's wait stack for the leak candidates (target 0's: one binary per session today). */
+struct stack_lookup {
+	struct stream *s;
+	struct summary_block b;
+};
+
+static const struct summary_block *stack_lookup(void *ctx, uint64_t id)
+{
+	struct stack_lookup *l = ctx;
+	const struct stacks_entry *e = stack_of(l->s, 0, id);
+
+	if (!e)
+		return NULL;
+	l->b = (struct summary_block){
+		.stack_id = id,
+		.frames = e->frames,
+		.nframes = e->nframes,
+		.truncated = e->st.flags & GOROUTINE_STACK_TRUNCATED,
+	};
+	return &l->b;
+}
+
 /*
  * The summary at st->end_ns: from the kernel's maps, or the analysis of the
  * events; printed to the output as a table or a JSON line, or returned as
@@ -631,6 +653,7 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	struct goroutine_gval *vals = NULL;
 	struct goroutine_summary total;
 	struct blocks blocks = {0};
+	struct stack_lookup lookup = {.s = s};
 
 	if (s->an) {
 		in.sum = analysis__summary(s->an);
@@ -648,6 +671,8 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	}
 	in.blocks = blocks.v;
 	in.nblocks = blocks.n;
+	in.stack = stack_lookup;
+	in.stack_ctx = &lookup;
 	in.keys = keys;
 	in.vals = vals;
 	merge_sites(s, &in.sites, &in.nsites);

@@ -398,9 +398,45 @@ static bool seeded_any(const struct report *r)
 	return group_seeded(r, 0, r->nleaks);
 }
 
+/*
+ * The innermost frame a user reads first: past the runtime's own (gopark,
+ * chanrecv, ...); in a runtime goroutine, past the parking itself.
+ */
+static size_t first_user_frame(const struct summary_block *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nframes; i++)
+		if (strncmp(b->frames[i].func, "runtime.", 8) &&
+		    strncmp(b->frames[i].func, "internal/", 9))
+			return i;
+	for (i = 0; i + 1 < b->nframes; i++)
+		if (strncmp(b->frames[i].func, "runtime.gopark", 14))
+			return i;
+	return i < b->nframes ? i : 0;
+}
+
+/* Where the group leaks[i, j) waits: the stack of the first of them that blocked while traced. */
+static const struct summary_block *group_stack(const struct report *r, size_t i, size_t j)
+{
+	const struct summary_input *in = r->in;
+
+	if (!in->stack)
+		return NULL;
+	for (size_t k = i; k < j; k++) {
+		const struct goroutine_gval *g = &in->vals[r->leaks[k]];
+		const struct summary_block *b;
+
+		if ((g->flags & GOROUTINE_G_HAS_STACK) && (b = in->stack(in->stack_ctx, g->wait_stack)))
+			return b;
+	}
+	return NULL;
+}
+
 static void print_leaks(FILE *f, const struct report *r)
 {
 	const struct summary_input *in = r->in;
+	const struct summary_block *st;
 	size_t i = 0, j, k;
 	char a[48], b[24];
 
@@ -440,6 +476,13 @@ static void print_leaks(FILE *f, const struct report *r)
 				site->start ? site->start : "?",
 				site->creator ? site->creator : "?", site->file ? site->file : "?",
 				site->line);
+		st = group_stack(r, i, j);
+		if (st && st->nframes) {
+			const struct summary_frame *fr = &st->frames[first_user_frame(st)];
+
+			fprintf(f, "%7s blocked at %s %s:%u%s\n", "", fr->func, fr->file, fr->line,
+				st->truncated ? " (stack truncated)" : "");
+		}
 		i = j;
 	}
 	if (seeded_any(r))
@@ -469,16 +512,6 @@ static size_t stacks_of(const struct summary_input *in, unsigned int k, size_t *
 			idx[j] = i;
 	}
 	return n;
-}
-
-/* The innermost frame a user reads first: past the runtime's own (gopark, chanrecv, ...). */
-static size_t first_user_frame(const struct summary_block *b)
-{
-	for (size_t i = 0; i < b->nframes; i++)
-		if (strncmp(b->frames[i].func, "runtime.", 8) &&
-		    strncmp(b->frames[i].func, "internal/", 9))
-			return i;
-	return 0;
 }
 
 static void print_stacks(FILE *f, const struct summary_input *in, const struct report *r)
@@ -719,6 +752,7 @@ static cJSON *leaks_json(const struct report *r)
 {
 	const struct summary_input *in = r->in;
 	cJSON *o = cJSON_CreateObject(), *groups = cJSON_AddArrayToObject(o, "groups");
+	const struct summary_block *st;
 	size_t i = 0, j, k;
 	char a[48];
 
@@ -742,6 +776,20 @@ static cJSON *leaks_json(const struct report *r)
 		cJSON_AddNumberToObject(g, "oldest_s", (in->now_ns - v->since_ns) / 1e9);
 		cJSON_AddBoolToObject(g, "oldest_is_lower_bound", group_seeded(r, i, j));
 		add_site(g, site_of(in, r->leaks[i]));
+		st = group_stack(r, i, j);
+		if (st) {
+			cJSON *fr = cJSON_AddArrayToObject(g, "stack");
+
+			for (k = first_user_frame(st); fr && k < st->nframes; k++) {
+				cJSON *y = cJSON_CreateObject();
+
+				cJSON_AddItemToArray(fr, y);
+				cJSON_AddStringToObject(y, "func", st->frames[k].func);
+				cJSON_AddStringToObject(y, "file", st->frames[k].file);
+				cJSON_AddNumberToObject(y, "line", st->frames[k].line);
+			}
+			cJSON_AddBoolToObject(g, "stack_truncated", st->truncated);
+		}
 		ids = cJSON_AddArrayToObject(g, "goids");
 		for (k = i; ids && k < j && k < i + LEAK_GOIDS_JSON; k++) {
 			const struct goroutine_gval *x = &in->vals[r->leaks[k]];

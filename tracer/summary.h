@@ -60,6 +60,12 @@ struct summary_input {
 	/* Blocking by (wait reason, stack), in no order; may be empty. */
 	const struct summary_block *blocks;
 	size_t nblocks;
+	/*
+	 * The stack a live goroutine waits at (its wait_stack), for the leak
+	 * candidates: a block with its frames, or NULL; stack may be NULL.
+	 */
+	const struct summary_block *(*stack)(void *ctx, uint64_t id);
+	void *stack_ctx;
 };
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */

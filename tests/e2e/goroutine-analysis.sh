@@ -44,6 +44,11 @@ check() {
 	q ".leaks.after_s == 1 and (.leaks.groups | map(select(.reason == \"chan receive\" and
 		.parent == $leaker))[0] | .count == 5 and (.goids | sort | map(tostring) | join(\",\")) == \"$leaks\")" \
 		"the 5 goroutines leaked by goroutine $leaker ($leaks)" .leaks.groups
+	# ... and where they block: the kernel's walk of their own stacks, at <-never.
+	q '.leaks.groups | map(select(.reason == "chan receive" and .count == 5))[0] |
+		.stack[0].func == "main.main.func1.1" and .stack[0].line == 97 and
+		(.stack[0].file | endswith("/main.go")) and .stack_truncated == false' \
+		"the leak group's blocking stack" '.leaks.groups | map(select(.count == 5))'
 	q "[.goroutine_table[] | select(.state == \"WAITING\" and .reason == \"chan receive\" and
 		.parent == $leaker)] | length == 5" "the leaked goroutines in the goroutine table" .goroutine_table
 	echo "  $label ($source): leak group of $leaker = {$leaks}; $(jq -r '.blocking |

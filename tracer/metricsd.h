@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * metricsd: goroutine --metrics ADDR, the Prometheus endpoint. An HTTP
+ * server (libmicrohttpd, on its own polling thread) answering GET /metrics
+ * and nothing else; each scrape reads, under one lock, the kernel's
+ * aggregate (created, exited, scheduler latency, blocking, the live table
+ * for leak candidates) and a snapshot of each traced process (goroutines by
+ * state and wait reason, parked ones included, and where they come from),
+ * and writes them with metrics.h.
+ *
+ * What the scrape touches besides the BPF maps (any thread may read those)
+ * is the targets' binaries (symbolization is not thread-safe): the session
+ * must leave them alone between metricsd__start() and metricsd__stop().
+ */
+#ifndef GOTRACER_METRICSD_H
+#define GOTRACER_METRICSD_H
+
+#include <stddef.h>
+
+struct loader;
+struct metricsd;
+struct target;
+
+struct metricsd_opts {
+	const char *addr; /* HOST:PORT, or :PORT for 127.0.0.1:PORT; port 0: any */
+	struct loader *loader;
+	struct target *const *targets;
+	size_t ntargets;
+	double leak_after_s; /* WAITING longer than this: a leak candidate */
+	const char *version; /* the tracer's, for gotracer_build_info */
+};
+
+/*
+ * Listen on o->addr and serve from now on. 0, or a negative errno with one
+ * line in why (a bad address, the port taken). The address bound (the port
+ * chosen for port 0) is in bound.
+ */
+int metricsd__start(const struct metricsd_opts *o, struct metricsd **out, char *bound,
+		    size_t boundlen, char *why, size_t whylen);
+/* Stop serving (a scrape under way is finished first). NULL is a no-op. */
+void metricsd__stop(struct metricsd *d);
+
+#endif /* GOTRACER_METRICSD_H */
