@@ -710,7 +710,8 @@ static int report_sites(void *ctx, const struct seed_site **sites, size_t *n)
 	}
 	free(pids);
 	/* Each process's are sorted, and processes come in no order. */
-	qsort(all, nall, sizeof(*all), seed__cmp);
+	if (nall)
+		qsort(all, nall, sizeof(*all), seed__cmp);
 	s->site_v = all;
 	s->nsites = nall;
 	*sites = s->site_v;
