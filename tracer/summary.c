@@ -490,6 +490,86 @@ static void print_leaks(FILE *f, const struct report *r)
 			   "long)\n");
 }
 
+/* Scheduler latency by start function: the live goroutines' own RUNNABLE time while traced. */
+#define TOP_FUNCS 10
+#define MAX_FUNCS 4096
+
+struct func_lat {
+	const char *func;
+	uint64_t ns, goroutines;
+};
+
+static int by_lat(const void *a, const void *b)
+{
+	const struct func_lat *x = a, *y = b;
+
+	return x->ns != y->ns ? (x->ns > y->ns ? -1 : 1) : strcmp(x->func, y->func);
+}
+
+/* Into v (MAX_FUNCS), sorted: the number of functions. */
+static size_t lat_by_func(const struct report *r, struct func_lat *v)
+{
+	const struct summary_input *in = r->in;
+	size_t n = 0, k, i;
+
+	for (k = 0; k < in->n; k++) {
+		const struct goroutine_gval *g = &in->vals[k];
+		const struct seed_site *site = site_of(in, k);
+		uint64_t ns = g->state_ns[GOROUTINE_G_RUNNABLE];
+
+		if (!site || !site->start)
+			continue;
+		if (g->state == GOROUTINE_RUNNABLE && in->now_ns > g->since_ns)
+			ns += in->now_ns - g->since_ns;
+		for (i = 0; i < n && strcmp(v[i].func, site->start); i++)
+			;
+		if (i == n) {
+			if (n == MAX_FUNCS)
+				continue;
+			v[n++] = (struct func_lat){.func = site->start};
+		}
+		v[i].ns += ns;
+		v[i].goroutines++;
+	}
+	qsort(v, n, sizeof(*v), by_lat);
+	return n;
+}
+
+static void print_lat_by_func(FILE *f, const struct report *r)
+{
+	struct func_lat *v = calloc(MAX_FUNCS, sizeof(*v));
+	size_t n = v ? lat_by_func(r, v) : 0;
+	char a[24];
+
+	if (n && v[0].ns) {
+		fprintf(f, "\nscheduler latency by start function (live goroutines, time RUNNABLE "
+			   "while traced):\n%-50s %10s %10s\n",
+			"FUNCTION", "GOROUTINES", "RUNNABLE");
+		for (size_t i = 0; i < n && i < TOP_FUNCS && v[i].ns; i++)
+			fprintf(f, "%-50s %10" PRIu64 " %10s\n", v[i].func, v[i].goroutines,
+				dur(v[i].ns, a, sizeof(a)));
+	}
+	free(v);
+}
+
+static cJSON *lat_by_func_json(const struct report *r)
+{
+	struct func_lat *v = calloc(MAX_FUNCS, sizeof(*v));
+	size_t n = v ? lat_by_func(r, v) : 0;
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && i < n && i < TOP_FUNCS && v[i].ns; i++) {
+		cJSON *x = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(arr, x);
+		cJSON_AddStringToObject(x, "start_func", v[i].func);
+		cJSON_AddNumberToObject(x, "goroutines", v[i].goroutines);
+		cJSON_AddNumberToObject(x, "runnable_ms", v[i].ns / 1e6);
+	}
+	free(v);
+	return arr;
+}
+
 #define TOP_STACKS 5
 #define SHOWN_FRAMES 4
 
@@ -619,6 +699,7 @@ void summary__print(FILE *f, const struct summary_input *in)
 	fprintf(f, "\nscheduler latency (RUNNABLE -> RUNNING):\n");
 	dist_line(f, s->schedlat, s->schedlat_ns, s->schedlat_max_ns);
 	histogram(f, s->schedlat, "no RUNNABLE -> RUNNING switch seen");
+	print_lat_by_func(f, &r);
 
 	fprintf(f, "\n%-30s %8s %11s %9s %9s %9s %9s %9s\n", "BLOCKED ON (WAIT REASON)", "COUNT",
 		"TOTAL(ms)", "MEAN", "P50", "P90", "P99", "MAX");
@@ -855,6 +936,7 @@ cJSON *summary__json(const struct summary_input *in)
 		}
 	cJSON_AddItemToObject(o, "sched_latency",
 			      dist_json(NULL, s->schedlat, s->schedlat_ns, s->schedlat_max_ns));
+	cJSON_AddItemToObject(o, "sched_latency_by_func", lat_by_func_json(&r));
 	arr = cJSON_AddArrayToObject(o, "blocking");
 	for (i = 0; arr && i < r.nreasons; i++) {
 		unsigned int k = r.reasons[i];

@@ -102,6 +102,10 @@ for fx in go1.19/blocking-dwarf go1.22/blocking-stripped go1.24/blocking-pie go1
 		.start_func == "main.main.func1.1" and .created_by.func == "main.main.func1" and
 		(.created_by.file | endswith("/main.go")) and .created_by.line == 94)' "$WORK/e.json" >/dev/null ||
 		fail "$fx: the leak group lacks its creation site: $(jq -c '.leaks.groups' "$WORK/e.json" | head -c 800)"
+	# Scheduler latency by start function: the 5 leaked goroutines each waited for a P once.
+	jq -e '.sched_latency_by_func | any(.start_func == "main.main.func1.1" and .goroutines == 5 and
+		.runnable_ms > 0)' "$WORK/e.json" >/dev/null ||
+		fail "$fx: no scheduler latency for main.main.func1.1's 5 goroutines: $(jq -c '.sched_latency_by_func' "$WORK/e.json")"
 	n=$((n + 1))
 done
 
