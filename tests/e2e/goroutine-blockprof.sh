@@ -21,14 +21,20 @@
 #   - main.blockForever is in neither: Go records a wait when it ends and
 #     that one never does; ours holds only the waits the tracer saw end.
 # Every toolchain of the suite, stripped builds on half of them (symbols
-# from pclntab only), PIE on some. BLOCKPROF_MATRIX="go1.24/pie ..." runs others.
+# from pclntab only), PIE on some; twice more with the profile made from the
+# events in user space (--trace-json) instead of the kernel's aggregate.
+# BLOCKPROF_MATRIX="go1.24/pie go1.25/dwarf@events ..." runs others.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 T="$BUILD/goroutine"
 PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 is needed"
 MATRIX=(go1.19/stripped go1.19/dwarf go1.21/pie go1.22/stripped go1.23/dwarf go1.24/stripped
 	go1.25/pie go1.26/stripped go1.27/stripped go1.27/extld)
-[ -z "${BLOCKPROF_MATRIX:-}" ] || read -ra MATRIX <<<"$BLOCKPROF_MATRIX"
+EVENTS_MATRIX=(go1.19/dwarf@events go1.26/stripped@events)
+if [ -n "${BLOCKPROF_MATRIX:-}" ]; then
+	read -ra MATRIX <<<"$BLOCKPROF_MATRIX"
+	EVENTS_MATRIX=()
+fi
 [ -x "$T" ] || fail "$T missing: build first"
 
 # One pprof for every profile: go1.24 still ships the binary (go1.25+ build
@@ -160,9 +166,14 @@ EOF
 
 t0=$(date +%s%N)
 bad=() missing=() n=0
-for entry in "${MATRIX[@]}"; do
-	tc=${entry%%/*} mode=${entry#*/}
+# Entries ENTRY or ENTRY@events: the kernel's aggregate (--summary), or the
+# same profile from the events in user space (--trace-json streams them).
+for entry in "${MATRIX[@]}" "${EVENTS_MATRIX[@]}"; do
+	fx=${entry%@events}
+	tc=${fx%%/*} mode=${fx#*/}
 	bin="$CACHE/fixtures/$tc/blockprof-$mode"
+	how=(--summary)
+	[ "$fx" = "$entry" ] || how=(--trace-json "$WORK/t.json")
 	if [ ! -x "$bin" ]; then
 		echo "  $entry: MISSING (run scripts/fixtures.sh)"
 		missing+=("$entry")
@@ -170,7 +181,7 @@ for entry in "${MATRIX[@]}"; do
 	fi
 	n=$((n + 1))
 	rm -f "$WORK"/ours.pb.gz "$WORK"/theirs.pb.gz
-	if ! timeout 60 "$T" --summary --pprof "$WORK/ours.pb.gz" -o /dev/null -- "$bin" \
+	if ! timeout 60 "$T" "${how[@]}" --pprof "$WORK/ours.pb.gz" -o /dev/null -- "$bin" \
 		-blockprofile "$WORK/theirs.pb.gz" >"$WORK/wall.txt" 2>"$WORK/t.err"; then
 		echo "  $entry: FAILED: the tracer: $(tail -n 2 "$WORK/t.err")"
 		bad+=("$entry")
