@@ -30,7 +30,10 @@ PINGPONG=$CACHE/fixtures/go1.24/pingpong-stripped
 start_metrics() {
 	local err=$1 _
 	shift
-	"$BUILD/goroutine" --metrics 127.0.0.1:0 "$@" >"$err.out" 2>"$err" &
+	# A sanitizer build holds what is freed in quarantine (256 MB by default):
+	# a small one, so that its RSS says what is really kept.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4 \
+		"$BUILD/goroutine" --metrics 127.0.0.1:0 "$@" >"$err.out" 2>"$err" &
 	TRACER_PID=$!
 	_pids+=("$TRACER_PID")
 	for _ in $(seq 200); do
