@@ -106,6 +106,9 @@ static void emit(struct analysis *a, const struct goroutine_gkey *k, const struc
 		.open = open,
 		.start = ag->start,
 		.creator = ag->creator,
+		.stack_id = g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) ?
+				    g->wait_stack :
+				    0,
 	};
 
 	if (a->fn)

@@ -35,6 +35,7 @@ struct analysis_slice {
 	bool open;	 /* still in this state when tracing stopped */
 	/* Where it comes from (sites.h), when its creation or a snapshot said; else NULL. */
 	const struct site_sym *start, *creator;
+	uint64_t stack_id; /* a WAITING slice's stack where it blocked (stacks.h); 0: none */
 };
 
 typedef void (*analysis_slice_fn)(void *ctx, const struct analysis_slice *s);

@@ -160,6 +160,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			.names = o->names,
 			.start_ns = o->start_ns,
 			.mono_to_real_ns = o->mono_to_real_ns,
+			.stacks = s->stacks,
 		};
 
 		err = timeline__new(&to, &s->tl);

@@ -23,6 +23,8 @@
 #include "jsonw.h"
 #include "names.h"
 #include "sites.h"
+#include "stacks.h"
+#include "summary.h"
 #include "timeline.h"
 
 #define DEFAULT_MAX_SLICES (2u << 20) /* 48 MiB of slices */
@@ -42,6 +44,7 @@ struct row {
 struct tslice {
 	uint64_t start_ns, end_ns;
 	uint32_t row;
+	int32_t stack; /* index into stack_ids: where a WAITING slice blocked; -1: none */
 	uint8_t state;
 	int16_t reason; /* -1: none */
 };
@@ -59,6 +62,10 @@ struct timeline {
 	struct tslice *slices;
 	size_t nslices, capslices;
 	uint64_t dropped;   /* slices past max_slices, not on the page */
+	/* The distinct stacks slices name: id -> index (a goroutine table keyed by id). */
+	struct gtable *stack_index;
+	uint64_t *stack_ids;
+	size_t nstacks, capstacks;
 	uint32_t tgids[64]; /* processes given a name in the trace file */
 	size_t ntgids;
 	int err;
@@ -79,6 +86,8 @@ int timeline__new(const struct timeline_opts *opts, struct timeline **out)
 	if (!t->o.max_slices)
 		t->o.max_slices = DEFAULT_MAX_SLICES;
 	err = gtable__new(sizeof(uint32_t), &t->index);
+	if (!err)
+		err = gtable__new(sizeof(uint32_t), &t->stack_index);
 	if (err)
 		goto fail_err;
 	if (opts->html_path && !(t->html = fopen(opts->html_path, "w")))
@@ -118,6 +127,8 @@ void timeline__delete(struct timeline *t)
 	if (t->trace)
 		fclose(t->trace);
 	gtable__delete(t->index);
+	gtable__delete(t->stack_index);
+	free(t->stack_ids);
 	free(t->target);
 	free(t->rows);
 	free(t->slices);
@@ -231,6 +242,28 @@ static struct row *row_for(struct timeline *t, const struct analysis_slice *s, u
 	return r;
 }
 
+/* The page's index of stack id (0: none, -1), added the first time; -1 when out of memory. */
+static int32_t stack_index(struct timeline *t, uint64_t id)
+{
+	struct goroutine_gkey key = {.gp = id};
+	uint32_t *slot;
+	void *v;
+
+	if (!id || !t->o.stacks)
+		return -1;
+	slot = gtable__find(t->stack_index, &key);
+	if (slot)
+		return (int32_t)*slot;
+	if (t->nstacks >= INT32_MAX ||
+	    array__reserve(&t->stack_ids, &t->capstacks, t->nstacks + 1, sizeof(*t->stack_ids),
+			   256, 0) ||
+	    gtable__insert(t->stack_index, &key, &v) < 0)
+		return -1;
+	t->stack_ids[t->nstacks] = id;
+	*(uint32_t *)v = (uint32_t)t->nstacks;
+	return (int32_t)t->nstacks++;
+}
+
 void timeline__slice(void *ctx, const struct analysis_slice *s)
 {
 	struct timeline *t = ctx;
@@ -294,6 +327,7 @@ void timeline__slice(void *ctx, const struct analysis_slice *s)
 		.start_ns = s->start_ns,
 		.end_ns = s->end_ns,
 		.row = idx,
+		.stack = stack_index(t, s->stack_id),
 		.state = s->state < 256 ? s->state : 255,
 		.reason = s->waitreason >= 0 && s->waitreason < 256 ? s->waitreason : -1,
 	};
@@ -334,6 +368,7 @@ static size_t merge_short(struct tslice *v, size_t n, uint64_t res_ns)
 		size_t j = i;
 		unsigned int best = 0, k;
 		int16_t reason = v[i].reason;
+		int32_t stack = v[i].stack;
 
 		if (v[i].end_ns - v[i].start_ns >= res_ns) {
 			v[out++] = v[i++];
@@ -345,6 +380,8 @@ static size_t merge_short(struct tslice *v, size_t n, uint64_t res_ns)
 				v[j].end_ns - v[j].start_ns + 1;
 			if (v[j].reason != reason)
 				reason = -1;
+			if (v[j].stack != stack)
+				stack = -1;
 			j++;
 		}
 		for (k = 0; k < GOROUTINE_NSTATES; k++)
@@ -354,6 +391,7 @@ static size_t merge_short(struct tslice *v, size_t n, uint64_t res_ns)
 		v[out].end_ns = v[j - 1].end_ns;
 		v[out].state = best;
 		v[out].reason = best == GOROUTINE_WAITING ? reason : -1;
+		v[out].stack = best == GOROUTINE_WAITING ? stack : -1;
 		out++;
 		i = j;
 	}
@@ -531,7 +569,7 @@ static int write_html(struct timeline *t, uint64_t end_ns, const struct cJSON *s
 	for (i = 0; i < nshown; i++) {
 		const struct tslice *s = &t->slices[i];
 
-		/* [row, start_us, dur_us, state, reason], eight a line. */
+		/* [row, start_us, dur_us, state, reason, stack], eight a line. */
 		if (i && !(i % 8))
 			jsonw__newline(w);
 		jsonw__array(w);
@@ -540,7 +578,34 @@ static int write_html(struct timeline *t, uint64_t end_ns, const struct cJSON *s
 		jsonw__fixed(w, (s->end_ns - s->start_ns) / 1e3, 1);
 		jsonw__u64(w, s->state);
 		jsonw__i64(w, s->reason);
+		jsonw__i64(w, s->stack);
 		jsonw__array_end(w);
+	}
+	jsonw__array_end(w);
+	/* [index] = {frames, truncated}: the stacks the slices' sixth element names. */
+	jsonw__key(w, "stacks");
+	jsonw__array(w);
+	for (i = 0; i < t->nstacks; i++) {
+		const struct stacks_entry *e = stacks__get(t->o.stacks, 0, t->stack_ids[i]);
+
+		jsonw__newline(w);
+		jsonw__object(w);
+		jsonw__key(w, "truncated");
+		jsonw__bool(w, e && (e->st.flags & GOROUTINE_STACK_TRUNCATED));
+		jsonw__key(w, "frames");
+		jsonw__array(w);
+		for (size_t j = 0; e && j < e->nframes; j++) {
+			jsonw__object(w);
+			jsonw__key(w, "func");
+			jsonw__string(w, e->frames[j].func);
+			jsonw__key(w, "file");
+			jsonw__string(w, e->frames[j].file);
+			jsonw__key(w, "line");
+			jsonw__u64(w, e->frames[j].line);
+			jsonw__object_end(w);
+		}
+		jsonw__array_end(w);
+		jsonw__object_end(w);
 	}
 	jsonw__array_end(w);
 	jsonw__key(w, "summary");

@@ -25,8 +25,11 @@ struct timeline_opts {
 	uint64_t start_ns;	   /* CLOCK_MONOTONIC time 0 of the time line */
 	int64_t mono_to_real_ns;   /* for the page's wall-clock start */
 	size_t max_slices;	   /* kept for the page; 0: the default */
+	/* The blocking stacks slices name (target 0's), for the page; NULL: none. */
+	const struct stacks *stacks;
 };
 
+struct stacks;
 struct timeline;
 
 /* Opens the output files now, so a bad path fails before tracing starts. */

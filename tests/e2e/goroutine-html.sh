@@ -46,6 +46,12 @@ nconn=$(jq '[.goroutines[] | select((.start_func |
 	.created_by.line > 0)] | length' "$json")
 [ "$nconn" -ge "$N" ] || fail "$nconn rows of connection goroutines with their function and creation site, for $N requests: $(jq -c '[.goroutines[] | select(.start_us != null)][:3]' "$json")"
 
+# WAITING slices name the stack they blocked at, which the page's data holds.
+jq -e '(.stacks | length) >= 1 and ([.slices[] | select(.[3] == 4 and .[5] >= 0)] | length) >= 1 and
+	all(.slices[]; .[5] < ($s | length)) and
+	any(.stacks[]; any(.frames[]; .func | startswith("net/http.")))' --argjson s "$(jq .stacks "$json")" \
+	"$json" >/dev/null || fail "no WAITING slice with a stack, or a stack index out of range: $(jq -c '.stacks[:2]' "$json" | head -c 400)"
+
 # chrome PAGE OUT ARGS...: headless, offline, a fresh profile; stderr (the
 # console log) in OUT.err.
 chrome() {
