@@ -128,8 +128,9 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	uint32_t cp;
 	size_t k, i;
 
+	/* A NUL would end the text for every C reader of it: not kept either. */
 	if (s[0] < 0x80)
-		return 1;
+		return s[0] ? 1 : 0;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
 		k = 2, cp = s[0] & 0x1f;
 	else if (s[0] >= 0xe0 && s[0] <= 0xef)

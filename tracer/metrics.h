@@ -4,7 +4,7 @@
  * into a memory buffer, for --metrics. Families are begun once each (HELP
  * and TYPE), samples follow under the family's name; label values are taken
  * as (bytes, length) and escaped as the format says (backslash, double
- * quote, newline), with bytes that are not UTF-8 replaced by U+FFFD, because
+ * quote, newline), with bytes that are not UTF-8 (and NULs) replaced by U+FFFD, because
  * they come from the traced process (its path, its comm) and a value that is
  * not UTF-8 makes the whole scrape fail to parse. Histograms are given as
  * per-bucket counts and written cumulative, with +Inf, _sum and _count.

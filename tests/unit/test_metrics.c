@@ -44,8 +44,10 @@ static void test_escape(void)
 		       "b\xef\xbf\xbd\xef\xbf\xbd"
 		       "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
 		       "d\xef\xbf\xbd\xef\xbf\xbd");
-	/* A NUL inside is a byte like another. */
-	CHECK_EQ_U64(metrics__escape("a\0b", 3, out, sizeof(out)), 3);
+	/* A NUL inside would end the text for C readers: replaced too. */
+	CHECK_EQ_U64(metrics__escape("a\0b", 3, out, sizeof(out)), 5);
+	CHECK_STR(out, "a\xef\xbf\xbd"
+		       "b");
 	/* Too small: counted whole, copied up to the last escape that fits, never half of one. */
 	CHECK_EQ_U64(metrics__escape("ab\"cd", 5, out, 4), 6);
 	CHECK_STR(out, "ab");
