@@ -245,8 +245,7 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
  * aligned, rise, and stay inside g.stack; a walk that stops otherwise, or at
  * the depth limit, is kept marked truncated, never continued by a guess.
  */
-static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, __u64 gp,
-					   __u64 bias)
+static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, __u64 gp, __u64 bias)
 {
 	__u32 zero = 0, i, n = 1, flags = 0;
 	struct goroutine_stack *st;

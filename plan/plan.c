@@ -175,8 +175,8 @@ static const struct plan_probe *probe_of(const struct plan *pl, enum profile_fun
 /* g.sched's and g.stack's fields: all known and inside a g, or no stacks. */
 static bool stack_fields(const struct profile *p)
 {
-	const struct profile_offset *f[] = {&p->g_sched, &p->gobuf_sp, &p->gobuf_pc,
-					    &p->gobuf_bp, &p->g_stack};
+	const struct profile_offset *f[] = {&p->g_sched, &p->gobuf_sp, &p->gobuf_pc, &p->gobuf_bp,
+					    &p->g_stack};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		if (f[i]->value < 0 || f[i]->value >= PROFILE_MAX_G_OFFSET)

@@ -134,7 +134,8 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 		emit(a, &key, ag, e->ts_ns, goroutine_is_exit(o, n), false);
 	if (g && g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) &&
 	    n != GOROUTINE_WAITING)
-		account_blocking(a, e->target, g, e->ts_ns > g->since_ns ? e->ts_ns - g->since_ns : 0);
+		account_blocking(a, e->target, g,
+				 e->ts_ns > g->since_ns ? e->ts_ns - g->since_ns : 0);
 	goroutine_account(&a->sum, g, o, n, e->ts_ns);
 	if (n == GOROUTINE_DEAD) {
 		if (g)

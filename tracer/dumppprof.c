@@ -123,8 +123,9 @@ static int add_mappings(struct pprof *p, struct gobin *b, const char *exe, const
 	return err;
 }
 
-int dumppprof__write(FILE *out, struct gobin *b, const char *exe, const struct snapshot *s,
-		     bool system, struct dumppprof_stats *st)
+/* The profile of s, built: 0, or an error with nothing in *out. */
+static int build(struct gobin *b, const char *exe, const struct snapshot *s, bool system,
+		 struct dumppprof_stats *st, struct pprof **out)
 {
 	struct pprof_opts o = {.sample_types = &goroutine_count,
 			       .n_sample_types = 1,
@@ -169,11 +170,24 @@ int dumppprof__write(FILE *out, struct gobin *b, const char *exe, const struct s
 		err = pprof__add_sample(p, pcs, sg->npcs, &one);
 		st->goroutines++;
 	}
-	if (!err) {
-		st->samples = pprof__sample_count(p);
-		err = pprof__write(p, out);
-	}
 	free(pcs);
+	if (err) {
+		pprof__delete(p);
+		return err;
+	}
+	st->samples = pprof__sample_count(p);
+	*out = p;
+	return 0;
+}
+
+int dumppprof__write(FILE *out, struct gobin *b, const char *exe, const struct snapshot *s,
+		     bool system, struct dumppprof_stats *st)
+{
+	struct pprof *p = NULL;
+	int err = build(b, exe, s, system, st, &p);
+
+	if (!err)
+		err = pprof__write(p, out);
 	pprof__delete(p);
 	return err;
 }
@@ -181,27 +195,11 @@ int dumppprof__write(FILE *out, struct gobin *b, const char *exe, const struct s
 int dumppprof__write_file(const char *path, struct gobin *b, const char *exe,
 			  const struct snapshot *s, bool system, struct dumppprof_stats *st)
 {
-	char *tmp = NULL;
-	FILE *f;
-	int err;
+	struct pprof *p = NULL;
+	int err = build(b, exe, s, system, st, &p);
 
-	if (!strcmp(path, "-"))
-		return dumppprof__write(stdout, b, exe, s, system, st);
-	if (asprintf(&tmp, "%s.tmp", path) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "we");
-	if (!f) {
-		err = -errno;
-		free(tmp);
-		return err;
-	}
-	err = dumppprof__write(f, b, exe, s, system, st);
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	free(tmp);
+	if (!err)
+		err = pprof__write_path(p, path);
+	pprof__delete(p);
 	return err;
 }

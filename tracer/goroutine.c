@@ -784,8 +784,9 @@ static int seed(struct session *s)
 
 		stream__bind(s->stream, t);
 		if (target__processes(t, &pids, &npids)) {
-			fprintf(stderr, "goroutine: %s: its processes could not be listed: only "
-					"goroutines that switch state are seen\n",
+			fprintf(stderr,
+				"goroutine: %s: its processes could not be listed: only "
+				"goroutines that switch state are seen\n",
 				t->shown);
 			continue;
 		}

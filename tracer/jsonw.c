@@ -4,6 +4,7 @@
  * buffer of its own and handed to stdio in large writes; the string escaper
  * copies runs of plain ASCII at once, so names cost little more than a copy.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -491,4 +492,33 @@ void jsonw__cjson(struct jsonw *w, const cJSON *j)
 	default:
 		w->err = w->err ? w->err : -EINVAL;
 	}
+}
+
+int jsonw__mem_open(struct jsonw_mem *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->f = open_memstream(&m->buf, &m->len);
+	if (!m->f)
+		return -errno;
+	if (jsonw__new(m->f, 0, &m->w)) {
+		fclose(m->f);
+		free(m->buf);
+		m->buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int jsonw__mem_close(struct jsonw_mem *m)
+{
+	int err = jsonw__finish(m->w);
+
+	if (fclose(m->f) && !err)
+		err = -errno;
+	if (err) {
+		free(m->buf);
+		m->buf = NULL;
+		m->len = 0;
+	}
+	return err;
 }

@@ -35,6 +35,19 @@ int jsonw__new(FILE *f, unsigned int flags, struct jsonw **out);
  */
 int jsonw__finish(struct jsonw *w);
 
+/* A JSON text built with a writer in memory (open_memstream). */
+struct jsonw_mem {
+	char *buf; /* after jsonw__mem_close() returned 0: the text, the caller's to free */
+	size_t len;
+	FILE *f;
+	struct jsonw *w;
+};
+
+/* Start m (m->w is the writer): 0 or -errno. */
+int jsonw__mem_open(struct jsonw_mem *m);
+/* Finish m: 0 with m->buf and m->len the text, or an error with m->buf NULL. */
+int jsonw__mem_close(struct jsonw_mem *m);
+
 void jsonw__object(struct jsonw *w);
 void jsonw__object_end(struct jsonw *w);
 void jsonw__array(struct jsonw *w);

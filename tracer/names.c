@@ -120,42 +120,35 @@ const char *names__go_version(const struct names *n)
 
 int names__to_json(const struct names *n, char **json, size_t *len)
 {
-	struct jsonw *w;
-	FILE *f;
+	struct jsonw_mem m;
 	uint32_t i;
 	int err;
 
 	*json = NULL;
 	*len = 0;
-	f = open_memstream(json, len);
-	if (!f)
-		return -ENOMEM;
-	err = jsonw__new(f, 0, &w);
+	err = jsonw__mem_open(&m);
+	if (err)
+		return err;
+	jsonw__object(m.w);
+	jsonw__key(m.w, "schema_version");
+	jsonw__u64(m.w, NAMES_SCHEMA_VERSION);
+	jsonw__key(m.w, "go_version");
+	jsonw__string(m.w, n->go_version);
+	jsonw__key(m.w, "states");
+	jsonw__array(m.w);
+	for (i = 0; i < n->nstates; i++)
+		jsonw__string(m.w, n->states[i]);
+	jsonw__array_end(m.w);
+	jsonw__key(m.w, "wait_reasons");
+	jsonw__array(m.w);
+	for (i = 0; i < n->nreasons; i++)
+		jsonw__string(m.w, n->reasons[i]);
+	jsonw__array_end(m.w);
+	jsonw__object_end(m.w);
+	err = jsonw__mem_close(&m);
 	if (!err) {
-		jsonw__object(w);
-		jsonw__key(w, "schema_version");
-		jsonw__u64(w, NAMES_SCHEMA_VERSION);
-		jsonw__key(w, "go_version");
-		jsonw__string(w, n->go_version);
-		jsonw__key(w, "states");
-		jsonw__array(w);
-		for (i = 0; i < n->nstates; i++)
-			jsonw__string(w, n->states[i]);
-		jsonw__array_end(w);
-		jsonw__key(w, "wait_reasons");
-		jsonw__array(w);
-		for (i = 0; i < n->nreasons; i++)
-			jsonw__string(w, n->reasons[i]);
-		jsonw__array_end(w);
-		jsonw__object_end(w);
-		err = jsonw__finish(w);
-	}
-	if (fclose(f) && !err)
-		err = -ENOMEM;
-	if (err) {
-		free(*json);
-		*json = NULL;
-		*len = 0;
+		*json = m.buf;
+		*len = m.len;
 	}
 	return err;
 }

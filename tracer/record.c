@@ -532,8 +532,8 @@ enum walk_state { WANT_META, BODY, WANT_END };
 static int replay_old(const uint8_t *p, uint32_t size, uint32_t count, const struct record_ops *ops,
 		      void *ctx)
 {
-	struct goroutine_event *v = calloc(count < CONVERT_BATCH ? count : CONVERT_BATCH,
-					   sizeof(*v));
+	struct goroutine_event *v =
+		calloc(count < CONVERT_BATCH ? count : CONVERT_BATCH, sizeof(*v));
 	uint8_t lacks = (uint8_t)old_size(size);
 	int err = 0;
 
@@ -682,9 +682,9 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 			/* Aligned: the chunk is, and so is the 8-byte prefix (record__read checks buf). */
 			ev = (const struct goroutine_event *)(const void *)(pl + EVENTS_PREFIX);
 			if (replay && count && ops->events &&
-			    (err = size == EV_SIZE ? ops->events(ctx, ev, count) :
-						     replay_old(pl + EVENTS_PREFIX, size, count, ops,
-								ctx)))
+			    (err = size == EV_SIZE ?
+					   ops->events(ctx, ev, count) :
+					   replay_old(pl + EVENTS_PREFIX, size, count, ops, ctx)))
 				return err;
 			break;
 		case RECORD_CHUNK_SEED:

@@ -91,7 +91,8 @@ int seed__sites(struct gobin *b, const struct snapshot *s, struct seed_site **ou
 			continue;
 		v[k] = (struct seed_site){.tgid = (uint32_t)s->pid, .goid = sg->g.goid};
 		if (sg->g.startpc)
-			sites__symbolize(b, sg->g.startpc - s->bias, false, &v[k].start, &file, &line);
+			sites__symbolize(b, sg->g.startpc - s->bias, false, &v[k].start, &file,
+					 &line);
 		if (sg->g.gopc)
 			sites__symbolize(b, sg->g.gopc - s->bias, true, &v[k].creator, &v[k].file,
 					 &v[k].line);

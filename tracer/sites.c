@@ -145,9 +145,9 @@ int sites__symbolize(struct gobin *b, uint64_t pc, bool call, const char **func,
 
 int sites__take_json(struct sites *s, uint32_t target, char **json, size_t *len, size_t *n)
 {
+	struct jsonw_mem m;
 	struct jsonw *w;
 	size_t i, k = 0;
-	FILE *f;
 	int err;
 
 	*json = NULL;
@@ -161,15 +161,10 @@ int sites__take_json(struct sites *s, uint32_t target, char **json, size_t *len,
 		s->taken[target] = s->n;
 		return 0;
 	}
-	f = open_memstream(json, len);
-	if (!f)
-		return -errno;
-	if (jsonw__new(f, 0, &w)) {
-		fclose(f);
-		free(*json);
-		*json = NULL;
-		return -ENOMEM;
-	}
+	err = jsonw__mem_open(&m);
+	if (err)
+		return err;
+	w = m.w;
 	jsonw__array(w);
 	for (i = s->taken[target]; i < s->n; i++) {
 		const struct site_sym *e = s->v[i];
@@ -190,15 +185,11 @@ int sites__take_json(struct sites *s, uint32_t target, char **json, size_t *len,
 		jsonw__object_end(w);
 	}
 	jsonw__array_end(w);
-	err = jsonw__finish(w);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		free(*json);
-		*json = NULL;
-		*len = 0;
+	err = jsonw__mem_close(&m);
+	if (err)
 		return err;
-	}
+	*json = m.buf;
+	*len = m.len;
 	s->taken[target] = s->n;
 	*n = k;
 	return 0;
@@ -210,8 +201,7 @@ int sites__add_json(struct sites *s, uint32_t target, const char *json, size_t l
 	const cJSON *e;
 	int err = cJSON_IsArray(j) ? 0 : -ERRORS__CORRUPT;
 
-	cJSON_ArrayForEach(e, j)
-	{
+	cJSON_ArrayForEach(e, j) {
 		const cJSON *pc = cJSON_GetObjectItemCaseSensitive(e, "pc");
 		const cJSON *call = cJSON_GetObjectItemCaseSensitive(e, "call");
 		const cJSON *func = cJSON_GetObjectItemCaseSensitive(e, "func");

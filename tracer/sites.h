@@ -24,7 +24,7 @@ struct gobin;
 struct sites;
 
 struct site_sym {
-	uint64_t pc;   /* link-time */
+	uint64_t pc; /* link-time */
 	uint32_t target;
 	bool call;	  /* a go statement's return address, not an entry */
 	const char *func; /* owned by the table */

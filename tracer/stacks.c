@@ -196,11 +196,27 @@ int stacks__add(struct stacks *s, uint32_t target, uint64_t id, const struct gor
 	return insert(s, x, out);
 }
 
+void stacks__frames_json(struct jsonw *w, const struct stacks_entry *e)
+{
+	jsonw__array(w);
+	for (size_t j = 0; e && j < e->nframes; j++) {
+		jsonw__object(w);
+		jsonw__key(w, "func");
+		jsonw__string(w, e->frames[j].func);
+		jsonw__key(w, "file");
+		jsonw__string(w, e->frames[j].file);
+		jsonw__key(w, "line");
+		jsonw__u64(w, e->frames[j].line);
+		jsonw__object_end(w);
+	}
+	jsonw__array_end(w);
+}
+
 int stacks__take_json(struct stacks *s, uint32_t target, char **json, size_t *len)
 {
+	struct jsonw_mem m;
 	struct jsonw *w;
 	size_t i, k = 0;
-	FILE *f;
 	int err;
 
 	*json = NULL;
@@ -213,15 +229,10 @@ int stacks__take_json(struct stacks *s, uint32_t target, char **json, size_t *le
 		s->taken[target] = s->n;
 		return 0;
 	}
-	f = open_memstream(json, len);
-	if (!f)
-		return -errno;
-	if (jsonw__new(f, 0, &w)) {
-		fclose(f);
-		free(*json);
-		*json = NULL;
-		return -ENOMEM;
-	}
+	err = jsonw__mem_open(&m);
+	if (err)
+		return err;
+	w = m.w;
 	jsonw__array(w);
 	for (i = s->taken[target]; i < s->n; i++) {
 		const struct stacks_entry *e = &s->v[i]->e;
@@ -234,30 +245,15 @@ int stacks__take_json(struct stacks *s, uint32_t target, char **json, size_t *le
 		jsonw__key(w, "truncated");
 		jsonw__bool(w, e->st.flags & GOROUTINE_STACK_TRUNCATED);
 		jsonw__key(w, "frames");
-		jsonw__array(w);
-		for (size_t j = 0; j < e->nframes; j++) {
-			jsonw__object(w);
-			jsonw__key(w, "func");
-			jsonw__string(w, e->frames[j].func);
-			jsonw__key(w, "file");
-			jsonw__string(w, e->frames[j].file);
-			jsonw__key(w, "line");
-			jsonw__u64(w, e->frames[j].line);
-			jsonw__object_end(w);
-		}
-		jsonw__array_end(w);
+		stacks__frames_json(w, e);
 		jsonw__object_end(w);
 	}
 	jsonw__array_end(w);
-	err = jsonw__finish(w);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err) {
-		free(*json);
-		*json = NULL;
-		*len = 0;
+	err = jsonw__mem_close(&m);
+	if (err)
 		return err;
-	}
+	*json = m.buf;
+	*len = m.len;
 	s->taken[target] = s->n;
 	return 0;
 }
@@ -288,8 +284,7 @@ static int entry_json(struct stacks *s, uint32_t target, const cJSON *e)
 	x->e.id = v;
 	x->e.target = target;
 	x->e.st.flags = cJSON_IsTrue(trunc) ? GOROUTINE_STACK_TRUNCATED : 0;
-	cJSON_ArrayForEach(f, frames)
-	{
+	cJSON_ArrayForEach(f, frames) {
 		const cJSON *func = cJSON_GetObjectItemCaseSensitive(f, "func");
 		const cJSON *file = cJSON_GetObjectItemCaseSensitive(f, "file");
 		const cJSON *line = cJSON_GetObjectItemCaseSensitive(f, "line");
@@ -318,8 +313,7 @@ int stacks__add_json(struct stacks *s, uint32_t target, const char *json, size_t
 	const cJSON *e;
 	int err = cJSON_IsArray(j) && target < GOROUTINE_MAX_TARGETS ? 0 : -ERRORS__CORRUPT;
 
-	cJSON_ArrayForEach(e, j)
-	{
+	cJSON_ArrayForEach(e, j) {
 		if (err)
 			break;
 		err = entry_json(s, target, e);

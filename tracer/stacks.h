@@ -23,7 +23,7 @@ struct summary_frame;
 struct stacks_entry {
 	uint64_t id;
 	uint32_t target;
-	struct goroutine_stack st;	    /* the pcs as the kernel walked them (n 0 in a report) */
+	struct goroutine_stack st; /* the pcs as the kernel walked them (n 0 in a report) */
 	const struct summary_frame *frames; /* symbolized, innermost first, inlined calls too */
 	size_t nframes;
 };
@@ -46,6 +46,10 @@ int stacks__add(struct stacks *s, uint32_t target, uint64_t id, const struct gor
  * record's STACKS chunk (malloc'd into *json, NULL when none): 0 or -ENOMEM.
  */
 int stacks__take_json(struct stacks *s, uint32_t target, char **json, size_t *len);
+struct jsonw;
+/* e's frames (e may be NULL: none) as a JSON array of {func, file, line} onto w. */
+void stacks__frames_json(struct jsonw *w, const struct stacks_entry *e);
+
 /* A STACKS chunk's text into the table: 0, -ERRORS__CORRUPT, -ENOMEM. */
 int stacks__add_json(struct stacks *s, uint32_t target, const char *json, size_t len);
 

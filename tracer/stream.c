@@ -62,41 +62,6 @@ struct stream {
 	uint64_t next_flush;  /* CLOCK_MONOTONIC */
 };
 
-/* A JSON text built with the one writer, in memory: 0 or -errno. */
-struct memjson {
-	char *buf;
-	size_t len;
-	FILE *f;
-	struct jsonw *w;
-};
-
-static int memjson_open(struct memjson *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->f = open_memstream(&m->buf, &m->len);
-	if (!m->f)
-		return -errno;
-	if (jsonw__new(m->f, 0, &m->w)) {
-		fclose(m->f);
-		free(m->buf);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int memjson_close(struct memjson *m)
-{
-	int err = jsonw__finish(m->w);
-
-	if (fclose(m->f) && !err)
-		err = -errno;
-	if (err) {
-		free(m->buf);
-		m->buf = NULL;
-	}
-	return err;
-}
-
 /* A JSON text of another writer (cJSON's parse of it), embedded as a value. */
 static void embed(struct jsonw *w, const char *json, size_t len)
 {
@@ -107,10 +72,10 @@ static void embed(struct jsonw *w, const char *json, size_t len)
 }
 
 /* The record's META: what a report elsewhere needs of the session. */
-static int record_meta(const struct stream_opts *o, struct memjson *m)
+static int record_meta(const struct stream_opts *o, struct jsonw_mem *m)
 {
 	char host[256] = "";
-	int err = memjson_open(m);
+	int err = jsonw__mem_open(m);
 
 	if (err)
 		return err;
@@ -132,7 +97,7 @@ static int record_meta(const struct stream_opts *o, struct memjson *m)
 	jsonw__key(m->w, "mono_to_real_ns");
 	jsonw__stringf(m->w, "%" PRId64, o->mono_to_real_ns);
 	jsonw__object_end(m->w);
-	return memjson_close(m);
+	return jsonw__mem_close(m);
 }
 
 int stream__new(const struct stream_opts *o, struct stream **out, char *why, size_t whylen)
@@ -228,14 +193,14 @@ static int record_target(struct stream *s, const struct target *t)
 {
 	char *profile = NULL, *names = NULL;
 	size_t names_len = 0;
-	struct memjson m;
+	struct jsonw_mem m;
 	int err;
 
 	err = profile__to_json(t->prof, &profile);
 	if (!err)
 		err = names__to_json(t->names, &names, &names_len);
 	if (!err)
-		err = memjson_open(&m);
+		err = jsonw__mem_open(&m);
 	if (err)
 		goto out;
 	jsonw__object(m.w);
@@ -254,7 +219,7 @@ static int record_target(struct stream *s, const struct target *t)
 	jsonw__key(m.w, "profile");
 	embed(m.w, profile, strlen(profile));
 	jsonw__object_end(m.w);
-	err = memjson_close(&m);
+	err = jsonw__mem_close(&m);
 	if (!err)
 		err = record__add_target(s->rec, t->id, m.buf, m.len);
 	free(m.buf);
@@ -325,7 +290,7 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
 		  char *why, size_t whylen)
 {
 	char header[160];
-	struct memjson meta;
+	struct jsonw_mem meta;
 	size_t i;
 	int err = 0;
 
@@ -585,9 +550,8 @@ static void get_blocks(struct stream *s, struct blocks *out)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		const struct stacks_entry *e = keys[i].stack_id ?
-						       stack_of(s, keys[i].target, keys[i].stack_id) :
-						       NULL;
+		const struct stacks_entry *e =
+			keys[i].stack_id ? stack_of(s, keys[i].target, keys[i].stack_id) : NULL;
 
 		/* A stack evicted from the kernel's LRU map: its time is still the reason's. */
 		if (!e)
@@ -697,9 +661,9 @@ void stream__interval(struct stream *s, const struct stream_stats *st)
 }
 
 /* The record's STATS: what the event source counted. */
-static int record_stats(const struct stream_stats *st, struct memjson *m)
+static int record_stats(const struct stream_stats *st, struct jsonw_mem *m)
 {
-	int err = memjson_open(m);
+	int err = jsonw__mem_open(m);
 
 	if (err)
 		return err;
@@ -713,7 +677,7 @@ static int record_stats(const struct stream_stats *st, struct memjson *m)
 	jsonw__key(m->w, "end_ns");
 	jsonw__u64(m->w, st->end_ns);
 	jsonw__object_end(m->w);
-	return memjson_close(m);
+	return jsonw__mem_close(m);
 }
 
 /*
@@ -740,10 +704,9 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stack[i]->st.pcs,
 							    b.stack[i]->st.n, b.v[i].count,
 							    b.v[i].total_ns};
-	err = blockpprof__write_file(s->o.pprof, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v,
-				     k,
-				     st->end_ns > s->o.start_ns ? (int64_t)(st->end_ns - s->o.start_ns) :
-								  0);
+	err = blockpprof__write_file(
+		s->o.pprof, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v, k,
+		st->end_ns > s->o.start_ns ? (int64_t)(st->end_ns - s->o.start_ns) : 0);
 	free(v);
 	blocks_free(&b);
 	return err;
@@ -751,7 +714,7 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 
 int stream__finish(struct stream *s, const struct stream_stats *st, char *why, size_t whylen)
 {
-	struct memjson m;
+	struct jsonw_mem m;
 	int err, rc = 0;
 
 	if (s->o.pprof) {

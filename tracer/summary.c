@@ -427,7 +427,8 @@ static const struct summary_block *group_stack(const struct report *r, size_t i,
 		const struct goroutine_gval *g = &in->vals[r->leaks[k]];
 		const struct summary_block *b;
 
-		if ((g->flags & GOROUTINE_G_HAS_STACK) && (b = in->stack(in->stack_ctx, g->wait_stack)))
+		if ((g->flags & GOROUTINE_G_HAS_STACK) &&
+		    (b = in->stack(in->stack_ctx, g->wait_stack)))
 			return b;
 	}
 	return NULL;
@@ -542,8 +543,9 @@ static void print_lat_by_func(FILE *f, const struct report *r)
 	char a[24];
 
 	if (n && v[0].ns) {
-		fprintf(f, "\nscheduler latency by start function (live goroutines, time RUNNABLE "
-			   "while traced):\n%-50s %10s %10s\n",
+		fprintf(f,
+			"\nscheduler latency by start function (live goroutines, time RUNNABLE "
+			"while traced):\n%-50s %10s %10s\n",
 			"FUNCTION", "GOROUTINES", "RUNNABLE");
 		for (size_t i = 0; i < n && i < TOP_FUNCS && v[i].ns; i++)
 			fprintf(f, "%-50s %10" PRIu64 " %10s\n", v[i].func, v[i].goroutines,
@@ -584,8 +586,8 @@ static size_t stacks_of(const struct summary_input *in, unsigned int k, size_t *
 		if (b->reason != k)
 			continue;
 		/* Insertion into the top max: there are few stacks per reason. */
-		for (j = n < max ? n++ : max; j > 0 && in->blocks[idx[j - 1]].total_ns < b->total_ns;
-		     j--)
+		for (j = n < max ? n++ : max;
+		     j > 0 && in->blocks[idx[j - 1]].total_ns < b->total_ns; j--)
 			if (j < max)
 				idx[j] = idx[j - 1];
 		if (j < max)
@@ -606,20 +608,24 @@ static void print_stacks(FILE *f, const struct summary_input *in, const struct r
 			const struct summary_block *bl = &in->blocks[idx[k]];
 
 			if (!any)
-				fprintf(f, "\nblocking stacks (the %d longest per wait reason, "
-					   "innermost user frame first):\n",
+				fprintf(f,
+					"\nblocking stacks (the %d longest per wait reason, "
+					"innermost user frame first):\n",
 					TOP_STACKS);
 			any = true;
 			fprintf(f, "  %-28s %8" PRIu64 " waits %11.3f ms  mean %s  max %s%s\n",
 				reason(in->names, bl->reason, a, sizeof(a)), bl->count,
-				bl->total_ns / 1e6, dur((double)bl->total_ns / bl->count, b, sizeof(b)),
-				dur(bl->max_ns, c, sizeof(c)), bl->truncated ? "  (truncated)" : "");
+				bl->total_ns / 1e6,
+				dur((double)bl->total_ns / bl->count, b, sizeof(b)),
+				dur(bl->max_ns, c, sizeof(c)),
+				bl->truncated ? "  (truncated)" : "");
 			first = first_user_frame(bl);
 			for (size_t j = first; j < bl->nframes && j < first + SHOWN_FRAMES; j++)
-				fprintf(f, "      %s %s:%u\n", bl->frames[j].func, bl->frames[j].file,
-					bl->frames[j].line);
+				fprintf(f, "      %s %s:%u\n", bl->frames[j].func,
+					bl->frames[j].file, bl->frames[j].line);
 			if (bl->nframes > first + SHOWN_FRAMES)
-				fprintf(f, "      ... %zu more\n", bl->nframes - first - SHOWN_FRAMES);
+				fprintf(f, "      ... %zu more\n",
+					bl->nframes - first - SHOWN_FRAMES);
 		}
 	}
 }

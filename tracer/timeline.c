@@ -61,7 +61,7 @@ struct timeline {
 	size_t nrows, caprows;
 	struct tslice *slices;
 	size_t nslices, capslices;
-	uint64_t dropped;   /* slices past max_slices, not on the page */
+	uint64_t dropped; /* slices past max_slices, not on the page */
 	/* The distinct stacks slices name: id -> index (a goroutine table keyed by id). */
 	struct gtable *stack_index;
 	uint64_t *stack_ids;
@@ -199,8 +199,7 @@ static void trace_names(struct timeline *t, const struct row *r)
 			       r->start ? r->start->func : "");
 	if (r->creator) {
 		jsonw__key(w, "created_by");
-		jsonw__stringf(w, "%s %s:%u", r->creator->func, r->creator->file,
-			       r->creator->line);
+		jsonw__stringf(w, "%s %s:%u", r->creator->func, r->creator->file, r->creator->line);
 	}
 	jsonw__object_end(w);
 	jsonw__object_end(w);
@@ -255,8 +254,8 @@ static int32_t stack_index(struct timeline *t, uint64_t id)
 	if (slot)
 		return (int32_t)*slot;
 	if (t->nstacks >= INT32_MAX ||
-	    array__reserve(&t->stack_ids, &t->capstacks, t->nstacks + 1, sizeof(*t->stack_ids),
-			   256, 0) ||
+	    array__reserve(&t->stack_ids, &t->capstacks, t->nstacks + 1, sizeof(*t->stack_ids), 256,
+			   0) ||
 	    gtable__insert(t->stack_index, &key, &v) < 0)
 		return -1;
 	t->stack_ids[t->nstacks] = id;
@@ -593,18 +592,7 @@ static int write_html(struct timeline *t, uint64_t end_ns, const struct cJSON *s
 		jsonw__key(w, "truncated");
 		jsonw__bool(w, e && (e->st.flags & GOROUTINE_STACK_TRUNCATED));
 		jsonw__key(w, "frames");
-		jsonw__array(w);
-		for (size_t j = 0; e && j < e->nframes; j++) {
-			jsonw__object(w);
-			jsonw__key(w, "func");
-			jsonw__string(w, e->frames[j].func);
-			jsonw__key(w, "file");
-			jsonw__string(w, e->frames[j].file);
-			jsonw__key(w, "line");
-			jsonw__u64(w, e->frames[j].line);
-			jsonw__object_end(w);
-		}
-		jsonw__array_end(w);
+		stacks__frames_json(w, e);
 		jsonw__object_end(w);
 	}
 	jsonw__array_end(w);

@@ -24,8 +24,10 @@ T="$BUILD/goroutine"
 PY=$(python3 -c 'import sys; print(sys.executable)') || fail "python3 is needed"
 # Oldest and newest toolchains in several modes, stripped on both ends; the others once.
 # PPROF_MATRIX="go1.24/pie ..." runs others.
-read -ra MATRIX <<<"${PPROF_MATRIX:-go1.19/dwarf go1.19/stripped go1.21/pie go1.22/static go1.23/extld
-	go1.24/stripped go1.25/dwarf go1.26/pie go1.27/stripped go1.27/extld}"
+# Split on any blank, newlines included (read -a stops at the first newline).
+# shellcheck disable=SC2206
+MATRIX=(${PPROF_MATRIX:-go1.19/dwarf go1.19/stripped go1.21/pie go1.22/static go1.23/extld
+	go1.24/stripped go1.25/dwarf go1.26/pie go1.27/stripped go1.27/extld})
 
 
 # As goroutine-dump.sh: never a silent skip, and a failure under CI.
