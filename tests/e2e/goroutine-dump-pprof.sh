@@ -121,27 +121,6 @@ free_port() {
 	"$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# start_parked BIN ADDR: the fixture serving its profiles at ADDR, until it
-# answers; sets PARKED_PID, or returns 1 after saying why on stderr.
-start_parked() {
-	local bin=$1 addr=$2 out="$WORK/parked.out" _
-	: >"$out"
-	"$bin" -pprof "$addr" >"$out" 2>&1 &
-	PARKED_PID=$!
-	_pids+=("$PARKED_PID")
-	for _ in $(seq 200); do
-		grep -qx "ready $PARKED_PID" "$out" && return 0
-		kill -0 "$PARKED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "did not get ready: $(tail -n 2 "$out")" >&2
-	return 1
-}
-
-stop_parked() {
-	kill "$PARKED_PID" 2>/dev/null || true
-	wait "$PARKED_PID" 2>/dev/null || true
-}
 
 # check_binary BIN GOROOT: one line of results in RESULT; returns 1 with the
 # reason on stderr.
@@ -158,7 +137,7 @@ check_binary() {
 	pprof=(env GOROOT="$goroot" "$tool")
 	addr="127.0.0.1:$(free_port)"
 	rm -f "$ours" "$theirs"
-	start_parked "$bin" "$addr" || return 1
+	start_parked "$bin" -pprof "$addr" || return 1
 	timeout 60 "$T" --dump -p "$PARKED_PID" --pprof "$ours" >"$WORK/dump.out" \
 		2>"$WORK/dump.err" || rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -223,7 +202,7 @@ for entry in "${MATRIX[@]}"; do
 done
 
 # The refusals, on the last binary that ran.
-if [ -n "${bin:-}" ] && [ -x "$bin" ] && start_parked "$bin" "127.0.0.1:$(free_port)" 2>"$WORK/why"; then
+if [ -n "${bin:-}" ] && [ -x "$bin" ] && start_parked "$bin" -pprof "127.0.0.1:$(free_port)" 2>"$WORK/why"; then
 	rc=0
 	"$T" --dump -p "$PARKED_PID" --json --pprof "$WORK/x.pb.gz" >"$WORK/r.out" 2>"$WORK/r.err" ||
 		rc=$?
