@@ -172,6 +172,18 @@ int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f)
 	return lookup(b, NULL, pc, f);
 }
 
+int gobin__wrapper_func_id(struct gobin *b)
+{
+	struct gosym_frame g[GOSYM_MAX_DEPTH];
+	struct gobin_func f;
+	size_t n;
+
+	if (gobin__find_func(b, "runtime.systemstack_switch", &f) ||
+	    gobin__frames(b, f.entry, g, GOSYM_MAX_DEPTH, &n) || !n)
+		return -1;
+	return g[n - 1].func_id + 1;
+}
+
 /* internal/abi's FUNCDATA_WrapInfo: go1.21+, on the wrappers a go statement starts. */
 #define FUNCDATA_WRAPINFO 7
 

@@ -90,5 +90,11 @@ int gobin__sp_delta(const struct gobin *b, uint64_t entry, uint64_t pc, int64_t 
  * error. Not for concurrent calls on one gobin (the symbolizer memoizes).
  */
 int gobin__frames(struct gobin *b, uint64_t pc, struct gosym_frame *out, size_t max, size_t *n);
+/*
+ * abi.FuncIDWrapper in b: its number changes between releases, but it
+ * follows FuncID_systemstack_switch in every one (1.12 to 1.27), and
+ * runtime.systemstack_switch is in every binary. -1 when not found.
+ */
+int gobin__wrapper_func_id(struct gobin *b);
 
 #endif /* GOTRACER_GOBIN_H */

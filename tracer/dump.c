@@ -380,23 +380,6 @@ static int64_t minutes(const struct dumper *d, const struct gread_g *g)
 	return (d->s->now_ns - g->waitsince) / 60000000000LL;
 }
 
-/*
- * abi.FuncIDWrapper: its number changes between releases, but it follows
- * FuncID_systemstack_switch in every one (1.12 to 1.27), and
- * runtime.systemstack_switch is in every binary. -1 when not found.
- */
-static int wrapper_id(struct gobin *b)
-{
-	struct gosym_frame g[MAX_INLINE];
-	struct gobin_func f;
-	size_t n;
-
-	if (gobin__find_func(b, "runtime.systemstack_switch", &f) ||
-	    gobin__frames(b, f.entry, g, MAX_INLINE, &n) || !n)
-		return -1;
-	return g[n - 1].func_id + 1;
-}
-
 /* elideWrapperCalling: a wrapper is shown only when it called a panic. */
 static bool panic_callee(const char *callee)
 {
@@ -926,8 +909,12 @@ int dump__write(FILE *out, struct gobin *b, const struct profile *p, const struc
 
 	if (!d)
 		return -ENOMEM;
-	*d = (struct dumper){
-		.out = out, .b = b, .p = p, .s = s, .system = o->system, .wrapper = wrapper_id(b)};
+	*d = (struct dumper){.out = out,
+			     .b = b,
+			     .p = p,
+			     .s = s,
+			     .system = o->system,
+			     .wrapper = gobin__wrapper_func_id(b)};
 	status_names(d);
 	d->buf.p = malloc(OUT_BUF);
 	d->buf.cap = d->buf.p ? OUT_BUF : 0;

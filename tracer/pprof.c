@@ -315,23 +315,6 @@ void pprof__delete(struct pprof *p)
 	free(p);
 }
 
-/*
- * abi.FuncIDWrapper: its number changes between releases, but it follows
- * FuncID_systemstack_switch in every one (1.12 to 1.27), and
- * runtime.systemstack_switch is in every binary. -1 when not found.
- */
-static int wrapper_id(struct gobin *b)
-{
-	struct gosym_frame g[GOSYM_MAX_DEPTH];
-	struct gobin_func f;
-	size_t n;
-
-	if (gobin__find_func(b, "runtime.systemstack_switch", &f) ||
-	    gobin__frames(b, f.entry, g, GOSYM_MAX_DEPTH, &n) || !n)
-		return -1;
-	return g[n - 1].func_id + 1;
-}
-
 int pprof__add_mapping(struct pprof *p, const struct pprof_mapping *m, struct gobin *b,
 		       uint64_t bias)
 {
@@ -356,7 +339,7 @@ int pprof__add_mapping(struct pprof *p, const struct pprof_mapping *m, struct go
 	/* The strings are the table's now: the caller's may go. */
 	nm->m.file = nm->m.build_id = NULL;
 	if (b) {
-		nm->wrapper_id = wrapper_id(b);
+		nm->wrapper_id = gobin__wrapper_func_id(b);
 		/* gosym reads inline trees from go1.16's tables, through moduledata. */
 		nm->inline_ok = !gobin__pclntab(b, &t, NULL) &&
 				pclntab__version(t) >= PCLNTAB_VER_116 && gobin__moduledata(b);
