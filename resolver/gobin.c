@@ -172,6 +172,12 @@ int gobin__find_pc(const struct gobin *b, uint64_t pc, struct gobin_func *f)
 	return lookup(b, NULL, pc, f);
 }
 
+bool gobin__system_start(const char *name)
+{
+	return name && !strncmp(name, "runtime.", 8) && strcmp(name, "runtime.main") &&
+	       strcmp(name, "runtime.handleAsyncEvent");
+}
+
 int gobin__wrapper_func_id(struct gobin *b)
 {
 	struct gosym_frame g[GOSYM_MAX_DEPTH];

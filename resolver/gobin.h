@@ -96,5 +96,12 @@ int gobin__frames(struct gobin *b, uint64_t pc, struct gosym_frame *out, size_t 
  * runtime.systemstack_switch is in every binary. -1 when not found.
  */
 int gobin__wrapper_func_id(struct gobin *b);
+/*
+ * The runtime's isSystemGoroutine by the start function's name: one in
+ * package runtime other than runtime.main and runtime.handleAsyncEvent (not in
+ * runtime.NumGoroutine, the goroutine profile, or a traceback without
+ * GOTRACEBACK=system). NULL: false.
+ */
+bool gobin__system_start(const char *name);
 
 #endif /* GOTRACER_GOBIN_H */

@@ -585,8 +585,7 @@ static const struct start *start_of(struct dumper *d, const struct snapshot_g *s
 	*st = (struct start){0};
 	if (!gobin__find_pc(d->b, pc, &f)) {
 		st->name = f.name;
-		st->system = !strncmp(f.name, "runtime.", 8) && strcmp(f.name, "runtime.main") &&
-			     strcmp(f.name, "runtime.handleAsyncEvent");
+		st->system = gobin__system_start(f.name);
 	}
 	d->start_map.k[i] = pc;
 	d->start_map.v[i] = (uint32_t)d->nstarts;

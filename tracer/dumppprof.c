@@ -49,8 +49,7 @@ static bool system_goroutine(struct gobin *b, uint64_t startpc)
 
 	if (gobin__find_pc(b, startpc, &f))
 		return false;
-	return !strncmp(f.name, "runtime.", 8) && strcmp(f.name, "runtime.main") &&
-	       strcmp(f.name, "runtime.handleAsyncEvent");
+	return gobin__system_start(f.name);
 }
 
 /* The GNU build id of another file the process maps, seen from its mount namespace. */

@@ -23,6 +23,7 @@
 
 #include <microhttpd.h>
 
+#include "gobin.h"
 #include "goroutine.h"
 #include "loader.h"
 #include "metrics.h"
@@ -114,10 +115,7 @@ static void proc_labels(struct proc *p)
  */
 static bool system_goroutine(const struct seed_site *site)
 {
-	const char *f = site ? site->start : NULL;
-
-	return f && !strncmp(f, "runtime.", 8) && strcmp(f, "runtime.main") &&
-	       strcmp(f, "runtime.handleAsyncEvent");
+	return gobin__system_start(site ? site->start : NULL);
 }
 
 /* The goroutines of p by state and wait reason, and their origins, from a snapshot. */
