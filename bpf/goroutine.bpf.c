@@ -126,6 +126,7 @@ struct {
 #define GO_G(x) ((x)->r14)
 #define GO_SP(x) ((x)->rsp)
 #define GO_IP(x) ((x)->rip)
+#define GO_FP(x) ((x)->rbp)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_PARM1(x) PT_REGS_PARM1(x)
 #define GO_PARM2(x) PT_REGS_PARM2(x)
@@ -133,6 +134,7 @@ struct {
 #define GO_G(x) (((const struct user_pt_regs *)(x))->regs[28])
 #define GO_SP(x) PT_REGS_SP(x)
 #define GO_IP(x) PT_REGS_IP(x)
+#define GO_FP(x) PT_REGS_FP(x)
 #else
 #error "unsupported architecture"
 #endif
@@ -237,15 +239,56 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
 }
 
 /*
- * The goroutine's own stack where it blocks, into the stacks map; its id, or
- * 0 when it cannot be had. At casgstatus(gp, _Grunning, _Gwaiting) the
- * goroutine has parked through mcall, which saved its pc (in gopark), sp and
- * frame pointer in g.sched: each frame pointer then holds the caller's frame
- * pointer and, above it, the return address. Every frame pointer must be
- * aligned, rise, and stay inside g.stack; a walk that stops otherwise, or at
- * the depth limit, is kept marked truncated, never continued by a guess.
+ * Where a goroutine entering a syscall was: the pc and frame pointer of the
+ * syscall's caller (the function that called entersyscall). regs: go1.26+
+ * reentersyscall's arguments (pc, sp, bp) at its entry, else NULL: at
+ * casgstatus(gp, _Grunning, _Gsyscall) reentersyscall has set g.syscallpc
+ * and g.syscallsp, and go1.23+ g.syscallbp. Before go1.23 the frame pointer
+ * is found from the live one: reentersyscall runs on the goroutine's own
+ * stack, and casgstatus's, reentersyscall's and entersyscall's frames all lie
+ * below syscallsp; the first frame pointer at or above it is the caller's.
  */
-static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, __u64 gp, __u64 bias)
+static __always_inline int syscall_start(const struct goroutine_config *cfg, struct pt_regs *ctx,
+					 __u64 gp, const __u64 *regs, __u64 *pc, __u64 *bp)
+{
+	__u64 sp, fp, next;
+	int i;
+
+	if (regs) {
+		*pc = regs[0];
+		*bp = regs[2];
+		return 0;
+	}
+	if (bpf_probe_read_user(pc, sizeof(*pc), (void *)(gp + cfg->syscallpc_offset)) ||
+	    bpf_probe_read_user(&sp, sizeof(sp), (void *)(gp + cfg->syscallsp_offset)))
+		return -1;
+	if (cfg->syscallbp_offset >= 0)
+		return bpf_probe_read_user(bp, sizeof(*bp), (void *)(gp + cfg->syscallbp_offset));
+	fp = GO_FP(ctx);
+	for (i = 0; i < 4 && fp < sp; i++) {
+		if (fp & 7 || bpf_probe_read_user(&next, sizeof(next), (void *)fp) || next <= fp)
+			return -1;
+		fp = next;
+	}
+	if (fp < sp)
+		return -1;
+	*bp = fp;
+	return 0;
+}
+
+/*
+ * The goroutine's own stack where it blocks or enters a syscall (new state
+ * n), into the stacks map; its id, or 0 when it cannot be had. At
+ * casgstatus(gp, _Grunning, _Gwaiting) the goroutine has parked through
+ * mcall, which saved its pc (in gopark), sp and frame pointer in g.sched;
+ * into _Gsyscall, see syscall_start. Each frame pointer then holds the
+ * caller's frame pointer and, above it, the return address. Every frame
+ * pointer must be aligned, rise, and stay inside g.stack; a walk that stops
+ * otherwise, or at the depth limit, is kept marked truncated, never
+ * continued by a guess.
+ */
+static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, struct pt_regs *ctx,
+					   __u64 gp, __u32 n_state, const __u64 *regs, __u64 bias)
 {
 	__u32 zero = 0, i, n = 1, flags = 0;
 	struct goroutine_stack *st;
@@ -253,10 +296,17 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, _
 
 	if (!cfg->stacks)
 		return 0;
+	if (n_state == GOROUTINE_SYSCALL) {
+		if (!cfg->syscall_stacks || syscall_start(cfg, ctx, gp, regs, &pc, &bp))
+			return 0;
+	} else if (n_state != GOROUTINE_WAITING ||
+		   bpf_probe_read_user(&pc, sizeof(pc), (void *)(gp + cfg->sched_pc_offset)) ||
+		   bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + cfg->sched_bp_offset))) {
+		return 0;
+	}
 	st = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!st || bpf_probe_read_user(&pc, sizeof(pc), (void *)(gp + cfg->sched_pc_offset)) ||
-	    bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + cfg->sched_bp_offset)) ||
-	    bpf_probe_read_user(lo_hi, sizeof(lo_hi), (void *)(gp + cfg->stack_lo_offset)) || !pc)
+	if (!st || bpf_probe_read_user(lo_hi, sizeof(lo_hi), (void *)(gp + cfg->stack_lo_offset)) ||
+	    !pc)
 		return 0;
 	st->pcs[0] = pc - bias;
 	for (i = 1; i < GOROUTINE_STACK_DEPTH; i++) {
@@ -295,13 +345,15 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, _
 	return h;
 }
 
-/* --summary: a wait of dt ns that ended, under its reason and stack. */
+/* --summary: a wait (or syscall) of dt ns that ended, under its reason and stack. */
 static __always_inline void account_blocking(__u32 target, const struct goroutine_gval *g, __u64 dt)
 {
 	struct goroutine_bkey k = {
 		.stack_id = g->wait_stack,
 		.target = target,
-		.reason = g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason : GOROUTINE_NREASONS,
+		.reason = g->state == GOROUTINE_SYSCALL	    ? GOROUTINE_REASON_SYSCALL :
+			  g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason :
+							      GOROUTINE_NREASONS,
 	};
 	struct goroutine_bval *v = bpf_map_lookup_elem(&blocking, &k), nv = {1, dt, dt};
 
@@ -352,8 +404,9 @@ static __always_inline struct goroutine_gentry *gentry_take(struct goroutine_gen
  * a record is (re)made only for a goroutine created or seen for the first
  * time.
  */
-static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				     __u32 oldval, __u32 newval, __u64 bias)
+static __always_inline int aggregate(const struct goroutine_config *cfg, struct pt_regs *ctx,
+				     __u32 target, __u64 gp, __u32 oldval, __u32 newval,
+				     const __u64 *regs, __u64 bias)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, n = goroutine_base_state(newval);
@@ -370,8 +423,7 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 		return 0;
 	if (slot)
 		g = &slot->val;
-	if (g && g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) &&
-	    n != GOROUTINE_WAITING)
+	if (g && (g->flags & GOROUTINE_G_HAS_STACK) && n != g->state)
 		account_blocking(target, g, now > g->since_ns ? now - g->since_ns : 0);
 	goroutine_account(sum, g, oldval, newval, now);
 	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
@@ -384,12 +436,11 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 		g->since_ns = now;
 		g->state = n;
 		g->flags &= ~(GOROUTINE_G_HAS_REASON | GOROUTINE_G_HAS_STACK);
-		if (n == GOROUTINE_WAITING) {
+		if (n == GOROUTINE_WAITING)
 			g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
-			g->wait_stack = capture_stack(cfg, gp, bias);
-			if (g->wait_stack)
-				g->flags |= GOROUTINE_G_HAS_STACK;
-		}
+		g->wait_stack = capture_stack(cfg, ctx, gp, n, regs, bias);
+		if (g->wait_stack)
+			g->flags |= GOROUTINE_G_HAS_STACK;
 		if ((g->flags & GOROUTINE_G_GOID_PENDING) && !read_goid(cfg, gp, &g->goid))
 			g->flags &= ~GOROUTINE_G_GOID_PENDING;
 		return 0;
@@ -400,12 +451,11 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, __u32 t
 	__builtin_memset(g, 0, sizeof(*g));
 	g->since_ns = now;
 	g->state = n;
-	if (n == GOROUTINE_WAITING) {
+	if (n == GOROUTINE_WAITING)
 		g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
-		g->wait_stack = capture_stack(cfg, gp, bias);
-		if (g->wait_stack)
-			g->flags |= GOROUTINE_G_HAS_STACK;
-	}
+	g->wait_stack = capture_stack(cfg, ctx, gp, n, regs, bias);
+	if (g->wait_stack)
+		g->flags |= GOROUTINE_G_HAS_STACK;
 	if (goroutine_goid_unset(oldval, newval, cfg->goid_at_creation))
 		g->flags |= GOROUTINE_G_GOID_PENDING;
 	if (goroutine_is_creation(oldval, newval)) {
@@ -465,8 +515,9 @@ static __always_inline int cached_goid(const struct goroutine_config *cfg, __u64
  * Streaming: one event into the ring buffer. bias: the load bias, known at
  * the casgstatus probe (the only one that sees creations).
  */
-static __always_inline int emit(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				__u32 oldval, __u32 newval, __u64 bias)
+static __always_inline int emit(const struct goroutine_config *cfg, struct pt_regs *ctx,
+				__u32 target, __u64 gp, __u32 oldval, __u32 newval,
+				const __u64 *regs, __u64 bias)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
@@ -489,9 +540,7 @@ static __always_inline int emit(const struct goroutine_config *cfg, __u32 target
 				0;
 	e->gopc = 0;
 	e->startpc = 0;
-	e->stack_id = goroutine_base_state(newval) == GOROUTINE_WAITING ?
-			      capture_stack(cfg, gp, bias) :
-			      0;
+	e->stack_id = capture_stack(cfg, ctx, gp, goroutine_base_state(newval), regs, bias);
 	if (e->stack_id)
 		e->flags |= GOROUTINE_EV_STACK;
 	if (goroutine_is_creation(oldval, newval)) {
@@ -517,13 +566,17 @@ static __always_inline int emit(const struct goroutine_config *cfg, __u32 target
 	return 0;
 }
 
-/* One switch: aggregated in the kernel (--summary) or streamed. */
-static __always_inline int on_switch(const struct goroutine_config *cfg, __u32 target, __u64 gp,
-				     __u32 oldval, __u32 newval, __u64 bias)
+/*
+ * One switch: aggregated in the kernel (--summary) or streamed. regs: the
+ * syscall's pc, sp, bp when the probe has them (syscall_start).
+ */
+static __always_inline int on_switch(const struct goroutine_config *cfg, struct pt_regs *ctx,
+				     __u32 target, __u64 gp, __u32 oldval, __u32 newval,
+				     const __u64 *regs, __u64 bias)
 {
 	if (summary_mode)
-		return aggregate(cfg, target, gp, oldval, newval, bias);
-	return emit(cfg, target, gp, oldval, newval, bias);
+		return aggregate(cfg, ctx, target, gp, oldval, newval, regs, bias);
+	return emit(cfg, ctx, target, gp, oldval, newval, regs, bias);
 }
 
 /* A RUNNING <-> SYSCALL casgstatus call from the functions probed for it. */
@@ -576,7 +629,8 @@ int BPF_KPROBE(casgstatus)
 		return 0;
 	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
 		return 0;
-	return on_switch(cfg, target, gp, oldval, newval, GO_IP(ctx) - cfg->casgstatus_probe_addr);
+	return on_switch(cfg, ctx, target, gp, oldval, newval, NULL,
+			 GO_IP(ctx) - cfg->casgstatus_probe_addr);
 }
 
 /*
@@ -588,13 +642,20 @@ int BPF_KPROBE(casgstatus)
 static __always_inline int syscall_switch(struct pt_regs *ctx, __u32 oldval, __u32 newval)
 {
 	const struct goroutine_config *cfg;
+	__u64 regs[3];
 	__u32 target;
 
 	cfg = target_of(ctx, &target);
 	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER)
 		return 0;
-	/* Never a creation: no site, no bias needed. */
-	return on_switch(cfg, target, GO_G(ctx), oldval, newval, 0);
+	/* Never a creation: the bias is for the syscall's stack only. */
+	if (newval != GOROUTINE_SYSCALL || !cfg->syscall_regs)
+		return on_switch(cfg, ctx, target, GO_G(ctx), oldval, newval, NULL, 0);
+	regs[0] = GO_PARM1(ctx);
+	regs[1] = GO_PARM2(ctx);
+	regs[2] = GO_PARM3(ctx);
+	return on_switch(cfg, ctx, target, GO_G(ctx), oldval, newval, regs,
+			 GO_IP(ctx) - cfg->reentersyscall_probe_addr);
 }
 
 SEC("uprobe")

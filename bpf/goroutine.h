@@ -71,8 +71,9 @@ struct goroutine_event {
 	__u64 gopc;
 	__u64 startpc;
 	/*
-	 * With GOROUTINE_EV_STACK, on a switch into _Gwaiting: the id of the
-	 * goroutine's own stack where it blocked, in the stacks map.
+	 * With GOROUTINE_EV_STACK, on a switch into _Gwaiting or _Gsyscall:
+	 * the id of the goroutine's own stack where it blocked or called the
+	 * kernel, in the stacks map.
 	 */
 	__u64 stack_id;
 };
@@ -96,11 +97,16 @@ struct goroutine_stack {
 /* The walk stopped short: the depth limit, or a frame pointer outside the stack or not rising. */
 #define GOROUTINE_STACK_TRUNCATED 0x1
 
-/* --summary: time blocked by (target, wait reason, stack), a per-CPU hash map. */
+/*
+ * --summary: time blocked by (target, wait reason, stack), a per-CPU hash
+ * map; time in syscalls under the pseudo reason GOROUTINE_REASON_SYSCALL.
+ */
+#define GOROUTINE_REASON_SYSCALL (GOROUTINE_NREASONS + 1)
+
 struct goroutine_bkey {
 	__u64 stack_id;
 	__u32 target;
-	__u32 reason; /* g.waitreason, GOROUTINE_NREASONS when unknown */
+	__u32 reason; /* g.waitreason, GOROUTINE_NREASONS when unknown, or GOROUTINE_REASON_SYSCALL */
 };
 
 struct goroutine_bval {
@@ -150,6 +156,18 @@ struct goroutine_config {
 	__u32 stacks;
 	__u32 sched_sp_offset, sched_pc_offset, sched_bp_offset;
 	__u32 stack_lo_offset; /* g.stack.hi follows it */
+	/*
+	 * Syscall stacks (0: off): where a goroutine entering a syscall was,
+	 * g.syscallpc and g.syscallsp, and g.syscallbp (go1.23+; -1: none).
+	 * go1.26+ reentersyscall's probe at its entry (syscall_regs): its
+	 * arguments pc, sp, bp instead, the fields being set after it; the
+	 * probe's link-time address gives a PIE's bias there.
+	 */
+	__u32 syscall_stacks;
+	__u32 syscallpc_offset, syscallsp_offset;
+	__s32 syscallbp_offset;
+	__u32 syscall_regs;
+	__u64 reentersyscall_probe_addr;
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */

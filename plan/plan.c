@@ -184,6 +184,13 @@ static bool stack_fields(const struct profile *p)
 	return true;
 }
 
+/* g.syscallpc and g.syscallsp: known and inside a g. */
+static bool syscall_fields(const struct profile *p)
+{
+	return p->g_syscallpc.value >= 0 && p->g_syscallpc.value < PROFILE_MAX_G_OFFSET &&
+	       p->g_syscallsp.value >= 0 && p->g_syscallsp.value < PROFILE_MAX_G_OFFSET;
+}
+
 static void configure(const struct profile *prof, bool no_stacks, struct plan *pl)
 {
 	const struct plan_probe *cas = probe_of(pl, PROFILE_FUNC_CASGSTATUS);
@@ -213,6 +220,22 @@ static void configure(const struct profile *prof, bool no_stacks, struct plan *p
 		c->reentersyscall_hi = re->end;
 		c->exitsyscall_lo = ex->entry;
 		c->exitsyscall_hi = ex->end;
+		/* Its arguments are where the ABI puts them only at its entry. */
+		c->syscall_regs = re->address == re->entry && c->abi == GOROUTINE_ABI_REGISTER;
+		c->reentersyscall_probe_addr = re->address;
+	}
+	c->syscallbp_offset = -1;
+	/*
+	 * Syscall stacks: from g.syscall* at casgstatus, or from
+	 * reentersyscall's arguments where it has the probe (its fields are
+	 * set after the probe: never read them there).
+	 */
+	if (c->stacks && syscall_fields(prof) && (!c->syscall_probes || c->syscall_regs)) {
+		c->syscall_stacks = 1;
+		c->syscallpc_offset = prof->g_syscallpc.value;
+		c->syscallsp_offset = prof->g_syscallsp.value;
+		if (prof->g_syscallbp.value >= 0 && prof->g_syscallbp.value < PROFILE_MAX_G_OFFSET)
+			c->syscallbp_offset = prof->g_syscallbp.value;
 	}
 }
 

@@ -67,11 +67,16 @@ void analysis__delete(struct analysis *a)
 	free(a);
 }
 
-/* A wait of g that ended after dt ns, under its reason and stack (the kernel's account_blocking). */
+/*
+ * A wait (or syscall) of g that ended after dt ns, under its reason and
+ * stack (the kernel's account_blocking).
+ */
 static void account_blocking(struct analysis *a, uint32_t target, const struct goroutine_gval *g,
 			     uint64_t dt)
 {
-	uint32_t reason = g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason : GOROUTINE_NREASONS;
+	uint32_t reason = g->state == GOROUTINE_SYSCALL	    ? GOROUTINE_REASON_SYSCALL :
+			  g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason :
+							      GOROUTINE_NREASONS;
 	struct goroutine_gkey k = {.gp = g->wait_stack, .tgid = target << 8 | reason};
 	struct goroutine_bval *v;
 	void *slot;
@@ -106,9 +111,7 @@ static void emit(struct analysis *a, const struct goroutine_gkey *k, const struc
 		.open = open,
 		.start = ag->start,
 		.creator = ag->creator,
-		.stack_id = g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) ?
-				    g->wait_stack :
-				    0,
+		.stack_id = g->flags & GOROUTINE_G_HAS_STACK ? g->wait_stack : 0,
 	};
 
 	if (a->fn)
@@ -132,8 +135,7 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 	if (g)
 		emit(a, &key, ag, e->ts_ns, goroutine_is_exit(o, n), false);
-	if (g && g->state == GOROUTINE_WAITING && (g->flags & GOROUTINE_G_HAS_STACK) &&
-	    n != GOROUTINE_WAITING)
+	if (g && (g->flags & GOROUTINE_G_HAS_STACK) && n != g->state)
 		account_blocking(a, e->target, g,
 				 e->ts_ns > g->since_ns ? e->ts_ns - g->since_ns : 0);
 	goroutine_account(&a->sum, g, o, n, e->ts_ns);
@@ -175,7 +177,7 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 		g->waitreason = e->waitreason;
 		g->flags |= GOROUTINE_G_HAS_REASON;
 	}
-	if (n == GOROUTINE_WAITING && (e->flags & GOROUTINE_EV_STACK)) {
+	if ((n == GOROUTINE_WAITING || n == GOROUTINE_SYSCALL) && (e->flags & GOROUTINE_EV_STACK)) {
 		g->wait_stack = e->stack_id;
 		g->flags |= GOROUTINE_G_HAS_STACK;
 	}

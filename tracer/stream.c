@@ -700,7 +700,8 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < b.n; i++)
-		if (!b.targets[i] && b.stack[i]->st.n)
+		/* Go's block profile has no syscalls: neither has ours. */
+		if (!b.targets[i] && b.stack[i]->st.n && b.v[i].reason != GOROUTINE_REASON_SYSCALL)
 			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stack[i]->st.pcs,
 							    b.stack[i]->st.n, b.v[i].count,
 							    b.v[i].total_ns};

@@ -400,15 +400,20 @@ static bool seeded_any(const struct report *r)
 
 /*
  * The innermost frame a user reads first: past the runtime's own (gopark,
- * chanrecv, ...); in a runtime goroutine, past the parking itself.
+ * chanrecv, ...), and in a syscall's stack the system call wrappers; in a
+ * runtime goroutine, past the parking itself.
  */
 static size_t first_user_frame(const struct summary_block *b)
 {
+	bool sys = b->reason == GOROUTINE_REASON_SYSCALL;
 	size_t i;
 
 	for (i = 0; i < b->nframes; i++)
 		if (strncmp(b->frames[i].func, "runtime.", 8) &&
-		    strncmp(b->frames[i].func, "internal/", 9))
+		    strncmp(b->frames[i].func, "internal/", 9) &&
+		    /* A syscall's stack: past the system call wrappers too. */
+		    (!sys || (strncmp(b->frames[i].func, "syscall.", 8) &&
+			      strncmp(b->frames[i].func, "golang.org/x/sys/", 17))))
 			return i;
 	for (i = 0; i + 1 < b->nframes; i++)
 		if (strncmp(b->frames[i].func, "runtime.gopark", 14))
@@ -596,38 +601,49 @@ static size_t stacks_of(const struct summary_input *in, unsigned int k, size_t *
 	return n;
 }
 
+/* One stack of the blocking or syscall lists: its figures, then its innermost user frames. */
+static void print_block(FILE *f, const struct summary_input *in, const struct summary_block *bl)
+{
+	char a[48], b[24], c[24];
+	size_t first = first_user_frame(bl);
+	bool sys = bl->reason == GOROUTINE_REASON_SYSCALL;
+
+	fprintf(f, "  %-28s %8" PRIu64 " %s %11.3f ms  mean %s  max %s%s\n",
+		sys ? "syscall" : reason(in->names, bl->reason, a, sizeof(a)), bl->count,
+		sys ? "calls" : "waits", bl->total_ns / 1e6,
+		dur((double)bl->total_ns / bl->count, b, sizeof(b)), dur(bl->max_ns, c, sizeof(c)),
+		bl->truncated ? "  (truncated)" : "");
+	for (size_t j = first; j < bl->nframes && j < first + SHOWN_FRAMES; j++)
+		fprintf(f, "      %s %s:%u\n", bl->frames[j].func, bl->frames[j].file,
+			bl->frames[j].line);
+	if (bl->nframes > first + SHOWN_FRAMES)
+		fprintf(f, "      ... %zu more\n", bl->nframes - first - SHOWN_FRAMES);
+}
+
 static void print_stacks(FILE *f, const struct summary_input *in, const struct report *r)
 {
-	size_t idx[TOP_STACKS], n, i, k, first;
-	char a[48], b[24], c[24];
+	size_t idx[TOP_STACKS], n, i, k;
 	bool any = false;
 
 	for (i = 0; i < r->nreasons; i++) {
 		n = stacks_of(in, r->reasons[i], idx, TOP_STACKS);
 		for (k = 0; k < n; k++) {
-			const struct summary_block *bl = &in->blocks[idx[k]];
-
 			if (!any)
 				fprintf(f,
 					"\nblocking stacks (the %d longest per wait reason, "
 					"innermost user frame first):\n",
 					TOP_STACKS);
 			any = true;
-			fprintf(f, "  %-28s %8" PRIu64 " waits %11.3f ms  mean %s  max %s%s\n",
-				reason(in->names, bl->reason, a, sizeof(a)), bl->count,
-				bl->total_ns / 1e6,
-				dur((double)bl->total_ns / bl->count, b, sizeof(b)),
-				dur(bl->max_ns, c, sizeof(c)),
-				bl->truncated ? "  (truncated)" : "");
-			first = first_user_frame(bl);
-			for (size_t j = first; j < bl->nframes && j < first + SHOWN_FRAMES; j++)
-				fprintf(f, "      %s %s:%u\n", bl->frames[j].func,
-					bl->frames[j].file, bl->frames[j].line);
-			if (bl->nframes > first + SHOWN_FRAMES)
-				fprintf(f, "      ... %zu more\n",
-					bl->nframes - first - SHOWN_FRAMES);
+			print_block(f, in, &in->blocks[idx[k]]);
 		}
 	}
+	/* Time in the kernel is not blocking on Go's terms, but where it is spent is asked as often. */
+	n = stacks_of(in, GOROUTINE_REASON_SYSCALL, idx, TOP_STACKS);
+	if (n)
+		fprintf(f, "\nsyscall stacks (the %d longest, innermost user frame first):\n",
+			TOP_STACKS);
+	for (k = 0; k < n; k++)
+		print_block(f, in, &in->blocks[idx[k]]);
 }
 
 static cJSON *stacks_json(const struct summary_input *in, unsigned int k)
@@ -954,6 +970,9 @@ cJSON *summary__json(const struct summary_input *in)
 		dist_json(x, s->wait_hist[k], s->wait_ns[k], s->wait_max_ns[k]);
 		cJSON_AddItemToObject(x, "stacks", stacks_json(in, k));
 	}
+	/* Syscalls ended while traced, under their stacks (SYSCALL's time is in "states"). */
+	x = cJSON_AddObjectToObject(o, "syscalls");
+	cJSON_AddItemToObject(x, "stacks", stacks_json(in, GOROUTINE_REASON_SYSCALL));
 	cJSON_AddItemToObject(o, "lifetimes",
 			      dist_json(NULL, s->lifetime, s->lifetime_ns, s->lifetime_max_ns));
 	cJSON_AddItemToObject(o, "goroutine_table", goroutines_json(&r));

@@ -32,7 +32,7 @@ struct summary_frame {
 
 /* Time blocked under one (wait reason, stack): the kernel's blocking map, or the events'. */
 struct summary_block {
-	uint32_t reason; /* a g.waitreason; GOROUTINE_NREASONS: unknown */
+	uint32_t reason; /* a g.waitreason; GOROUTINE_NREASONS: unknown; GOROUTINE_REASON_SYSCALL */
 	uint64_t count, total_ns, max_ns;
 	uint64_t stack_id;
 	const struct summary_frame *frames; /* the whole stack, innermost first */

@@ -11,6 +11,13 @@
 # (--pprof) must be read by the real `go tool pprof` and give the same; the
 # summary from the events (--record) must too, and its --report the same;
 # and --no-stacks must walk none.
+# With BLOCKING_SYSCALLS (syscalls.go): the top syscall stack (three 200 ms
+# nanosleeps) must be, frame for frame, the one the runtime's own traceback
+# (runtime.Stack) gives that goroutine in its syscall, found three ways by
+# release (go1.19-1.22 from the live frame pointer, go1.23-1.25 g.syscallbp,
+# go1.26+ reentersyscall's arguments); it is not in the block profile (Go's
+# has no syscalls); and a sleep 40 calls deep has a stack cut at 32 frames,
+# marked truncated in the JSON and the table.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 T="$BUILD/goroutine"
@@ -50,6 +57,43 @@ tool=$(GOROOT=$goroot GOTOOLCHAIN=local "$goroot/bin/go" tool -n pprof) ||
 	fail "no pprof in $goroot"
 pprof=(env GOROOT="$goroot" "$tool")
 
+# oracle_stack TRACEBACK: "func:line" of each frame of the goroutine that
+# runtime.Stack showed in its syscall in main.inSyscall, innermost first.
+oracle_stack() {
+	awk '/^goroutine [0-9]+ \[syscall/ { g = 1; n = 0; s = ""; next }
+		g && /^$/ { if (s ~ /main\.inSyscall:/) print s; g = 0; next }
+		g && /^created by / { g = 2; next }
+		g == 1 && /^\t/ { sub(/^\t/, ""); sub(/ \+0x[0-9a-f]+$/, ""); sub(/.*:/, ":");
+			s = s (n++ ? " " : "") fn $0; next }
+		g == 1 { fn = $0; sub(/\([^()]*\)$/, "", fn) }
+		END { if (g && s ~ /main\.inSyscall:/) print s }' "$1" | head -n 1
+}
+
+# syscall_stack JSON: "func:line ..." of the top syscall stack, and its count and time.
+syscall_stack() {
+	jq -r '.syscalls.stacks[0] // empty |
+		"\(.count) \(.total_ms | floor) \([.frames[] | "\(.func):\(.line)"] | join(" "))"' "$1"
+}
+
+# want_syscall JSON TRACEBACK LABEL
+want_syscall() {
+	local want got count ms
+	want=$(oracle_stack "$2")
+	[ -n "$want" ] || fail "$3: no syscall goroutine in main.inSyscall in the runtime's traceback: $(head -c 600 "$2")"
+	read -r count ms got <<<"$(syscall_stack "$1")"
+	[ "$got" = "$want" ] && [ "${count:-0}" -ge 3 ] && [ "${ms:-0}" -ge 580 ] ||
+		fail "$3: top syscall stack: ${count:-no} calls ${ms:-0} ms [$got], want >= 3 calls, >= 580 ms [$want]"
+}
+
+# want_truncated JSON LABEL: main.deep's 200 ms sleep, cut at 32 frames and marked.
+want_truncated() {
+	jq -e '[.blocking[] | select(.reason == "sleep") | .stacks[] |
+		select(any(.frames[]; .func == "main.deep"))][0] |
+		.truncated == true and (.frames | length) == 32 and .total_ms >= 190' "$1" >/dev/null ||
+		fail "$2: main.deep's stack is not a truncated 32-frame one: $(jq -c '[.blocking[] | select(.reason == "sleep") | .stacks[] | {truncated, n: (.frames | length), f: .frames[2].func}]' "$1" | head -c 600)"
+}
+
+export BLOCKING_SYSCALLS="$WORK/traceback"
 n=0
 for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
 	go1.23/blocking-dwarf go1.24/blocking-stripped go1.25/blocking-dwarf \
@@ -62,13 +106,16 @@ for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
 	want "$WORK/s.json" "^chan receive$" main.main.func2:104 950 "$fx"
 	want "$WORK/s.json" "^(sync.Mutex.Lock|semacquire)$" main.main.func4:118 300 "$fx"
 	want "$WORK/s.json" "^sleep$" main.main:128 950 "$fx"
+	want_syscall "$WORK/s.json" "$WORK/traceback" "$fx"
+	want_truncated "$WORK/s.json" "$fx"
 	profile_cum "$WORK/b.pb.gz" "$fx"
+	grep -q 'main.inSyscall$' "$WORK/top" && fail "$fx: a syscall in the block profile"
 	"${pprof[@]}" -traces "$WORK/b.pb.gz" >"$WORK/traces" 2>"$WORK/perr" ||
 		fail "$fx: go tool pprof -traces: $(tail -n 2 "$WORK/perr")"
 	grep -q 'runtime.gopark$' "$WORK/traces" &&
 		fail "$fx: a stack of the block profile starts in runtime.gopark"
 	n=$((n + 1))
-	echo "  $fx: $(top_frame "$WORK/s.json" "^chan receive$"), pprof main.main.func2 $cum ms"
+	echo "  $fx: $(top_frame "$WORK/s.json" "^chan receive$"), pprof main.main.func2 $cum ms, syscall $(syscall_stack "$WORK/s.json" | cut -d' ' -f1-3)"
 done
 
 # From the events (the analysis in user space): the same stacks; and a recording's
@@ -80,18 +127,28 @@ profile_cum "$WORK/r.pb.gz" "go1.22 --record --pprof (from events)"
 jq -e '.source == "events"' "$WORK/live.json" >/dev/null || fail "--record --summary: not from events"
 want "$WORK/live.json" "^chan receive$" main.main.func2:104 950 "go1.22 --record"
 want "$WORK/live.json" "^sleep$" main.main:128 950 "go1.22 --record"
+want_syscall "$WORK/live.json" "$WORK/traceback" "go1.22 --record"
+want_truncated "$WORK/live.json" "go1.22 --record"
 "$T" --report "$WORK/r.rec" --summary --json -o "$WORK/rep.json" 2>"$WORK/err" ||
 	fail "--report: $(tail -n 2 "$WORK/err")"
-cmp -s <(jq -S .blocking "$WORK/live.json") <(jq -S .blocking "$WORK/rep.json") ||
-	fail "--report's blocking stacks differ from the live run's: $(diff <(jq -S .blocking "$WORK/live.json") <(jq -S .blocking "$WORK/rep.json") | head -n 6)"
+cmp -s <(jq -S '[.blocking, .syscalls]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls]' "$WORK/rep.json") ||
+	fail "--report's blocking stacks differ from the live run's: $(diff <(jq -S '[.blocking, .syscalls]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls]' "$WORK/rep.json") | head -n 6)"
+# The table says which stack was cut, and shows where syscalls were made.
+"$T" --report "$WORK/r.rec" --summary -o "$WORK/rep.txt" 2>"$WORK/err" ||
+	fail "--report (table): $(tail -n 2 "$WORK/err")"
+grep -qE '^  sleep .*\(truncated\)$' "$WORK/rep.txt" ||
+	fail "--report table: no sleep stack marked (truncated): $(grep -A 30 'blocking stacks' "$WORK/rep.txt" | head -n 30)"
+grep -A 2 '^syscall stacks' "$WORK/rep.txt" | grep -q 'main.inSyscall .*syscalls.go:45$' ||
+	fail "--report table: no syscall stack at main.inSyscall: $(grep -A 6 '^syscall stacks' "$WORK/rep.txt")"
 
 # --no-stacks: the same waits, no stacks.
 bin="$CACHE/fixtures/go1.24/blocking-dwarf"
 "$T" --summary --json --no-stacks -o "$WORK/s.json" -- "$bin" >"$WORK/out" 2>"$WORK/err" ||
 	fail "--no-stacks: $(tail -n 2 "$WORK/err")"
-jq -e '(.blocking | length) >= 3 and all(.blocking[]; (.stacks | length) == 0)' "$WORK/s.json" \
+jq -e '(.blocking | length) >= 3 and all(.blocking[]; (.stacks | length) == 0) and
+	(.syscalls.stacks | length) == 0' "$WORK/s.json" \
 	>/dev/null || fail "--no-stacks: stacks walked: $(jq -c '.blocking' "$WORK/s.json" | head -c 400)"
 out=$("$T" --summary --no-stacks --pprof "$WORK/x.pb.gz" -- "$bin" 2>&1 >/dev/null) &&
 	fail "--no-stacks --pprof was accepted"
 [ "$(wc -l <<<"$out")" -eq 1 ] || fail "--no-stacks --pprof: not one line: $out"
-pass "$n binaries: the kernel's blocking stacks name the blocking lines; go tool pprof reads the block profile"
+pass "$n binaries: the kernel's blocking stacks name the blocking lines, its syscall stacks are the runtime's own; go tool pprof reads the block profile"
