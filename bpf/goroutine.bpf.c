@@ -277,18 +277,21 @@ static __always_inline int syscall_start(const struct goroutine_config *cfg, str
 }
 
 /*
- * The goroutine's own stack where it blocks or enters a syscall (new state
- * n), into the stacks map; its id, or 0 when it cannot be had. At
- * casgstatus(gp, _Grunning, _Gwaiting) the goroutine has parked through
- * mcall, which saved its pc (in gopark), sp and frame pointer in g.sched;
- * into _Gsyscall, see syscall_start. Each frame pointer then holds the
+ * The goroutine's own stack where it blocks, yields or enters a syscall
+ * (from state o to n), into the stacks map; its id, or 0 when it cannot be
+ * had. At casgstatus(gp, _Grunning, _Gwaiting) the goroutine has parked
+ * through mcall, which saved its pc (in gopark), sp and frame pointer in
+ * g.sched; so has one going _Grunning -> _Grunnable (Gosched, preempted:
+ * gosched_m, gopreempt_m, through asyncPreempt's frame when preempted by a
+ * signal); into _Gsyscall, see syscall_start. Each frame pointer then holds the
  * caller's frame pointer and, above it, the return address. Every frame
  * pointer must be aligned, rise, and stay inside g.stack; a walk that stops
  * otherwise, or at the depth limit, is kept marked truncated, never
  * continued by a guess.
  */
 static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, struct pt_regs *ctx,
-					   __u64 gp, __u32 n_state, const __u64 *regs, __u64 bias)
+					   __u64 gp, __u32 o_state, __u32 n_state,
+					   const __u64 *regs, __u64 bias)
 {
 	__u32 zero = 0, i, n = 1, flags = 0;
 	struct goroutine_stack *st;
@@ -299,7 +302,8 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, s
 	if (n_state == GOROUTINE_SYSCALL) {
 		if (!cfg->syscall_stacks || syscall_start(cfg, ctx, gp, regs, &pc, &bp))
 			return 0;
-	} else if (n_state != GOROUTINE_WAITING ||
+	} else if (!(n_state == GOROUTINE_WAITING ||
+		     (n_state == GOROUTINE_RUNNABLE && o_state == GOROUTINE_RUNNING)) ||
 		   bpf_probe_read_user(&pc, sizeof(pc), (void *)(gp + cfg->sched_pc_offset)) ||
 		   bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + cfg->sched_bp_offset))) {
 		return 0;
@@ -345,15 +349,13 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, s
 	return h;
 }
 
-/* --summary: a wait (or syscall) of dt ns that ended, under its reason and stack. */
+/* --summary: time by stack that ended (goroutine_stack_time_ends), under its reason and stack. */
 static __always_inline void account_blocking(__u32 target, const struct goroutine_gval *g, __u64 dt)
 {
 	struct goroutine_bkey k = {
 		.stack_id = g->wait_stack,
 		.target = target,
-		.reason = g->state == GOROUTINE_SYSCALL	    ? GOROUTINE_REASON_SYSCALL :
-			  g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason :
-							      GOROUTINE_NREASONS,
+		.reason = goroutine_stack_reason(g),
 	};
 	struct goroutine_bval *v = bpf_map_lookup_elem(&blocking, &k), nv = {1, dt, dt};
 
@@ -423,7 +425,7 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, struct 
 		return 0;
 	if (slot)
 		g = &slot->val;
-	if (g && (g->flags & GOROUTINE_G_HAS_STACK) && n != g->state)
+	if (g && goroutine_stack_time_ends(g, n))
 		account_blocking(target, g, now > g->since_ns ? now - g->since_ns : 0);
 	goroutine_account(sum, g, oldval, newval, now);
 	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
@@ -433,12 +435,16 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, struct 
 		return 0;
 	}
 	if (g && !goroutine_is_creation(oldval, newval)) {
+		int kept = goroutine_stack_kept(g, n);
+
 		g->since_ns = now;
 		g->state = n;
 		g->flags &= ~(GOROUTINE_G_HAS_REASON | GOROUTINE_G_HAS_STACK);
 		if (n == GOROUTINE_WAITING)
 			g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
-		g->wait_stack = capture_stack(cfg, ctx, gp, n, regs, bias);
+		if (!kept)
+			g->wait_stack = capture_stack(cfg, ctx, gp, goroutine_base_state(oldval), n,
+						      regs, bias);
 		if (g->wait_stack)
 			g->flags |= GOROUTINE_G_HAS_STACK;
 		if ((g->flags & GOROUTINE_G_GOID_PENDING) && !read_goid(cfg, gp, &g->goid))
@@ -453,7 +459,7 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, struct 
 	g->state = n;
 	if (n == GOROUTINE_WAITING)
 		g->waitreason = read_waitreason(cfg, gp, &g->flags, GOROUTINE_G_HAS_REASON);
-	g->wait_stack = capture_stack(cfg, ctx, gp, n, regs, bias);
+	g->wait_stack = capture_stack(cfg, ctx, gp, goroutine_base_state(oldval), n, regs, bias);
 	if (g->wait_stack)
 		g->flags |= GOROUTINE_G_HAS_STACK;
 	if (goroutine_goid_unset(oldval, newval, cfg->goid_at_creation))
@@ -540,7 +546,8 @@ static __always_inline int emit(const struct goroutine_config *cfg, struct pt_re
 				0;
 	e->gopc = 0;
 	e->startpc = 0;
-	e->stack_id = capture_stack(cfg, ctx, gp, goroutine_base_state(newval), regs, bias);
+	e->stack_id = capture_stack(cfg, ctx, gp, goroutine_base_state(oldval),
+				    goroutine_base_state(newval), regs, bias);
 	if (e->stack_id)
 		e->flags |= GOROUTINE_EV_STACK;
 	if (goroutine_is_creation(oldval, newval)) {

@@ -102,6 +102,8 @@ struct goroutine_stack {
  * map; time in syscalls under the pseudo reason GOROUTINE_REASON_SYSCALL.
  */
 #define GOROUTINE_REASON_SYSCALL (GOROUTINE_NREASONS + 1)
+/* Scheduler latency after a wait, under the stack it waited at (goroutine_account.h). */
+#define GOROUTINE_REASON_SCHED (GOROUTINE_NREASONS + 2)
 
 struct goroutine_bkey {
 	__u64 stack_id;
@@ -234,7 +236,11 @@ struct goroutine_gval {
 	__u64 goid;
 	__u64 parent_goid; /* valid with GOROUTINE_G_HAS_PARENT */
 	__u64 state_ns[GOROUTINE_G_SLOTS];
-	__u64 wait_stack; /* in WAITING with GOROUTINE_G_HAS_STACK: where it blocked */
+	/*
+	 * With GOROUTINE_G_HAS_STACK: in WAITING where it blocked, in SYSCALL
+	 * where it called the kernel, in RUNNABLE after a wait where it waited.
+	 */
+	__u64 wait_stack;
 	__u32 state;
 	__u8 waitreason; /* valid in WAITING with GOROUTINE_G_HAS_REASON */
 	__u8 flags;	 /* GOROUTINE_G_* */

@@ -108,6 +108,39 @@ static __always_inline int goroutine_is_exit(__u32 oldval, __u32 newval)
 }
 
 /*
+ * Time by stack (the blocking map): a goroutine's time in its state g->state,
+ * ended by a switch to n, is counted under its stack (wait_stack) when it
+ * has one: a wait (under its wait reason), a syscall, and the scheduler
+ * latency (RUNNABLE -> RUNNING) of a goroutine woken from a wait, whose
+ * stack is the one it waited at, or of one that yielded or was preempted,
+ * at its stack then: where it resumes (go tool trace's -pprof=sched
+ * attributes it the same way). n is a base state.
+ */
+static __always_inline int goroutine_stack_time_ends(const struct goroutine_gval *g, __u32 n)
+{
+	if (!(g->flags & GOROUTINE_G_HAS_STACK) || n == g->state)
+		return 0;
+	return g->state != GOROUTINE_RUNNABLE || n == GOROUTINE_RUNNING;
+}
+
+/* The reason g's time by stack is counted under (goroutine_stack_time_ends). */
+static __always_inline __u32 goroutine_stack_reason(const struct goroutine_gval *g)
+{
+	if (g->state == GOROUTINE_SYSCALL)
+		return GOROUTINE_REASON_SYSCALL;
+	if (g->state == GOROUTINE_RUNNABLE)
+		return GOROUTINE_REASON_SCHED;
+	return g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason : GOROUTINE_NREASONS;
+}
+
+/* Whether g, switching to n, keeps its stack: woken from a wait, it resumes there. */
+static __always_inline int goroutine_stack_kept(const struct goroutine_gval *g, __u32 n)
+{
+	return n == GOROUTINE_RUNNABLE && g->state == GOROUTINE_WAITING &&
+	       (g->flags & GOROUTINE_G_HAS_STACK);
+}
+
+/*
  * Count the switch oldval -> newval at now into sum, and close the state g
  * was in (g is NULL for a goroutine not seen before: its earlier time is
  * unknown). The caller then records the new state in g, or drops g when

@@ -67,17 +67,12 @@ void analysis__delete(struct analysis *a)
 	free(a);
 }
 
-/*
- * A wait (or syscall) of g that ended after dt ns, under its reason and
- * stack (the kernel's account_blocking).
- */
+/* g's time by stack that ended after dt ns, under its reason and stack (the kernel's account_blocking). */
 static void account_blocking(struct analysis *a, uint32_t target, const struct goroutine_gval *g,
 			     uint64_t dt)
 {
-	uint32_t reason = g->state == GOROUTINE_SYSCALL	    ? GOROUTINE_REASON_SYSCALL :
-			  g->flags & GOROUTINE_G_HAS_REASON ? g->waitreason :
-							      GOROUTINE_NREASONS;
-	struct goroutine_gkey k = {.gp = g->wait_stack, .tgid = target << 8 | reason};
+	struct goroutine_gkey k = {.gp = g->wait_stack,
+				   .tgid = target << 8 | goroutine_stack_reason(g)};
 	struct goroutine_bval *v;
 	void *slot;
 
@@ -111,7 +106,10 @@ static void emit(struct analysis *a, const struct goroutine_gkey *k, const struc
 		.open = open,
 		.start = ag->start,
 		.creator = ag->creator,
-		.stack_id = g->flags & GOROUTINE_G_HAS_STACK ? g->wait_stack : 0,
+		/* A woken goroutine's RUNNABLE slice shows no stack: its WAITING one before does. */
+		.stack_id = g->flags & GOROUTINE_G_HAS_STACK && g->state != GOROUTINE_RUNNABLE ?
+				    g->wait_stack :
+				    0,
 	};
 
 	if (a->fn)
@@ -126,6 +124,7 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	bool goid_ok = !(e->flags & GOROUTINE_EV_GOID_UNREADABLE);
 	struct ag *ag = gtable__find(a->live, &key);
 	struct goroutine_gval *g = ag ? &ag->v : NULL;
+	bool kept;
 	void *v;
 
 	/* The event after a creation shows the goid the creation could not. */
@@ -135,7 +134,7 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 	}
 	if (g)
 		emit(a, &key, ag, e->ts_ns, goroutine_is_exit(o, n), false);
-	if (g && (g->flags & GOROUTINE_G_HAS_STACK) && n != g->state)
+	if (g && goroutine_stack_time_ends(g, n))
 		account_blocking(a, e->target, g,
 				 e->ts_ns > g->since_ns ? e->ts_ns - g->since_ns : 0);
 	goroutine_account(&a->sum, g, o, n, e->ts_ns);
@@ -170,14 +169,17 @@ void analysis__event(struct analysis *a, const struct goroutine_event *e)
 				g->flags |= GOROUTINE_G_GOID_PENDING;
 		}
 	}
+	kept = goroutine_stack_kept(g, n);
 	g->since_ns = e->ts_ns;
 	g->state = n;
 	g->flags &= ~(GOROUTINE_G_HAS_REASON | GOROUTINE_G_HAS_STACK);
+	if (kept)
+		g->flags |= GOROUTINE_G_HAS_STACK;
 	if (n == GOROUTINE_WAITING && (e->flags & GOROUTINE_EV_WAITREASON)) {
 		g->waitreason = e->waitreason;
 		g->flags |= GOROUTINE_G_HAS_REASON;
 	}
-	if ((n == GOROUTINE_WAITING || n == GOROUTINE_SYSCALL) && (e->flags & GOROUTINE_EV_STACK)) {
+	if (n != GOROUTINE_RUNNING && (e->flags & GOROUTINE_EV_STACK)) {
 		g->wait_stack = e->stack_id;
 		g->flags |= GOROUTINE_G_HAS_STACK;
 	}

@@ -83,6 +83,12 @@ static int add_mappings(struct pprof *p, struct gobin *b, const char *exe)
  * blockevent(..., 1) skips nothing of selectgo, the profile's leaf. The same
  * numbers from go1.19 to go1.27. Waits Go does not profile (sleeps, I/O,
  * the runtime's own parks) lose only the parking frames.
+ *
+ * The scheduler-latency profile (--pprof-sched) has the same waits, and the
+ * yields and preemptions: a goroutine preempted by a signal resumes in
+ * runtime.asyncPreempt and asyncPreempt2, frames the signal put there (the
+ * interrupted function is the leaf); one that yields resumes in
+ * runtime.Gosched, which its code called, kept.
  */
 static bool skipped(const char *fn)
 {
@@ -96,6 +102,8 @@ static bool skipped(const char *fn)
 		"internal/sync.(*Mutex).lockSlow",
 		"internal/sync.(*Mutex).Lock",
 		"sync.runtime_notifyListWait",
+		"runtime.asyncPreempt",
+		"runtime.asyncPreempt2",
 	};
 	static const char *const entries[] = {
 		"sync.runtime_Semacquire",

@@ -82,7 +82,8 @@ struct env {
 	char **cmd;  /* -- CMD ARGS... */
 	/* --pprof FILE: the dump as a pprof goroutine profile */
 	const char *pprof;
-	const char *metrics; /* --metrics ADDR: serve /metrics while tracing */
+	const char *pprof_sched; /* --pprof-sched FILE */
+	const char *metrics;	 /* --metrics ADDR: serve /metrics while tracing */
 };
 
 /* One session: everything the phases hand each other. */
@@ -161,6 +162,7 @@ enum {
 	OPT_GROUP,
 	OPT_SYSTEM,
 	OPT_PPROF,
+	OPT_PPROF_SCHED,
 	OPT_METRICS,
 };
 
@@ -211,6 +213,11 @@ static const struct argp_option opts[] = {
 	 "With --dump: write the goroutine profile (pprof's proto, goroutine?debug=0) to FILE "
 	 "(- for stdout) instead of printing the dump; when tracing: the block profile "
 	 "(contentions, delay by stack) at the end",
+	 0},
+	{"pprof-sched", OPT_PPROF_SCHED, "FILE", 0,
+	 "When tracing: write the scheduler-latency profile (time RUNNABLE, by the stack the "
+	 "goroutine resumes at: where it waited, yielded or was preempted; as go tool trace "
+	 "-pprof=sched) to FILE at the end",
 	 0},
 	{"metrics", OPT_METRICS, "ADDR", 0,
 	 "Serve Prometheus metrics at http://ADDR/metrics while tracing (HOST:PORT, or :PORT "
@@ -272,6 +279,10 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--pprof FILE writes a goroutine profile with --dump, else a block "
 			     "profile of the stacks traced: not with --report, --no-stacks or "
 			     "--mode count");
+	if (env->pprof_sched && (env->dump || env->report || env->no_stacks || env->count_only))
+		argp_failure(state, 1, 0,
+			     "--pprof-sched FILE profiles the stacks traced: not with --dump, "
+			     "--report, --no-stacks or --mode count");
 	if (env->pprof && env->dump && (env->group || env->json || env->output))
 		argp_failure(state, 1, 0, "--dump --pprof FILE excludes --group, --json and -o");
 	if (env->dump && !env->pid)
@@ -403,6 +414,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!*arg)
 			argp_failure(state, 1, 0, "--pprof needs a file name");
 		env->pprof = arg;
+		break;
+	case OPT_PPROF_SCHED:
+		if (!*arg)
+			argp_failure(state, 1, 0, "--pprof-sched needs a file name");
+		env->pprof_sched = arg;
 		break;
 	case ARGP_KEY_ARGS:
 		env->cmd = state->argv + state->next;
@@ -838,6 +854,7 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	s->sites = (struct stream_sites){report_sites, s};
 	so.sites = &s->sites;
 	so.pprof = env->pprof;
+	so.pprof_sched = env->pprof_sched;
 	so.exe = s->ntargets ? s->targets[0]->shown : NULL;
 	/* The report (--report) has no kernel: its stacks come from the record. */
 	if (!env->report && !env->no_stacks) {

@@ -137,7 +137,8 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			goto fail;
 		}
 	}
-	if (s->tl || (o->summary && !o->kernel)) {
+	/* The profiles need blocking by stack: the kernel's, or else the events'. */
+	if (s->tl || ((o->summary || o->pprof || o->pprof_sched) && !o->kernel)) {
 		err = analysis__new(o->goid_at_creation, s->tl ? timeline__slice : NULL, s->tl,
 				    &s->an);
 		if (err) {
@@ -680,11 +681,25 @@ static int record_stats(const struct stream_stats *st, struct jsonw_mem *m)
 	return jsonw__mem_close(m);
 }
 
+/* Which of the blocking map's entries a profile holds. */
+static bool block_sample(uint32_t reason)
+{
+	/* Go's block profile has no syscalls: neither has ours. */
+	return reason != GOROUTINE_REASON_SYSCALL && reason != GOROUTINE_REASON_SCHED;
+}
+
+static bool sched_sample(uint32_t reason)
+{
+	return reason == GOROUTINE_REASON_SCHED;
+}
+
 /*
- * --pprof: blocking by stack (the kernel's, or the events') as a block
- * profile of the first target's binary, which its symbols come from.
+ * --pprof, --pprof-sched: blocking (or scheduler latency) by stack, the
+ * kernel's or the events', as a profile of the first target's binary, which
+ * its symbols come from.
  */
-static int block_profile(struct stream *s, const struct stream_stats *st)
+static int block_profile(struct stream *s, const struct stream_stats *st, const char *path,
+			 bool (*want)(uint32_t reason))
 {
 	struct blockpprof_sample *v;
 	struct blocks b;
@@ -700,13 +715,12 @@ static int block_profile(struct stream *s, const struct stream_stats *st)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < b.n; i++)
-		/* Go's block profile has no syscalls: neither has ours. */
-		if (!b.targets[i] && b.stack[i]->st.n && b.v[i].reason != GOROUTINE_REASON_SYSCALL)
+		if (!b.targets[i] && b.stack[i]->st.n && want(b.v[i].reason))
 			v[k++] = (struct blockpprof_sample){(const uint64_t *)b.stack[i]->st.pcs,
 							    b.stack[i]->st.n, b.v[i].count,
 							    b.v[i].total_ns};
 	err = blockpprof__write_file(
-		s->o.pprof, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v, k,
+		path, s->bins[0], s->o.exe ? s->o.exe : s->o.shown, v, k,
 		st->end_ns > s->o.start_ns ? (int64_t)(st->end_ns - s->o.start_ns) : 0);
 	free(v);
 	blocks_free(&b);
@@ -719,9 +733,18 @@ int stream__finish(struct stream *s, const struct stream_stats *st, char *why, s
 	int err, rc = 0;
 
 	if (s->o.pprof) {
-		err = block_profile(s, st);
+		err = block_profile(s, st, s->o.pprof, block_sample);
 		if (err) {
 			snprintf(why, whylen, "writing %s: %s", s->o.pprof,
+				 err == -ENOENT ? "no binary to symbolize the stacks with" :
+						  strerror(-err));
+			rc = err;
+		}
+	}
+	if (s->o.pprof_sched) {
+		err = block_profile(s, st, s->o.pprof_sched, sched_sample);
+		if (err && !rc) {
+			snprintf(why, whylen, "writing %s: %s", s->o.pprof_sched,
 				 err == -ENOENT ? "no binary to symbolize the stacks with" :
 						  strerror(-err));
 			rc = err;

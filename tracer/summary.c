@@ -606,13 +606,19 @@ static void print_block(FILE *f, const struct summary_input *in, const struct su
 {
 	char a[48], b[24], c[24];
 	size_t first = first_user_frame(bl);
-	bool sys = bl->reason == GOROUTINE_REASON_SYSCALL;
+	bool sys = bl->reason == GOROUTINE_REASON_SYSCALL,
+	     sched = bl->reason == GOROUTINE_REASON_SCHED;
 
 	fprintf(f, "  %-28s %8" PRIu64 " %s %11.3f ms  mean %s  max %s%s\n",
-		sys ? "syscall" : reason(in->names, bl->reason, a, sizeof(a)), bl->count,
-		sys ? "calls" : "waits", bl->total_ns / 1e6,
-		dur((double)bl->total_ns / bl->count, b, sizeof(b)), dur(bl->max_ns, c, sizeof(c)),
-		bl->truncated ? "  (truncated)" : "");
+		sys   ? "syscall" :
+		sched ? "runnable" :
+			reason(in->names, bl->reason, a, sizeof(a)),
+		bl->count,
+		sys   ? "calls" :
+		sched ? "wakeups" :
+			"waits",
+		bl->total_ns / 1e6, dur((double)bl->total_ns / bl->count, b, sizeof(b)),
+		dur(bl->max_ns, c, sizeof(c)), bl->truncated ? "  (truncated)" : "");
 	for (size_t j = first; j < bl->nframes && j < first + SHOWN_FRAMES; j++)
 		fprintf(f, "      %s %s:%u\n", bl->frames[j].func, bl->frames[j].file,
 			bl->frames[j].line);
@@ -643,6 +649,21 @@ static void print_stacks(FILE *f, const struct summary_input *in, const struct r
 		fprintf(f, "\nsyscall stacks (the %d longest, innermost user frame first):\n",
 			TOP_STACKS);
 	for (k = 0; k < n; k++)
+		print_block(f, in, &in->blocks[idx[k]]);
+}
+
+/* Woken goroutines' latency by the stack they waited at, where they resume. */
+static void print_sched_stacks(FILE *f, const struct summary_input *in)
+{
+	size_t idx[TOP_STACKS], n = stacks_of(in, GOROUTINE_REASON_SCHED, idx, TOP_STACKS);
+
+	if (n)
+		fprintf(f,
+			"\nscheduler latency by stack (where each goroutine resumes: its wait or "
+			"yield; "
+			"the %d longest):\n",
+			TOP_STACKS);
+	for (size_t k = 0; k < n; k++)
 		print_block(f, in, &in->blocks[idx[k]]);
 }
 
@@ -722,6 +743,7 @@ void summary__print(FILE *f, const struct summary_input *in)
 	dist_line(f, s->schedlat, s->schedlat_ns, s->schedlat_max_ns);
 	histogram(f, s->schedlat, "no RUNNABLE -> RUNNING switch seen");
 	print_lat_by_func(f, &r);
+	print_sched_stacks(f, in);
 
 	fprintf(f, "\n%-30s %8s %11s %9s %9s %9s %9s %9s\n", "BLOCKED ON (WAIT REASON)", "COUNT",
 		"TOTAL(ms)", "MEAN", "P50", "P90", "P99", "MAX");
@@ -959,6 +981,7 @@ cJSON *summary__json(const struct summary_input *in)
 	cJSON_AddItemToObject(o, "sched_latency",
 			      dist_json(NULL, s->schedlat, s->schedlat_ns, s->schedlat_max_ns));
 	cJSON_AddItemToObject(o, "sched_latency_by_func", lat_by_func_json(&r));
+	cJSON_AddItemToObject(o, "sched_latency_by_stack", stacks_json(in, GOROUTINE_REASON_SCHED));
 	arr = cJSON_AddArrayToObject(o, "blocking");
 	for (i = 0; arr && i < r.nreasons; i++) {
 		unsigned int k = r.reasons[i];

@@ -18,21 +18,29 @@
 # go1.26+ reentersyscall's arguments); it is not in the block profile (Go's
 # has no syscalls); and a sleep 40 calls deep has a stack cut at 32 frames,
 # marked truncated in the JSON and the table.
+# The scheduler-latency profile (--pprof-sched) is read by go tool pprof: the
+# 4 goroutines spinning on one P (main.spin, preempted by signals) wait their
+# turn with the leaf main.spin (not the preemption's frames), and its total is
+# the summary's RUNNABLE -> RUNNING latency by stack.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 T="$BUILD/goroutine"
 
-# top_frame JSON REASON: "func:line total_ms" of the first user frame of REASON's top stack.
+# top_frame JSON REASON [FUNC]: "func:line total_ms truncated" of the first
+# main.* frame of REASON's top stack, or of its first stack in FUNC (go1.19's
+# WaitGroup.Wait and Mutex.Lock share "semacquire": which is longer depends on
+# the machine's load).
 top_frame() {
-	jq -r --arg r "$2" '[.blocking[] | select(.reason | test($r))][0].stacks[0] // empty |
-		"\(.frames[.first_user_frame:] | map(select(.func | startswith("main."))) | .[0] |
-		"\(.func):\(.line)") \(.total_ms | floor) \(.truncated)"' "$1"
+	jq -r --arg r "$2" --arg f "${3:-}" '[.blocking[] | select(.reason | test($r)) | .stacks[] |
+		{at: (.frames[.first_user_frame:] | map(select(.func | startswith("main."))) | .[0]),
+		 total_ms, truncated} | select($f == "" or .at.func == $f)][0] // empty |
+		"\(.at.func):\(.at.line) \(.total_ms | floor) \(.truncated)"' "$1"
 }
 
-# want JSON REASON FUNC:LINE MIN_MS LABEL
+# want JSON REASON FUNC:LINE MIN_MS LABEL [FUNC]: the top stack (or FUNC's) blocks at FUNC:LINE.
 want() {
 	local got
-	got=$(top_frame "$1" "$2")
+	got=$(top_frame "$1" "$2" "${6:-}")
 	read -r at ms trunc <<<"$got"
 	[ "$at" = "$3" ] && [ "${ms:-0}" -ge "$4" ] && [ "$trunc" = false ] ||
 		fail "$5: $2: top stack $got, want $3 with >= $4 ms, not truncated: $(jq -c --arg r "$2" '[.blocking[] | select(.reason | test($r))][0].stacks[0]' "$1" | head -c 700)"
@@ -93,6 +101,26 @@ want_truncated() {
 		fail "$2: main.deep's stack is not a truncated 32-frame one: $(jq -c '[.blocking[] | select(.reason == "sleep") | .stacks[] | {truncated, n: (.frames | length), f: .frames[2].func}]' "$1" | head -c 600)"
 }
 
+# sched_profile PROFILE JSON LABEL
+sched_profile() {
+	local spin total want
+	"${pprof[@]}" -top -nodecount=200 -unit=ms "$1" >"$WORK/stop" 2>"$WORK/perr" ||
+		fail "$3: go tool pprof (sched): $(tail -n 2 "$WORK/perr")"
+	# The first row is the largest flat entry.
+	spin=$(awk '/^ +flat / { getline; f = $NF == "(inline)" ? $(NF-1) : $NF
+		if (f == "main.spin") { sub(/ms$/, "", $1); print int($1) } exit }' "$WORK/stop")
+	[ "${spin:-0}" -ge 100 ] ||
+		fail "$3: sched profile: main.spin not the top flat entry with >= 100 ms (${spin:-no}): $(head -n 16 "$WORK/stop")"
+	grep -q 'runtime.asyncPreempt' "$WORK/stop" &&
+		fail "$3: sched profile: preemption frames as leaves: $(head -n 16 "$WORK/stop")"
+	total=$(sed -nE 's/.*Total samples = ([0-9.]+)(ms|s).*/\1 \2/p' "$WORK/stop" |
+		awk '{ print int($2 == "s" ? $1 * 1000 : $1) }')
+	want=$(jq '[.sched_latency_by_stack[].total_ms] | add // 0 | floor' "$2")
+	# The summary keeps the 5 longest stacks: the profile has them all.
+	[ "${total:-0}" -ge "$want" ] && [ "$want" -ge 100 ] ||
+		fail "$3: sched profile total ${total:-no} ms, the summary's top stacks $want ms"
+}
+
 export BLOCKING_SYSCALLS="$WORK/traceback"
 n=0
 for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
@@ -100,16 +128,19 @@ for fx in go1.19/blocking-dwarf go1.21/blocking-pie go1.22/blocking-stripped \
 	go1.26/blocking-pie go1.27/blocking-stripped; do
 	bin="$CACHE/fixtures/$fx"
 	[ -x "$bin" ] || fail "MISSING fixture: $bin (run scripts/fixtures.sh)"
-	rm -f "$WORK/b.pb.gz"
-	"$T" --summary --json --pprof "$WORK/b.pb.gz" -o "$WORK/s.json" -- "$bin" \
+	rm -f "$WORK/b.pb.gz" "$WORK/sched.pb.gz"
+	"$T" --summary --json --pprof "$WORK/b.pb.gz" --pprof-sched "$WORK/sched.pb.gz" \
+		-o "$WORK/s.json" -- "$bin" \
 		>"$WORK/out" 2>"$WORK/err" || fail "$fx: $(tail -n 2 "$WORK/err")"
 	want "$WORK/s.json" "^chan receive$" main.main.func2:104 950 "$fx"
-	want "$WORK/s.json" "^(sync.Mutex.Lock|semacquire)$" main.main.func4:118 300 "$fx"
+	want "$WORK/s.json" "^(sync.Mutex.Lock|semacquire)$" main.main.func4:118 300 "$fx" \
+		main.main.func4
 	want "$WORK/s.json" "^sleep$" main.main:128 950 "$fx"
 	want_syscall "$WORK/s.json" "$WORK/traceback" "$fx"
 	want_truncated "$WORK/s.json" "$fx"
 	profile_cum "$WORK/b.pb.gz" "$fx"
 	grep -q 'main.inSyscall$' "$WORK/top" && fail "$fx: a syscall in the block profile"
+	sched_profile "$WORK/sched.pb.gz" "$WORK/s.json" "$fx"
 	"${pprof[@]}" -traces "$WORK/b.pb.gz" >"$WORK/traces" 2>"$WORK/perr" ||
 		fail "$fx: go tool pprof -traces: $(tail -n 2 "$WORK/perr")"
 	grep -q 'runtime.gopark$' "$WORK/traces" &&
@@ -131,8 +162,8 @@ want_syscall "$WORK/live.json" "$WORK/traceback" "go1.22 --record"
 want_truncated "$WORK/live.json" "go1.22 --record"
 "$T" --report "$WORK/r.rec" --summary --json -o "$WORK/rep.json" 2>"$WORK/err" ||
 	fail "--report: $(tail -n 2 "$WORK/err")"
-cmp -s <(jq -S '[.blocking, .syscalls]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls]' "$WORK/rep.json") ||
-	fail "--report's blocking stacks differ from the live run's: $(diff <(jq -S '[.blocking, .syscalls]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls]' "$WORK/rep.json") | head -n 6)"
+cmp -s <(jq -S '[.blocking, .syscalls, .sched_latency_by_stack]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls, .sched_latency_by_stack]' "$WORK/rep.json") ||
+	fail "--report's blocking stacks differ from the live run's: $(diff <(jq -S '[.blocking, .syscalls, .sched_latency_by_stack]' "$WORK/live.json") <(jq -S '[.blocking, .syscalls, .sched_latency_by_stack]' "$WORK/rep.json") | head -n 6)"
 # The table says which stack was cut, and shows where syscalls were made.
 "$T" --report "$WORK/r.rec" --summary -o "$WORK/rep.txt" 2>"$WORK/err" ||
 	fail "--report (table): $(tail -n 2 "$WORK/err")"
@@ -151,4 +182,8 @@ jq -e '(.blocking | length) >= 3 and all(.blocking[]; (.stacks | length) == 0) a
 out=$("$T" --summary --no-stacks --pprof "$WORK/x.pb.gz" -- "$bin" 2>&1 >/dev/null) &&
 	fail "--no-stacks --pprof was accepted"
 [ "$(wc -l <<<"$out")" -eq 1 ] || fail "--no-stacks --pprof: not one line: $out"
+out=$("$T" --summary --no-stacks --pprof-sched "$WORK/x.pb.gz" -- "$bin" 2>&1 >/dev/null) &&
+	fail "--no-stacks --pprof-sched was accepted"
+[ "$(wc -l <<<"$out")" -eq 1 ] && [ ! -e "$WORK/x.pb.gz" ] ||
+	fail "--no-stacks --pprof-sched: not one line, or a file written: $out"
 pass "$n binaries: the kernel's blocking stacks name the blocking lines, its syscall stacks are the runtime's own; go tool pprof reads the block profile"
