@@ -295,7 +295,7 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, s
 {
 	__u32 zero = 0, i, n = 1, flags = 0;
 	struct goroutine_stack *st;
-	__u64 pc, bp, lo_hi[2], frame[2], h = 0xcbf29ce484222325ull;
+	__u64 pc, bp, lo_hi[2], frame[2], h;
 
 	if (!cfg->stacks)
 		return 0;
@@ -336,15 +336,7 @@ static __always_inline __u64 capture_stack(const struct goroutine_config *cfg, s
 		flags |= GOROUTINE_STACK_TRUNCATED;
 	st->n = n;
 	st->flags = flags;
-	/* FNV-1a over the pcs: the id; 0 is kept for "no stack". */
-	for (i = 0; i < GOROUTINE_STACK_DEPTH; i++) {
-		if (i >= n)
-			break;
-		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
-	}
-	h = (h ^ flags) * 0x100000001b3ull;
-	if (!h)
-		h = 1;
+	h = goroutine_stack_id(st);
 	bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST);
 	return h;
 }

@@ -108,6 +108,24 @@ static __always_inline int goroutine_is_exit(__u32 oldval, __u32 newval)
 }
 
 /*
+ * A stack's id: FNV-1a over its pcs and flags; 0 is kept for "no stack". The
+ * kernel's walks and the snapshots the tracer seeds from name the same stack
+ * alike.
+ */
+static __always_inline __u64 goroutine_stack_id(const struct goroutine_stack *st)
+{
+	__u64 h = 0xcbf29ce484222325ull;
+
+	for (__u32 i = 0; i < GOROUTINE_STACK_DEPTH; i++) {
+		if (i >= st->n)
+			break;
+		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
+	}
+	h = (h ^ st->flags) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+/*
  * Time by stack (the blocking map): a goroutine's time in its state g->state,
  * ended by a switch to n, is counted under its stack (wait_stack) when it
  * has one: a wait (under its wait reason), a syscall, and the scheduler

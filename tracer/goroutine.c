@@ -666,9 +666,10 @@ static FILE *open_out(const char *path)
 }
 
 /* A snapshot of one process of a target, quietly: NULL when it cannot be read. */
-static struct snapshot *quiet_snapshot(struct target *t, pid_t pid)
+static struct snapshot *quiet_snapshot(struct target *t, pid_t pid, bool stacks)
 {
-	struct snapshot_opts o = {.no_stacks = true};
+	/* As many frames as the kernel's walk keeps, and one more to tell a cut. */
+	struct snapshot_opts o = {.no_stacks = !stacks, .max_frames = GOROUTINE_STACK_DEPTH + 1};
 	struct snapshot *snap = NULL;
 	char why[512] = "";
 
@@ -706,7 +707,7 @@ static int report_sites(void *ctx, const struct seed_site **sites, size_t *n)
 	if (!s->ntargets || s->env.record || target__processes(s->targets[0], &pids, &npids))
 		return 0;
 	for (size_t i = 0; i < npids; i++) {
-		struct snapshot *snap = quiet_snapshot(s->targets[0], pids[i]);
+		struct snapshot *snap = quiet_snapshot(s->targets[0], pids[i], false);
 		struct seed_site *v;
 
 		if (!snap || seed__sites(s->targets[0]->bin, snap, &one, &none)) {
@@ -740,11 +741,14 @@ static int seed_process(struct session *s, struct target *t, pid_t pid)
 {
 	struct goroutine_gentry *e = NULL;
 	uint64_t(*pcs)[2] = NULL;
+	struct goroutine_stack *st = NULL;
+	/* Where they wait, as the kernel's walks would have it, so leak candidates show it. */
+	bool stacks = t->plan.config.stacks;
 	struct snapshot *snap;
 	size_t n = 0, placed = 0;
 	int err;
 
-	snap = quiet_snapshot(t, pid);
+	snap = quiet_snapshot(t, pid, stacks);
 	if (!snap) {
 		fprintf(stderr,
 			"goroutine: process %d: its goroutines could not be read before "
@@ -752,7 +756,10 @@ static int seed_process(struct session *s, struct target *t, pid_t pid)
 			(int)pid);
 		return 0;
 	}
-	err = seed__entries(snap, &e, s->kernel_summary ? NULL : &pcs, &n);
+	err = seed__entries(snap, &e, s->kernel_summary ? NULL : &pcs, stacks ? &st : NULL, &n);
+	for (size_t i = 0; !err && st && i < n; i++)
+		if (e[i].val.flags & GOROUTINE_G_HAS_STACK)
+			err = stream__stack(s->stream, t->id, e[i].val.wait_stack, &st[i]);
 	if (!err && s->kernel_summary)
 		err = loader__seed(s->loader, e, n, &placed);
 	else if (!err)
@@ -771,6 +778,7 @@ static int seed_process(struct session *s, struct target *t, pid_t pid)
 			(int)pid, n, placed, snap->read_ms);
 	free(e);
 	free(pcs);
+	free(st);
 	snapshot__delete(snap);
 	if (err)
 		fprintf(stderr, "goroutine: seeding: %s\n", strerror(-err));

@@ -3,27 +3,53 @@
  * seed: records and origins of goroutines from a snapshot (see seed.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gobin.h"
+#include "goroutine_account.h"
 #include "seed.h"
 #include "sites.h"
 #include "snapshot.h"
 
+/*
+ * sg's stack as the kernel's walk keeps one (its first GOROUTINE_STACK_DEPTH
+ * pcs, truncated when there were more or the walk stopped short) into *st:
+ * false when it has none.
+ */
+static bool kernel_stack(const struct snapshot_g *sg, struct goroutine_stack *st)
+{
+	size_t n = sg->npcs < GOROUTINE_STACK_DEPTH ? sg->npcs : GOROUTINE_STACK_DEPTH;
+
+	if (sg->state != SNAPSHOT_G_OK || !n || !sg->pcs || !sg->pcs[0])
+		return false;
+	memset(st, 0, sizeof(*st));
+	st->n = n;
+	memcpy(st->pcs, sg->pcs, n * sizeof(st->pcs[0]));
+	if (sg->npcs > n || sg->end != UNWIND_END_ZERO_FP)
+		st->flags = GOROUTINE_STACK_TRUNCATED;
+	return true;
+}
+
 int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, uint64_t (**pcs)[2],
-		  size_t *n)
+		  struct goroutine_stack **stacks, size_t *n)
 {
 	struct goroutine_gentry *v = calloc(s->n + 1, sizeof(*v));
 	uint64_t(*pc)[2] = pcs ? calloc(s->n + 1, sizeof(*pc)) : NULL;
+	struct goroutine_stack *stv = stacks ? calloc(s->n + 1, sizeof(*stv)) : NULL;
 	size_t k = 0;
 
 	*out = NULL;
 	if (pcs)
 		*pcs = NULL;
+	if (stacks)
+		*stacks = NULL;
 	*n = 0;
-	if (!v || (pcs && !pc)) {
+	if (!v || (pcs && !pc) || (stacks && !stv)) {
 		free(v);
 		free(pc);
+		free(stv);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -55,11 +81,17 @@ int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, uint6
 			pc[k][0] = sg->g.startpc ? sg->g.startpc - s->bias : 0;
 			pc[k][1] = sg->g.gopc ? sg->g.gopc - s->bias : 0;
 		}
+		if (stv && blocked && kernel_stack(sg, &stv[k])) {
+			e->val.wait_stack = goroutine_stack_id(&stv[k]);
+			e->val.flags |= GOROUTINE_G_HAS_STACK;
+		}
 		k++;
 	}
 	*out = v;
 	if (pcs)
 		*pcs = pc;
+	if (stacks)
+		*stacks = stv;
 	*n = k;
 	return 0;
 }

@@ -32,10 +32,13 @@ struct seed_site {
  * The per-goroutine records of every goroutine of s read consistently (not
  * dead, not changed under the reads), flagged GOROUTINE_G_SEEDED; malloc'd
  * into *out, and, when pcs is not NULL, each one's g.startpc and g.gopc as
- * link-time addresses (0: not set) into (*pcs)[i][0] and [1]. 0 or -ENOMEM.
+ * link-time addresses (0: not set) into (*pcs)[i][0] and [1]. When stacks is
+ * not NULL (and s has stacks), a WAITING or SYSCALL goroutine's stack as the
+ * kernel's walk keeps it, into (*stacks)[i], its id in the record's
+ * wait_stack (GOROUTINE_G_HAS_STACK). 0 or -ENOMEM.
  */
 int seed__entries(const struct snapshot *s, struct goroutine_gentry **out, uint64_t (**pcs)[2],
-		  size_t *n);
+		  struct goroutine_stack **stacks, size_t *n);
 
 /* The origin of every goroutine of s, sorted by (tgid, goid), malloc'd: 0 or -ENOMEM. */
 int seed__sites(struct gobin *b, const struct snapshot *s, struct seed_site **out, size_t *n);

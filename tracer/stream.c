@@ -255,7 +255,7 @@ static int keep_seed(struct stream *s, uint32_t target, const struct goroutine_g
 	return 0;
 }
 
-/* The kept seed after the TARGETs: each target's sites, then its goroutines. */
+/* The kept seed after the TARGETs: each target's sites and stacks, then its goroutines. */
 static int record_seed(struct stream *s, struct target *const *targets, size_t n)
 {
 	int err = 0;
@@ -268,6 +268,13 @@ static int record_seed(struct stream *s, struct target *const *targets, size_t n
 		err = sites__take_json(s->sites, id, &json, &len, &nj);
 		if (!err && json)
 			err = record__add_sites(s->rec, id, json, len);
+		free(json);
+		/* The stacks the seeded goroutines wait at (stream__stack). */
+		json = NULL;
+		if (!err)
+			err = stacks__take_json(s->stacks, id, &json, &len);
+		if (!err && json)
+			err = record__add_stacks(s->rec, id, json, len);
 		free(json);
 		/* Each target's entries are consecutive: seeded one target after another. */
 		while (!err && k < s->nseed) {
@@ -417,6 +424,23 @@ static const struct stacks_entry *stack_of(struct stream *s, uint32_t target, ui
 		free(json);
 	}
 	return e;
+}
+
+int stream__stack(struct stream *s, uint32_t target, uint64_t id, const struct goroutine_stack *st)
+{
+	const struct stacks_entry *e;
+	size_t len;
+	char *json;
+	int err;
+
+	if (target >= GOROUTINE_MAX_TARGETS || stacks__get(s->stacks, target, id))
+		return 0;
+	err = stacks__add(s->stacks, target, id, st, s->bins[target], &e);
+	if (!err && s->rec && !stacks__take_json(s->stacks, target, &json, &len) && json) {
+		record__add_stacks(s->rec, target, json, len);
+		free(json);
+	}
+	return err;
 }
 
 int stream__stacks(struct stream *s, uint32_t target, const char *json, size_t len)

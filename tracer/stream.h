@@ -123,6 +123,11 @@ bool stream__wants_seed(const struct stream *s);
 int stream__sites(struct stream *s, uint32_t target, const char *json, size_t len);
 /* A record's STACKS chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */
 int stream__stacks(struct stream *s, uint32_t target, const char *json, size_t len);
+/*
+ * A stack from outside the kernel's map (a seeding snapshot's), so that the
+ * ids the seeded records name have frames: 0 (known already: kept), -ENOMEM.
+ */
+int stream__stack(struct stream *s, uint32_t target, uint64_t id, const struct goroutine_stack *st);
 /* Between batches: write out what is buffered (the record, about every 2 s). */
 void stream__tick(struct stream *s);
 /* An interval summary (-i), to the output. */

@@ -11,26 +11,32 @@
 # created by main.spawnLeaks, each marked as a lower bound; in the kernel's
 # aggregate (--summary) and in the user-space analysis (--html) alike; with
 # --binary (every process already running the file), and in a recording's
-# --report as in the live run that recorded it.
+# --report as in the live run that recorded it. Each group shows where it
+# blocks, from the snapshot's walk (no switch gives the kernel one): its
+# function at the line main.go blocks at.
 source "$(dirname "$0")/../lib.sh"
 require_bpf
 
-# want: "function reason count" per leak kind (the wait reason's first word suffices).
-want='main.leakRecv chan 1100
-main.leakLock sync.Mutex.Lock|semacquire 200
-main.leakSleep sleep 100
-main.leakSelect select 50
-main.leakCond sync.Cond.Wait 30
-main.leakIO IO 1'
+# want: "function reason count line" per leak kind (the wait reason's first
+# word suffices; line: where in main.go it blocks).
+want='main.leakRecv chan 1100 77
+main.leakLock sync.Mutex.Lock|semacquire 200 83
+main.leakSleep sleep 100 90
+main.leakSelect select 50 97
+main.leakCond sync.Cond.Wait 30 105
+main.leakIO IO 1 113'
 
 check() { # LABEL JSON
-	local label=$1 j=$2 fn reason count got
-	while read -r fn reason count; do
-		got=$(jq -r --arg f "$fn" --arg r "$reason" '[.leaks.groups[] |
+	local label=$1 j=$2 fn reason count line got
+	while read -r fn reason count line; do
+		got=$(jq -r --arg f "$fn" --arg r "$reason" --argjson l "$line" '[.leaks.groups[] |
 			select(.start_func == $f and (.reason | test("^(" + $r + ")")) and
-			.created_by.func == "main.spawnLeaks" and .oldest_is_lower_bound)] |
+			.created_by.func == "main.spawnLeaks" and .oldest_is_lower_bound and
+			.stack_truncated == false and
+			([.stack[]? | select(.func | startswith("main."))][0] |
+			 .func == $f and .line == $l and (.file | endswith("/parked/main.go"))))] |
 			map(.count) | add // 0' "$j")
-		[ "$got" = "$count" ] || fail "$label: $fn: $got leak candidates ($reason), want $count: $(jq -c '.leaks.groups | map({start_func, reason, count})' "$j" | head -c 600)"
+		[ "$got" = "$count" ] || fail "$label: $fn: $got leak candidates ($reason), want $count blocked at main.go:$line: $(jq -c '.leaks.groups | map({start_func, reason, count, at: ([.stack[]? | select(.func | startswith("main."))][0] | "\(.func):\(.line)")})' "$j" | head -c 700)"
 	done <<<"$want"
 }
 
