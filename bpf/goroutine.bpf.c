@@ -368,7 +368,7 @@ static __always_inline void account_blocking(__u32 target, const struct goroutin
 static __always_inline struct goroutine_gentry *
 gentry_find(__u64 gp, __u32 tgid, struct goroutine_gentry **s0, struct goroutine_gentry **s1)
 {
-	__u32 i = goroutine_gslot_index(gp);
+	__u32 i = goroutine_gslot_index(gp, tgid);
 
 	*s0 = bpf_map_lookup_elem(&gstate, &i);
 	i |= 1;

@@ -27,11 +27,15 @@ static __always_inline __u32 goroutine_base_state(__u32 v)
 
 /*
  * The first of the two gstate slots a goroutine may hold (the second is this
- * | 1): the kernel looks there, and the tracer seeds there.
+ * | 1): the kernel looks there, and the tracer seeds there. The process is in
+ * the hash: copies of one non-PIE binary allocate their g's at the same
+ * addresses, and would all want the same two slots.
  */
-static __always_inline __u32 goroutine_gslot_index(__u64 gp)
+static __always_inline __u32 goroutine_gslot_index(__u64 gp, __u32 tgid)
 {
-	return (__u32)((gp * 0x9e3779b97f4a7c15ULL) >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
+	__u64 h = (gp ^ ((__u64)tgid << 32 | tgid)) * 0x9e3779b97f4a7c15ULL;
+
+	return (__u32)(h >> (64 - GOROUTINE_GSLOTS_SHIFT)) & ~1u;
 }
 
 static __always_inline __u32 goroutine_log2_slot(__u64 v)

@@ -323,7 +323,7 @@ int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, s
 	if (slots == MAP_FAILED)
 		return -errno;
 	for (i = 0; i < n; i++) {
-		uint32_t k = goroutine_gslot_index(e[i].key.gp);
+		uint32_t k = goroutine_gslot_index(e[i].key.gp, e[i].key.tgid);
 
 		/* The kernel's own rule: either of the pair; none free, the goroutine is not seeded. */
 		if (slots[k].key.gp && slots[k + 1].key.gp)

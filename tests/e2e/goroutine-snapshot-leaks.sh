@@ -72,4 +72,30 @@ check "$fx --report" "$WORK/rep.json"
 cmp -s <(jq -S .leaks "$WORK/live.json") <(jq -S .leaks "$WORK/rep.json") ||
 	fail "$fx: the report's leak candidates differ from the live run's: $(diff <(jq -S .leaks "$WORK/live.json") <(jq -S .leaks "$WORK/rep.json") | head -n 8)"
 echo "  $fx: --binary and --record/--report: $(jq '.leaks.count' "$WORK/rep.json") leak candidates, the same"
+# Copies of one non-PIE binary started alike put their g's at the same
+# addresses: the kernel's table must still hold every copy's goroutines (its
+# slots hash the process too): 8 bundled servers, all seeded, none evicted.
+fx=go1.24/go-server-http-stripped
+cp "$CACHE/fixtures/$fx" "$WORK/server" || fail "MISSING fixture: $CACHE/fixtures/$fx"
+copies=()
+for i in 1 2 3 4 5 6 7 8; do
+	"$WORK/server" -addr 127.0.0.1:0 >"$WORK/server$i.out" 2>&1 &
+	copies+=("$!")
+	_pids+=("$!")
+done
+for i in 1 2 3 4 5 6 7 8; do
+	for _ in $(seq 200); do
+		grep -q '^Listening on' "$WORK/server$i.out" && break
+		sleep 0.05
+	done
+done
+"$BUILD/goroutine" --summary --json --leak-after 0.5 -d 1 --binary "$WORK/server" \
+	-o "$WORK/copies.json" 2>"$WORK/err" || fail "$fx x8: $(tail -n 2 "$WORK/err")"
+kill "${copies[@]}" 2>/dev/null || true
+grep -q 'did not fit' "$WORK/err" && fail "$fx x8: $(grep 'did not fit' "$WORK/err" | head -n 2)"
+jq -e '(.evicted // 0) == 0' "$WORK/copies.json" >/dev/null ||
+	fail "$fx x8: records evicted: $(jq .evicted "$WORK/copies.json")"
+procs=$(jq '[.leaks.groups[].pid] | unique | length' "$WORK/copies.json")
+[ "$procs" = 8 ] || fail "$fx x8: leak candidates in $procs processes, want all 8"
+echo "  $fx x8 copies: every copy's goroutines held, none evicted"
 pass "goroutines parked before attach are leak candidates, grouped by start function and creation site"
