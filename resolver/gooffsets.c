@@ -24,7 +24,7 @@ static struct env {
 	bool verbose;
 } env;
 
-const char *argp_program_version = "gooffsets 0.1";
+const char *argp_program_version = "gooffsets " GOTRACER_VERSION;
 static const char doc[] =
 	"Resolve the runtime.g offsets and the runtime.casgstatus address of a Go\n"
 	"binary into a JSON profile for `goroutine --profile`.\n"

@@ -48,7 +48,7 @@
 #include "stream.h"
 #include "target.h"
 
-#define VERSION "goroutine 0.3"
+#define VERSION "goroutine " GOTRACER_VERSION
 #define DEFAULT_BINARY "./go-server-http/main"
 #define LOST_REPORT_NS (2 * 1000000000ULL)
 #define POLL_MS 5
