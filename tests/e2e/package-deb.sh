@@ -41,29 +41,36 @@ for f in "$man8" "$man1" "$unit"; do
 done
 
 # --- Depends: the package of each library a binary needs (NEEDED), by dpkg -S ---
-# which_pkg LIB: the package owning LIB, whether dpkg knows it under /lib or
-# /usr/lib (merged /usr) and by the link's name or its target's.
-which_pkg() {
-	local p q real
-	real=$(realpath "$1")
-	for p in "$1" "$real"; do
-		for q in "$p" "${p#/usr}" "/usr$p"; do
-			dpkg-query -S "$q" 2>/dev/null | sed -n '1s/:.*//p' | grep . && return 0
-		done
-	done
-	return 1
-}
-depends=" $(field Depends | tr -d ' '), "
-nlibs=0
+# Each library as ldd finds it; dpkg knows it under /lib or /usr/lib (merged /usr),
+# by the link's name or its target's: every spelling asked at once (dpkg-query
+# reads its whole database per call), the first one found names the package.
+declare -A owner
+needs=() paths=()
 for bin in "$root"/usr/bin/*; do
 	for so in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 		path=$(ldd "$bin" | awk -v so="$so" '$1 == so && $3 ~ /^\// { print $3 }')
 		[ -n "$path" ] || fail "${bin#"$root"}: $so not found by ldd: $(ldd "$bin")"
-		pkg=$(which_pkg "$path") || fail "${bin#"$root"}: no package owns $path"
-		[[ $depends == *[\ ,]"$pkg"[\ \(,]* ]] ||
-			fail "${bin#"$root"} needs $so ($pkg), not in Depends: $(field Depends)"
-		nlibs=$((nlibs + 1))
+		needs+=("${bin#"$root"} $so $path")
+		for p in "$path" "$(realpath "$path")"; do paths+=("$p" "${p#/usr}" "/usr$p"); done
 	done
+done
+while IFS= read -r line; do
+	owner[${line#*: }]=${line%%:*}
+done < <(dpkg-query -S "${paths[@]}" 2>/dev/null || true)
+depends=" $(field Depends | tr -d ' '), "
+nlibs=0
+for n in "${needs[@]}"; do
+	read -r bin so path <<<"$n"
+	pkg=
+	for p in "$path" "$(realpath "$path")"; do
+		for q in "$p" "${p#/usr}" "/usr$p"; do
+			[ -z "$pkg" ] && pkg=${owner[$q]:-}
+		done
+	done
+	[ -n "$pkg" ] || fail "$bin: no package owns $path ($so)"
+	[[ $depends == *[\ ,]"$pkg"[\ \(,]* ]] ||
+		fail "$bin needs $so ($pkg), not in Depends: $(field Depends)"
+	nlibs=$((nlibs + 1))
 done
 # libbpf at least: the tracer cannot be built without it.
 [ "$nlibs" -gt 0 ] || fail "no NEEDED library in the packaged binaries"
