@@ -94,7 +94,8 @@ static void log_fn(enum log__level level, const char *fmt, va_list ap)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "BINARY\n-p PID", .doc = doc};
 	struct profile *p;
 	char path[64], what[256] = "", *json = NULL;
 	const char *binary;

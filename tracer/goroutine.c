@@ -462,7 +462,8 @@ static int64_t mono_to_real(void)
 /* The options, into s->env. 0, or 1 after argp's one line. */
 static int parse(struct session *s, int argc, char **argv)
 {
-	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[-- CMD [ARGS...]]", .doc = doc};
 
 	s->env.goid = -1;
 	s->env.leak_after = 10;
