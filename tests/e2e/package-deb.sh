@@ -138,6 +138,17 @@ for cap in CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SYS_PTRACE; do
 done
 echo "  unit: ExecStart=$exec_start; systemd-analyze verify clean, exposure $exposure"
 
+# --- cmake --install under another prefix: the same files, the unit naming that prefix ---
+prefix="$WORK/prefix"
+cmake --install "$BUILD" --prefix "$prefix" >"$WORK/install.log" 2>&1 ||
+	fail "cmake --install: $(tail -n 3 "$WORK/install.log")"
+for f in bin/goroutine bin/gooffsets share/man/man8/goroutine.8.gz share/man/man1/gooffsets.1.gz; do
+	[ -f "$prefix/$f" ] || fail "cmake --install --prefix DIR: no DIR/$f"
+done
+grep -qx "ExecStart=$prefix/bin/goroutine --all --metrics 127.0.0.1:9464" \
+	"$prefix/lib/systemd/system/gotracer-exporter.service" ||
+	fail "cmake --install --prefix DIR: $(grep ^ExecStart= "$prefix/lib/systemd/system/gotracer-exporter.service")"
+
 # --- a real trace by the installed tracer: the server's connection goroutines ---
 require_bpf
 start_server
