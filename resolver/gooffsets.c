@@ -24,7 +24,7 @@ static struct env {
 	bool verbose;
 } env;
 
-const char *argp_program_version = "gooffsets 0.1";
+const char *argp_program_version = "gooffsets " GOTRACER_VERSION;
 static const char doc[] =
 	"Resolve the runtime.g offsets and the runtime.casgstatus address of a Go\n"
 	"binary into a JSON profile for `goroutine --profile`.\n"
@@ -94,7 +94,8 @@ static void log_fn(enum log__level level, const char *fmt, va_list ap)
 
 int main(int argc, char **argv)
 {
-	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "BINARY\n-p PID", .doc = doc};
 	struct profile *p;
 	char path[64], what[256] = "", *json = NULL;
 	const char *binary;

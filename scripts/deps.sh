@@ -8,14 +8,16 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 	libdwarf-dev libcjson-dev zlib1g-dev libcapstone-dev libprotobuf-c-dev protobuf-c-compiler
-	libmicrohttpd-dev golang-go)
+	libmicrohttpd-dev golang-go help2man)
 # Test oracles and fixture fetchers: pahole (dwarves) and nm (binutils) check the
 # resolver independently; npm fetches prebuilt Go binaries; dpkg-dev/apt fetch
 # Go toolchains; headless chromium opens the --html report; the style test runs
 # clang-format and shellcheck; Delve is what bench-dump.sh compares --dump with;
-# prometheus (its server, and promtool) reads what --metrics serves.
+# prometheus (its server, and promtool) reads what --metrics serves. package-deb:
+# dpkg-dev (dpkg-shlibdeps, for cpack's Depends), man-db, systemd (systemd-analyze).
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
-	chromium curl procps clang-format shellcheck delve prometheus)
+	chromium curl procps clang-format shellcheck delve prometheus
+	dpkg-dev man-db systemd)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")

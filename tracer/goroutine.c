@@ -48,7 +48,7 @@
 #include "stream.h"
 #include "target.h"
 
-#define VERSION "goroutine 0.3"
+#define VERSION "goroutine " GOTRACER_VERSION
 #define DEFAULT_BINARY "./go-server-http/main"
 #define LOST_REPORT_NS (2 * 1000000000ULL)
 #define POLL_MS 5
@@ -478,7 +478,8 @@ static int64_t mono_to_real(void)
 /* The options, into s->env. 0, or 1 after argp's one line. */
 static int parse(struct session *s, int argc, char **argv)
 {
-	static const struct argp argp = {.options = opts, .parser = parse_arg, .doc = doc};
+	static const struct argp argp = {
+		.options = opts, .parser = parse_arg, .args_doc = "[-- CMD [ARGS...]]", .doc = doc};
 
 	s->env.goid = -1;
 	s->env.leak_after = 10;
