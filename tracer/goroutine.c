@@ -1091,6 +1091,18 @@ static void say_process(const struct session *s, pid_t pid, const char *how)
 		how ? how : "");
 }
 
+/*
+ * Following: a process found running with its binary probed already (--all's
+ * scan): its goroutines so far. The kernel may be writing the table for
+ * other processes meanwhile; a slot taken between the check and the store
+ * loses one goroutine's record to the other (counted as an eviction would).
+ */
+static void seed_late(struct session *s, uint32_t id, pid_t pid)
+{
+	if (id < s->ntargets && (s->kernel_summary || stream__wants_seed(s->stream)))
+		seed_process(s, s->targets[id], pid);
+}
+
 /* A binary probed before the command runs (follow__prepare()). */
 static void add_prepared(struct session *s, struct target *t)
 {
@@ -1150,6 +1162,8 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 	case FOLLOW_JOINED:
 		/* Its binary is probed already: from its exec on, if it was in the follow map then. */
 		loader__follow_pid(s->loader, (uint32_t)pid);
+		if (!exec_ns)
+			seed_late(s, follow__proc(s->follow, pid)->target, pid);
 		say_process(s, pid, exec_ns ? "probed before its exec" : NULL);
 		return;
 	default:
@@ -1169,6 +1183,10 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 	t->id = (uint32_t)id;
 	/* In the follow map before its binary's probes: its events pass the filter at once. */
 	loader__follow_pid(s->loader, (uint32_t)pid);
+	/* What it has already, read before its probes fire, so that they add to it. */
+	stream__bind(s->stream, t);
+	if (s->kernel_summary || stream__wants_seed(s->stream))
+		seed_process(s, t, pid);
 	if (loader__add_target(s->loader, t, why, sizeof(why))) {
 		/* Gone meanwhile: its /proc/PID/exe went with it. */
 		if (verbose || !target__gone(t))
@@ -1483,6 +1501,13 @@ static int report(struct session *s)
 		fprintf(stderr, "goroutine: %s\n", why);
 		rc = 1;
 	}
+	if (s->root && !s->ntargets)
+		fprintf(stderr, "goroutine: %s ran no Go program\n", s->root->path);
+	else if (s->follow_mode && verbose)
+		fprintf(stderr,
+			"goroutine: %zu targets, %zu binaries resolved; the longest exec to "
+			"attach %.1f ms\n",
+			s->ntargets, follow__binaries(s->follow), s->attach_ns_max / 1e6);
 	fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n", st.events, st.lost);
 	return rc;
 }

@@ -414,6 +414,10 @@ int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, s
 		/* The kernel's own rule: either of the pair; none free, the goroutine is not seeded. */
 		if (slots[k].key.gp && slots[k + 1].key.gp)
 			continue;
+		/* Seen switching already (a process found after its binary was probed): the kernel's. */
+		if ((slots[k].key.gp == e[i].key.gp && slots[k].key.tgid == e[i].key.tgid) ||
+		    (slots[k + 1].key.gp == e[i].key.gp && slots[k + 1].key.tgid == e[i].key.tgid))
+			continue;
 		slots[slots[k].key.gp ? k + 1 : k] = e[i];
 		(*placed)++;
 	}
