@@ -104,6 +104,29 @@ static bool matches(const char *pattern, const char *s)
 	return !pattern || !fnmatch(pattern, s, 0);
 }
 
+/*
+ * Whether any of a /proc/PID/cgroup file's paths matches: its lines are
+ * "ID:CONTROLLERS:PATH" (cgroup v2's one line is "0::PATH"; a v1 or hybrid
+ * host has one per hierarchy, where a container's id may be in any).
+ */
+static bool cgroup_matches(const char *pattern, const char *cg)
+{
+	char line[4096];
+
+	while (*cg) {
+		size_t n = strcspn(cg, "\n");
+		const char *p;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, cg);
+		p = strchr(line, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (p && !fnmatch(pattern, p + 1, 0))
+			return true;
+		cg += n + (cg[n] != 0);
+	}
+	return false;
+}
+
 /* The binary's kind and what tracing it needs, made once. */
 static void resolve(struct follow *f, struct fbin *b, const char *exe, char *why, size_t whylen)
 {
@@ -225,17 +248,8 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 	n = read_small(path, cg, sizeof(cg));
 	if (!matches(f->o.comm, comm))
 		return FOLLOW_IGNORE;
-	if (f->o.cgroup) {
-		/* cgroup v2: "0::/PATH"; v1 lines name their controllers first. */
-		char *p = strstr(cg, "::");
-
-		if (!p)
-			return FOLLOW_IGNORE;
-		p += 2;
-		p[strcspn(p, "\n")] = 0;
-		if (!matches(f->o.cgroup, p))
-			return FOLLOW_IGNORE;
-	}
+	if (f->o.cgroup && !cgroup_matches(f->o.cgroup, cg))
+		return FOLLOW_IGNORE;
 	known = find_proc(f, pid);
 	for (i = 0; i < f->nbins; i++)
 		if (f->bins[i].dev == st.st_dev && f->bins[i].ino == st.st_ino)

@@ -120,9 +120,10 @@ struct session {
 	struct follow *follow;
 	struct target *root;
 	bool root_is_target, root_exec_seen, limit_said;
-	bool dropped[GOROUTINE_MAX_TARGETS]; /* its processes have ended: detached */
-	struct names *default_names;	     /* for the outputs before any Go target */
-	uint64_t attach_ns_max;		     /* the longest exec-to-attach, for -v */
+	bool dropped[GOROUTINE_MAX_TARGETS];	 /* its processes have ended: detached */
+	struct names *default_names;		 /* for the outputs before any Go target */
+	uint64_t attach_ns_max;			 /* the longest exec-to-attach, for -v */
+	const char *exes[GOROUTINE_MAX_TARGETS]; /* each target's binary, for the events */
 };
 
 /* libbpf's and the resolver's messages go through callbacks without a context. */
@@ -593,6 +594,7 @@ static int find_command(struct session *s)
 	if (!command_is_go(&s->env, s->root))
 		return 0;
 	s->root_is_target = true;
+	s->exes[0] = s->root->shown;
 	s->targets[s->ntargets++] = s->root;
 	return 0;
 }
@@ -984,6 +986,7 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	so.sites = &s->sites;
 	so.pprof = env->pprof;
 	so.exe = s->ntargets ? s->targets[0]->shown : NULL;
+	so.exes = s->follow_mode ? s->exes : NULL;
 	/* The report (--report) has no kernel: its stacks come from the record. */
 	if (!env->report && !env->no_stacks) {
 		s->stacks = (struct stream_stacks){kernel_stack, s};
@@ -1116,6 +1119,7 @@ static void add_prepared(struct session *s, struct target *t)
 		return;
 	}
 	stream__bind(s->stream, t);
+	s->exes[t->id] = t->shown;
 	s->targets[s->ntargets++] = t;
 	follow__bind(s->follow, 0, t);
 	if (verbose)
@@ -1195,7 +1199,7 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 		target__delete(t);
 		return;
 	}
-	stream__bind(s->stream, t);
+	s->exes[t->id] = t->shown;
 	s->targets[s->ntargets++] = t;
 	follow__bind(s->follow, pid, t);
 	if (exec_ns) {

@@ -64,8 +64,9 @@ struct stream_opts {
 	const struct stream_kernel *kernel; /* NULL: the summary comes from the events */
 	const struct stream_sites *sites;   /* NULL: leak candidates grouped by parent */
 	const struct stream_stacks *stacks; /* NULL: blocking by wait reason only */
-	const char *pprof; /* NULL: no block profile; else its path ("-": stdout) */
-	const char *exe;   /* the first target's binary as the profile names it */
+	const char *pprof;	 /* NULL: no block profile; else its path ("-": stdout) */
+	const char *exe;	 /* the first target's binary as the profile names it */
+	const char *const *exes; /* following: each target's binary, for events (output.h) */
 	/* The session: */
 	const char *version; /* the tool's, for the record */
 	const char *shown;   /* what is traced, for the page */
