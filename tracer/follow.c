@@ -43,7 +43,13 @@ struct fbin {
 	struct profile *prof;
 	struct plan plan;
 	struct names *names;
-	int target;    /* per binary: its target while attached, else -1 */
+	int target; /* per binary: its target while attached, else -1 */
+	/*
+	 * The file, open: probed as /proc/self/fd/N, which stays the same
+	 * inode when the process that showed it to us exits meanwhile.
+	 */
+	int fd;
+	char fdpath[64];
 	size_t nprocs; /* per binary: its processes traced now */
 };
 
@@ -128,7 +134,8 @@ static bool cgroup_matches(const char *pattern, const char *cg)
 }
 
 /* The binary's kind and what tracing it needs, made once. */
-static void resolve(struct follow *f, struct fbin *b, const char *exe, char *why, size_t whylen)
+static void resolve(struct follow *f, struct fbin *b, const char *exe, const char *shown, char *why,
+		    size_t whylen)
 {
 	const struct buildinfo *bi;
 	const struct pclntab *pt;
@@ -136,7 +143,7 @@ static void resolve(struct follow *f, struct fbin *b, const char *exe, char *why
 	size_t i;
 	int err;
 
-	if (!matches(f->o.exe, exe)) {
+	if (!matches(f->o.exe, shown)) {
 		b->kind = FBIN_FILTERED;
 		return;
 	}
@@ -261,12 +268,18 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 	if (!b) {
 		if (array__reserve(&f->bins, &f->bcap, f->nbins + 1, sizeof(*f->bins), 16, 0))
 			return FOLLOW_IGNORE;
-		b = &f->bins[f->nbins++];
+		b = &f->bins[f->nbins];
 		memset(b, 0, sizeof(*b));
+		b->fd = open(procexe, O_RDONLY | O_CLOEXEC);
+		/* Gone since the stat: nothing to trace, and nothing known of its binary. */
+		if (b->fd < 0)
+			return FOLLOW_IGNORE;
+		f->nbins++;
+		snprintf(b->fdpath, sizeof(b->fdpath), "/proc/self/fd/%d", b->fd);
 		b->dev = st.st_dev;
 		b->ino = st.st_ino;
 		b->target = -1;
-		resolve(f, b, procexe, why, whylen);
+		resolve(f, b, b->fdpath, exe, why, whylen);
 		if (b->kind == FBIN_REFUSED) {
 			char msg[512];
 
@@ -284,7 +297,7 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 		b->nprocs++;
 		return FOLLOW_JOINED;
 	}
-	if (new_target(f, b, procexe, exe, out, why, whylen))
+	if (new_target(f, b, b->fdpath, exe, out, why, whylen))
 		return FOLLOW_IGNORE;
 	/* The process's labels, kept now: its comm and cgroup may be gone when it is reported. */
 	if (follow__bind(f, pid, NULL)) {
@@ -316,10 +329,11 @@ enum follow_verdict follow__prepare(struct follow *f, const char *path, struct t
 		return FOLLOW_IGNORE;
 	b = &f->bins[f->nbins++];
 	memset(b, 0, sizeof(*b));
+	b->fd = -1;
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;
 	b->target = -1;
-	resolve(f, b, path, why, whylen);
+	resolve(f, b, path, path, why, whylen);
 	if (b->kind == FBIN_REFUSED) {
 		char msg[512];
 
@@ -444,6 +458,8 @@ void follow__delete(struct follow *f)
 		names__delete(f->bins[i].names);
 		free(f->bins[i].prof);
 		gobin__delete(f->bins[i].bin);
+		if (f->bins[i].fd >= 0)
+			close(f->bins[i].fd);
 	}
 	free(f->bins);
 	free(f->procs);

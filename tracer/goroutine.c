@@ -1153,7 +1153,7 @@ static void say_target(const struct session *s, const struct target *t, const ch
  */
 static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 {
-	char why[PATH_MAX + 512];
+	char why[PATH_MAX + 512], procexe[64];
 	struct target *t;
 	size_t id;
 
@@ -1185,6 +1185,7 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 		return;
 	}
 	t->id = (uint32_t)id;
+	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", (int)pid);
 	/* In the follow map before its binary's probes: its events pass the filter at once. */
 	loader__follow_pid(s->loader, (uint32_t)pid);
 	/* What it has already, read before its probes fire, so that they add to it. */
@@ -1192,8 +1193,8 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 	if (s->kernel_summary || stream__wants_seed(s->stream))
 		seed_process(s, t, pid);
 	if (loader__add_target(s->loader, t, why, sizeof(why))) {
-		/* Gone meanwhile: its /proc/PID/exe went with it. */
-		if (verbose || !target__gone(t))
+		/* Gone meanwhile (its /proc/PID/exe went with it): nothing to say. */
+		if (verbose || !access(procexe, F_OK))
 			fprintf(stderr, "goroutine: process %d: %s\n", (int)pid, why);
 		loader__detach(s->loader, t->id);
 		target__delete(t);
