@@ -4,7 +4,6 @@
  * binary resolved once (see follow.h).
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include "errors.h"
 #include "follow.h"
 #include "gobin.h"
+#include "metrics.h"
 #include "names.h"
 #include "profile.h"
 #include "resolver.h"
@@ -89,20 +89,12 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
-void follow__container_id(const char *cgroup, size_t len, char *out, size_t outlen)
+/* The container id of a cgroup file's text (metrics.h's rule), "" on the host. */
+static void container_id(const char *cg, ssize_t n, char *out, size_t outlen)
 {
-	size_t i = 0, run = 0, best = 0;
+	char id[65];
 
-	/* docker-<id>.scope, cri-containerd-<id>.scope, libpod-<id>, .../docker/<id>: 64 hex digits. */
-	for (i = 0; i < len; i++) {
-		run = isxdigit((unsigned char)cgroup[i]) ? run + 1 : 0;
-		if (run == 64 && (i + 1 == len || !isxdigit((unsigned char)cgroup[i + 1])))
-			best = i + 1;
-	}
-	if (best && outlen > 64)
-		snprintf(out, outlen, "%.64s", cgroup + best - 64);
-	else if (outlen)
-		out[0] = 0;
+	snprintf(out, outlen, "%s", n > 0 && !metrics__container_id(cg, n, id) ? id : "");
 }
 
 static bool matches(const char *pattern, const char *s)
@@ -307,7 +299,7 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 	}
 	known = find_proc(f, pid);
 	snprintf(known->comm, sizeof(known->comm), "%s", comm);
-	follow__container_id(cg, n > 0 ? (size_t)n : 0, known->container, sizeof(known->container));
+	container_id(cg, n, known->container, sizeof(known->container));
 	return FOLLOW_NEW;
 }
 
@@ -367,8 +359,7 @@ int follow__bind(struct follow *f, pid_t pid, const struct target *t)
 				p->comm[strcspn(p->comm, "\n")] = 0;
 			snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 			n = read_small(path, cg, sizeof(cg));
-			follow__container_id(cg, n > 0 ? (size_t)n : 0, p->container,
-					     sizeof(p->container));
+			container_id(cg, n, p->container, sizeof(p->container));
 		}
 	}
 	if (!t)
@@ -393,6 +384,7 @@ int follow__exit(struct follow *f, pid_t pid)
 		return -1;
 	id = p->target;
 	/* Kept for the reports' labels; no longer a process of its target. */
+	p->ended_target = id;
 	p->target = UINT32_MAX;
 	p->pid = -p->pid;
 	for (i = 0; i < f->nbins; i++)

@@ -53,7 +53,8 @@ enum follow_verdict {
 /* What a process is known by, for labels (attacker-controlled: escape on output). */
 struct follow_proc {
 	pid_t pid;
-	uint32_t target;
+	uint32_t target;       /* UINT32_MAX once it has ended */
+	uint32_t ended_target; /* the target it was of, once ended (pid then negated) */
 	char comm[16];
 	char container[80]; /* the container id from /proc/PID/cgroup; "" on the host */
 };
@@ -96,8 +97,6 @@ size_t follow__binaries(const struct follow *f);
  * fn. 0 or -errno.
  */
 int follow__scan(int (*fn)(void *ctx, pid_t pid), void *ctx);
-/* The container id of a cgroup file's text: the last 64-hex-digit run of its paths. */
-void follow__container_id(const char *cgroup, size_t len, char *out, size_t outlen);
 void follow__delete(struct follow *f);
 
 #endif /* GOTRACER_FOLLOW_H */

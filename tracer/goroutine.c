@@ -1120,6 +1120,8 @@ static void add_prepared(struct session *s, struct target *t)
 	}
 	stream__bind(s->stream, t);
 	s->exes[t->id] = t->shown;
+	if (!s->ntargets && s->default_names)
+		names__set(s->default_names, t->prof);
 	s->targets[s->ntargets++] = t;
 	follow__bind(s->follow, 0, t);
 	if (verbose)
@@ -1201,6 +1203,9 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 		return;
 	}
 	s->exes[t->id] = t->shown;
+	/* The outputs name states and wait reasons as the first Go program found does. */
+	if (!s->ntargets && s->default_names)
+		names__set(s->default_names, t->prof);
 	s->targets[s->ntargets++] = t;
 	follow__bind(s->follow, pid, t);
 	if (exec_ns) {
@@ -1267,6 +1272,8 @@ static void end_process(struct session *s, pid_t pid)
 		say_target(s, s->targets[id], "done with", -1);
 }
 
+static void on_proc_locked(struct session *s, const struct goroutine_proc_event *e);
+
 static int on_proc(void *ctx, void *data, size_t size)
 {
 	const struct goroutine_proc_event *e = data;
@@ -1274,17 +1281,26 @@ static int on_proc(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
+	/* A scrape reads the targets and the processes: not while they change. */
+	metricsd__lock(s->metricsd);
+	on_proc_locked(s, e);
+	metricsd__set_ntargets(s->metricsd, s->ntargets);
+	metricsd__unlock(s->metricsd);
+	return 0;
+}
+
+static void on_proc_locked(struct session *s, const struct goroutine_proc_event *e)
+{
 	if (e->kind == GOROUTINE_PROC_EXIT) {
 		end_process(s, (pid_t)e->tgid);
-		return 0;
+		return;
 	}
 	/* The command's own exec into the Go program it was attached to before it ran. */
 	if (s->root_is_target && !s->root_exec_seen && (pid_t)e->tgid == s->root->pid) {
 		s->root_exec_seen = true;
-		return 0;
+		return;
 	}
 	add_process(s, (pid_t)e->tgid, e->ts_ns);
-	return 0;
 }
 
 static int scan_one(void *ctx, pid_t pid)
@@ -1468,6 +1484,26 @@ static int run(struct session *s)
 	return 0;
 }
 
+/* Following: target t's processes as the session knows them (for a scrape). */
+static int follow_processes(void *ctx, const struct target *t, pid_t **pids, size_t *n)
+{
+	const struct session *s = ctx;
+	const struct follow_proc *p;
+	size_t np, i, k = 0;
+	pid_t *v;
+
+	p = follow__procs(s->follow, &np);
+	v = calloc(np + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < np; i++)
+		if (p[i].pid > 0 && p[i].target == t->id)
+			v[k++] = p[i].pid;
+	*pids = v;
+	*n = k;
+	return 0;
+}
+
 /*
  * --metrics ADDR: the endpoint, once the probes are attached. Its scrapes
  * read the targets' binaries on their own thread: nothing else may until
@@ -1482,6 +1518,8 @@ static int start_metrics(struct session *s)
 		.ntargets = s->ntargets,
 		.leak_after_s = s->env.leak_after,
 		.version = VERSION,
+		.processes = s->follow ? follow_processes : NULL,
+		.ctx = s,
 	};
 	char why[PATH_MAX + 128], bound[128];
 
@@ -1495,12 +1533,67 @@ static int start_metrics(struct session *s)
 	return 0;
 }
 
+/*
+ * Following, --summary: each binary's share (its processes, switches,
+ * creations and exits, from its own kernel aggregate), before the total the
+ * summary gives. Labels come from processes: escaped as C strings would be
+ * pointless on a terminal, but a newline or an escape sequence in a comm must
+ * not forge lines, so anything below 0x20 or 0x7f is printed as '?'.
+ */
+static void report_targets(struct session *s)
+{
+	const struct follow_proc *p;
+	size_t np, i, k;
+
+	if (!s->follow || !s->kernel_summary || s->env.json || !s->ntargets)
+		return;
+	p = follow__procs(s->follow, &np);
+	fprintf(s->out, "per binary (the total follows):\n");
+	fprintf(s->out, "%-9s %10s %9s %9s  %s\n", "GO", "SWITCHES", "CREATED", "EXITED",
+		"EXE: PROCESSES (PID COMM)");
+	for (i = 0; i < s->ntargets; i++) {
+		const struct target *t = s->targets[i];
+		struct goroutine_summary sum;
+		uint64_t sw = 0;
+		char exe[128];
+
+		if (loader__summary(s->loader, t->id, &sum))
+			continue;
+		for (int a = 0; a < GOROUTINE_NSTATES; a++)
+			for (int b = 0; b < GOROUTINE_NSTATES; b++)
+				sw += sum.transitions[a][b];
+		snprintf(exe, sizeof(exe), "%.127s", t->shown);
+		for (char *c = exe; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+		fprintf(s->out, "%-9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s:",
+			t->prof->go_version[0] ? t->prof->go_version : "?", sw,
+			(uint64_t)sum.created, (uint64_t)sum.exited, exe);
+		for (k = 0; k < np; k++) {
+			char comm[16];
+
+			if (p[k].target != t->id && !(p[k].pid < 0 && p[k].ended_target == t->id))
+				continue;
+			snprintf(comm, sizeof(comm), "%s", p[k].comm);
+			for (char *c = comm; *c; c++)
+				if ((unsigned char)*c < 0x20 || *c == 0x7f)
+					*c = '?';
+			fprintf(s->out, " %d %s%s", p[k].pid < 0 ? -p[k].pid : p[k].pid, comm,
+				p[k].pid < 0 ? " (ended)" : "");
+		}
+		fputc('\n', s->out);
+	}
+	fputc('\n', s->out);
+}
+
 /* The reports the outputs make at the end, and the counts on stderr. */
 static int report(struct session *s)
 {
 	struct stream_stats st = live_stats(s);
 	char why[PATH_MAX + 128];
 	int rc = 0;
+
+	report_targets(s);
 
 	if (stream__finish(s->stream, &st, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);

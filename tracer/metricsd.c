@@ -363,7 +363,8 @@ static int list_procs(struct metricsd *d, struct proc **out, size_t *n)
 		if (t->kind == TARGET_COMMAND) {
 			pids = &one;
 			np = one > 0;
-		} else if (target__processes(t, &pids, &np)) {
+		} else if (d->o.processes ? d->o.processes(d->o.ctx, t, &pids, &np) :
+					    target__processes(t, &pids, &np)) {
 			continue;
 		}
 		w = realloc(v, (nv + np + 1) * sizeof(*v));
@@ -618,4 +619,22 @@ void metricsd__stop(struct metricsd *d)
 	pthread_mutex_destroy(&d->lock);
 	metrics__delete(d->m);
 	free(d);
+}
+
+void metricsd__lock(struct metricsd *d)
+{
+	if (d)
+		pthread_mutex_lock(&d->lock);
+}
+
+void metricsd__unlock(struct metricsd *d)
+{
+	if (d)
+		pthread_mutex_unlock(&d->lock);
+}
+
+void metricsd__set_ntargets(struct metricsd *d, size_t n)
+{
+	if (d)
+		d->o.ntargets = n;
 }
