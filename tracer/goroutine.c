@@ -299,11 +299,15 @@ static void check_options(struct env *env, struct argp_state *state)
 	if ((env->comm || env->exe || env->cgroup) && !env->cmd && !env->all)
 		argp_failure(state, 1, 0, "--comm, --exe and --cgroup go with --all or a command");
 	/* Targets found while running have their own binaries: one profile cannot fit them. */
-	if ((env->all || env->cmd) &&
+	if (env->all &&
 	    (env->profile || env->record || env->report || env->bpf_config == LOADER_CONFIG_RODATA))
 		argp_failure(state, 1, 0,
-			     "--all and a command exclude --profile, --record and --bpf-config "
-			     "rodata");
+			     "--all excludes --profile, --record and --bpf-config rodata");
+	if (env->cmd && (env->comm || env->exe || env->cgroup) &&
+	    (env->profile || env->record || env->bpf_config == LOADER_CONFIG_RODATA))
+		argp_failure(state, 1, 0,
+			     "--comm, --exe and --cgroup follow a command's children: not with "
+			     "--profile, --record or --bpf-config rodata (the command only)");
 	if (env->use_default && env->profile)
 		argp_failure(state, 1, 0, "--default and --profile exclude each other");
 	if (env->leak_given && !analyse)
@@ -589,6 +593,16 @@ static int find_command(struct session *s)
 	if (target__command(s->env.cmd, &s->root, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);
 		return 1;
+	}
+	/*
+	 * A profile (one binary's), a recording (its targets written at the
+	 * start) or read-only config (one target): the command itself only,
+	 * which must be a Go program, as before following.
+	 */
+	if (s->env.profile || s->env.record || s->env.bpf_config == LOADER_CONFIG_RODATA) {
+		s->targets[s->ntargets++] = s->root;
+		s->root = NULL;
+		return 0;
 	}
 	s->follow_mode = GOROUTINE_FOLLOW_TREE;
 	if (!command_is_go(&s->env, s->root))
