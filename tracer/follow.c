@@ -89,6 +89,15 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/* A comm read (n bytes): the kernel's newline off its end; a newline in it is its own. */
+static void strip_nl(char *s, ssize_t n)
+{
+	if (n > 0 && s[n - 1] == '\n')
+		s[n - 1] = 0;
+	else if (n < 0)
+		s[0] = 0;
+}
+
 /* The container id of a cgroup file's text (metrics.h's rule), "" on the host. */
 static void container_id(const char *cg, ssize_t n, char *out, size_t outlen)
 {
@@ -241,8 +250,7 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 		return FOLLOW_IGNORE;
 	exe[n] = 0;
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_small(path, comm, sizeof(comm)) > 0)
-		comm[strcspn(comm, "\n")] = 0;
+	strip_nl(comm, read_small(path, comm, sizeof(comm)));
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	n = read_small(path, cg, sizeof(cg));
 	if (!matches(f->o.comm, comm))
@@ -355,8 +363,7 @@ int follow__bind(struct follow *f, pid_t pid, const struct target *t)
 			ssize_t n;
 
 			snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-			if (read_small(path, p->comm, sizeof(p->comm)) > 0)
-				p->comm[strcspn(p->comm, "\n")] = 0;
+			strip_nl(p->comm, read_small(path, p->comm, sizeof(p->comm)));
 			snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 			n = read_small(path, cg, sizeof(cg));
 			container_id(cg, n, p->container, sizeof(p->container));

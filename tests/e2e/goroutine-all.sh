@@ -10,8 +10,8 @@
 #             once: goid at 152 in one, 160 in the other, so a goid read with
 #             the other's offset is garbage: every goid must be one the churn
 #             could have made (20 waves of 1251: 1..25100, and 10000 distinct ones)
-#   nosym     a Go binary whose casgstatus is renamed: reported once, by path,
-#             though run twice
+#   nosym     a Go binary (churn) whose casgstatus is renamed: reported once, by
+#             path, though run twice
 #   true      /bin/true: not Go, ignored without a word
 #   hello*    short-lived Go processes started by the dozen: exiting during attach
 # and a churn outside $WORK/bin, which --exe keeps out. Then the filters
@@ -31,7 +31,7 @@ cp "$F/go1.19/churn-dwarf" "$WORK/bin/churn19"
 cp "$F/go1.24/churn-stripped" "$WORK/bin/churn24"
 cp "$F/go1.24/hello-static" "$WORK/bin/hello"
 cp /bin/true "$WORK/bin/true"
-perl -0777 -pe 's/runtime\.casgstatus\0/runtime.casgstatuZ\0/g' "$F/go1.24/hello-static" \
+perl -0777 -pe 's/runtime\.casgstatus\0/runtime.casgstatuZ\0/g' "$F/go1.24/churn-stripped" \
 	>"$WORK/bin/nosym"
 chmod +x "$WORK/bin/nosym"
 
@@ -87,8 +87,9 @@ c19=$!
 c24=$!
 for _ in $(seq 12); do "$WORK/bin/hello" >/dev/null; done
 "$WORK/bin/true"
-"$WORK/bin/nosym" >/dev/null 2>&1 || true
-"$WORK/bin/nosym" >/dev/null 2>&1 || true
+# Long enough to be looked at: a process gone before its exec is read is no one's.
+"$WORK/bin/nosym" -seconds 0.5 -exit 0 >/dev/null 2>&1 || true
+"$WORK/bin/nosym" -seconds 0.5 -exit 0 >/dev/null 2>&1 || true
 wait "$c19" "$c24" "$outside"
 sleep 0.3
 stop_tracer
@@ -153,4 +154,42 @@ per_process "$WORK/d.json"
 ! has "$c19" || fail "d: churn19 traced beyond --max-targets 1"
 echo "  d. --max-targets 1: $(grep 'no more' "$WORK/d.err")"
 stop_parked
-pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit"
+
+# e. --metrics and --summary with --all: a hostile copy (a quote, a backslash, a
+# newline in its path and comm) started after the tracer is served, its labels
+# escaped (promtool silent); its events name it, escaped as JSON; the summary's
+# per-binary lines cannot be forged by it.
+bad="$WORK/bin/p\"\\
+q"
+cp "$F/go1.24/parked-dwarf" "$bad"
+: >"$WORK/e.err"
+"$BUILD/goroutine" --all --exe "$WORK/bin/*" --metrics 127.0.0.1:0 >"$WORK/e.out" 2>"$WORK/e.err" &
+TRACER_PID=$!
+_pids+=("$TRACER_PID")
+wait_line "$WORK/e.err" "^goroutine: metrics at http://"
+addr=$(sed -n 's|^goroutine: metrics at http://\(.*\)/metrics$|\1|p' "$WORK/e.err")
+start_parked "$bad" || fail "e: the hostile copy did not start"
+wait_line "$WORK/e.err" "^goroutine: tracing process $PARKED_PID "
+curl -sf "http://$addr/metrics" -o "$WORK/e.prom" || fail "e: scrape failed"
+esc='exe="'$WORK'/bin/p\"\\\nq",comm="p\"\\\nq"'
+grep -qF "gotracer_process_info{pid=\"$PARKED_PID\",$esc," "$WORK/e.prom" ||
+	fail "e: not served, or not escaped: $(grep '^gotracer_process_info' "$WORK/e.prom")"
+n=$(grep -F "gotracer_goroutines_waiting{pid=\"$PARKED_PID\"" "$WORK/e.prom" |
+	grep -F 'reason="chan receive"' | awk '{print $NF}')
+[ "$n" = 1100 ] || fail "e: the hostile copy's chan receive count is '$n', want 1100"
+promtool check metrics <"$WORK/e.prom" >"$WORK/e.promtool" 2>&1 ||
+	fail "e: promtool: $(head -c 600 "$WORK/e.promtool")"
+[ ! -s "$WORK/e.promtool" ] || fail "e: promtool complains: $(head -c 600 "$WORK/e.promtool")"
+stop_tracer
+stop_parked
+echo "  e. --metrics: a hostile copy started later served with $esc, 1100 chan receive, promtool silent"
+start_parked "$bad" || fail "e: the hostile copy did not start again"
+start_tracer "$WORK/f.out" "$WORK/f.err" --all --exe "$WORK/bin/*" --summary
+sleep 0.3
+stop_tracer
+stop_parked
+line=$(grep -F "$WORK/bin/p\"\\?q: $PARKED_PID p\"\\?q" "$WORK/f.out" || true)
+[ -n "$line" ] || fail "e: --summary: no per-binary line with the name's newline as '?': $(head -n 5 "$WORK/f.out")"
+grep -q '^goroutine summary: ' "$WORK/f.out" || fail "e: --summary: no total after the per-binary lines"
+echo "  e. --summary: per binary, then the total; its newline printed as '?'"
+pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit, --metrics and --summary with hostile names"
