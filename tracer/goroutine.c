@@ -32,6 +32,7 @@
 
 #include "dump.h"
 #include "dumppprof.h"
+#include "array.h"
 #include "buildinfo.h"
 #include "errors.h"
 #include "follow.h"
@@ -333,8 +334,10 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--mode count");
 	if (env->pprof && env->dump && (env->group || env->json || env->output))
 		argp_failure(state, 1, 0, "--dump --pprof FILE excludes --group, --json and -o");
-	if (env->dump && !env->pid)
-		argp_failure(state, 1, 0, "--dump reads one process: give -p PID");
+	if (env->dump && !env->pid && !env->all)
+		argp_failure(state, 1, 0, "--dump reads one process, or all: give -p PID or --all");
+	if (env->dump && env->all && env->pprof)
+		argp_failure(state, 1, 0, "--dump --all writes every process's dump: not --pprof");
 	if (env->dump && (env->cmd || env->binary || env->report || env->record || env->summary ||
 			  analyse || env->duration || env->interval || env->count_only ||
 			  env->probe_entry || env->state || env->goid >= 0))
@@ -1548,6 +1551,20 @@ static int start_metrics(struct session *s)
 }
 
 /*
+ * A name from a process (a path, a comm: anyone's bytes in a container) for
+ * a terminal line: a newline or an escape sequence must not forge lines, so
+ * anything below 0x20 and 0x7f is printed as '?'.
+ */
+static const char *printable(const char *in, char *out, size_t len)
+{
+	snprintf(out, len, "%s", in);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return out;
+}
+
+/*
  * Following, --summary: each binary's share (its processes, switches,
  * creations and exits, from its own kernel aggregate), before the total the
  * summary gives. Labels come from processes: escaped as C strings would be
@@ -1576,10 +1593,7 @@ static void report_targets(struct session *s)
 		for (int a = 0; a < GOROUTINE_NSTATES; a++)
 			for (int b = 0; b < GOROUTINE_NSTATES; b++)
 				sw += sum.transitions[a][b];
-		snprintf(exe, sizeof(exe), "%.127s", t->shown);
-		for (char *c = exe; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
+		printable(t->shown, exe, sizeof(exe));
 		fprintf(s->out, "%-9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s:",
 			t->prof->go_version[0] ? t->prof->go_version : "?", sw,
 			(uint64_t)sum.created, (uint64_t)sum.exited, exe);
@@ -1588,10 +1602,7 @@ static void report_targets(struct session *s)
 
 			if (p[k].target != t->id && !(p[k].pid < 0 && p[k].ended_target == t->id))
 				continue;
-			snprintf(comm, sizeof(comm), "%s", p[k].comm);
-			for (char *c = comm; *c; c++)
-				if ((unsigned char)*c < 0x20 || *c == 0x7f)
-					*c = '?';
+			printable(p[k].comm, comm, sizeof(comm));
 			fprintf(s->out, " %d %s%s", p[k].pid < 0 ? -p[k].pid : p[k].pid, comm,
 				p[k].pid < 0 ? " (ended)" : "");
 		}
@@ -1921,6 +1932,9 @@ static int dump(struct session *s)
 	char why[512];
 	int err;
 
+	/* --dump --all: the binary is opened and resolved once for all its processes. */
+	if (t->bin)
+		goto snap;
 	err = gobin__open_path(t->path, &t->bin);
 	/* Gone since it was found: /proc/PID/exe went with it, say so rather than ENOENT. */
 	if (err && process_exiting(t)) {
@@ -1942,6 +1956,7 @@ static int dump(struct session *s)
 	t->prof = calloc(1, sizeof(*t->prof));
 	if (!t->prof || find_profile(&s->env, &k, t))
 		return 1;
+snap:
 	err = snapshot__take(t->bin, t->prof, t->pid, NULL, &snap, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "goroutine: process %d: %s\n", (int)t->pid, why);
@@ -1952,7 +1967,8 @@ static int dump(struct session *s)
 		snapshot__delete(snap);
 		return err ? 1 : 0;
 	}
-	s->out = open_out(s->env.output);
+	if (!s->out)
+		s->out = open_out(s->env.output);
 	if (!s->out) {
 		snapshot__delete(snap);
 		return 1;
@@ -1971,6 +1987,103 @@ static int dump(struct session *s)
 	return err ? 1 : 0;
 }
 
+struct pids {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect_pid(void *ctx, pid_t pid)
+{
+	struct pids *p = ctx;
+
+	if (array__reserve(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 256, 0))
+		return -ENOMEM;
+	p->v[p->n++] = pid;
+	return 0;
+}
+
+/*
+ * --dump --all: every Go process (the filters apply), each binary resolved
+ * once, each process dumped as --dump -p would, a header line before each
+ * (text) or one JSON document each; a process that cannot be read is said
+ * and the others dumped. 0, or 1 when any failed.
+ */
+static int dump_all(struct session *s)
+{
+	struct follow_opts fo = {
+		.use_default = s->env.use_default,
+		.comm = s->env.comm,
+		.exe = s->env.exe,
+		.cgroup = s->env.cgroup,
+		.plan = {.kernel = {.emulates_push = probepoint__kernel_emulates_push()}},
+	};
+	struct target *bins[GOROUTINE_MAX_TARGETS] = {};
+	struct pids pids = {};
+	size_t nbins = 0, i, dumped = 0;
+	char why[PATH_MAX + 512];
+	int rc = 0;
+
+	if (follow__new(&fo, &s->follow) || follow__scan(collect_pid, &pids)) {
+		fprintf(stderr, "goroutine: /proc: %s\n", strerror(errno));
+		free(pids.v);
+		return 1;
+	}
+	for (i = 0; i < pids.n; i++) {
+		const struct follow_proc *fp;
+		struct target *bt = NULL, *t;
+
+		switch (follow__process(s->follow, pids.v[i], &bt, why, sizeof(why))) {
+		case FOLLOW_REFUSED:
+			fprintf(stderr, "goroutine: %s\n", why);
+			rc = 1;
+			continue;
+		case FOLLOW_NEW:
+			if (nbins == GOROUTINE_MAX_TARGETS) {
+				target__delete(bt);
+				continue;
+			}
+			bt->id = nbins;
+			bins[nbins++] = bt;
+			follow__bind(s->follow, pids.v[i], bt);
+			break;
+		case FOLLOW_JOINED:
+			break;
+		default:
+			continue;
+		}
+		fp = follow__proc(s->follow, pids.v[i]);
+		if (!fp || fp->target >= nbins || target__pid(pids.v[i], &t, why, sizeof(why)))
+			continue;
+		target__borrow(t, bins[fp->target]->bin, bins[fp->target]->prof,
+			       bins[fp->target]->names);
+		s->targets[0] = t;
+		s->ntargets = 1;
+		if (!s->env.json) {
+			if (!s->out)
+				s->out = open_out(s->env.output);
+			if (!s->out) {
+				target__delete(t);
+				rc = 1;
+				break;
+			}
+			fprintf(s->out, "%s==> process %d (%s, %s) <==\n", dumped ? "\n" : "",
+				(int)t->pid, printable(bins[fp->target]->shown, why, sizeof(why)),
+				t->prof->go_version[0] ? t->prof->go_version :
+							 "Go version unknown");
+		}
+		rc |= dump(s);
+		dumped++;
+		target__delete(t);
+		s->targets[0] = NULL;
+		s->ntargets = 0;
+	}
+	fprintf(stderr, "goroutine: %zu Go processes dumped, %zu binaries\n", dumped, nbins);
+	for (i = 0; i < nbins; i++)
+		target__delete(bins[i]);
+	free(pids.v);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = {};
@@ -1987,7 +2100,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	/* dump: --dump reads the process's goroutines instead of tracing them */
 	if (s.env.dump) {
-		rc = dump(&s);
+		rc = s.env.all ? dump_all(&s) : dump(&s);
 		goto cleanup;
 	}
 	/* plan: each target's binary opened once, its profile checked, its probes chosen */

@@ -192,4 +192,24 @@ line=$(grep -F "$WORK/bin/p\"\\?q: $PARKED_PID p\"\\?q" "$WORK/f.out" || true)
 [ -n "$line" ] || fail "e: --summary: no per-binary line with the name's newline as '?': $(head -n 5 "$WORK/f.out")"
 grep -q '^goroutine summary: ' "$WORK/f.out" || fail "e: --summary: no total after the per-binary lines"
 echo "  e. --summary: per binary, then the total; its newline printed as '?'"
-pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit, --metrics and --summary with hostile names"
+# f. --dump --all: every Go process's goroutines (parked19 and the hostile go1.24
+# copy), each after a header, each population the fixture's (1484, 1100 receiving).
+start_parked "$WORK/bin/parked19" || fail "f: parked19 did not start"
+p19=$PARKED_PID
+start_parked "$bad" || fail "f: the hostile copy did not start"
+rc=0
+"$BUILD/goroutine" --dump --all --exe "$WORK/bin/*" --group >"$WORK/f.dump" 2>"$WORK/f.derr" || rc=$?
+[ "$rc" = 0 ] || fail "f: --dump --all: status $rc: $(cat "$WORK/f.derr")"
+for p in "$p19" "$PARKED_PID"; do
+	awk -v p="$p" '/^==> process / { on = ($3 == p) } on' "$WORK/f.dump" >"$WORK/f.$p"
+	grep -q '^goroutine profile: total 1484$' "$WORK/f.$p" && grep -q '^1100 @ ' "$WORK/f.$p" ||
+		fail "f: --dump --all: process $p's dump is not its population: $(head -n 3 "$WORK/f.$p")"
+done
+grep -qF "==> process $PARKED_PID ($WORK/bin/p\"\\?q, go1.24" "$WORK/f.dump" ||
+	fail "f: the hostile copy's header is not one line with '?' for its newline"
+grep -q '^goroutine: 2 Go processes dumped, 2 binaries$' "$WORK/f.derr" ||
+	fail "f: --dump --all: $(tail -n 1 "$WORK/f.derr")"
+stop_parked
+kill "$p19"
+echo "  f. --dump --all: parked19 and the hostile go1.24 copy, 1484 goroutines each"
+pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit, --metrics, --summary and --dump with hostile names"
