@@ -122,9 +122,10 @@ own=$(sed -n '1s/^[^:]*:[^:]*://p' /proc/self/cgroup)
 start_tracer "$WORK/b.json" "$WORK/b.err" --all --exe "$WORK/bin/*" --comm 'churn1*' \
 	--cgroup "$own" --json
 wait_line "$WORK/b.err" "^goroutine: tracing every Go process"
-"$WORK/bin/churn19" -waves 2 -exit 0 >/dev/null &
+# Long enough to outlast the attach (a binary resolved at its exec), even under ASan.
+"$WORK/bin/churn19" -waves 20 -exit 0 >/dev/null &
 c19=$!
-"$WORK/bin/churn24" -waves 2 -exit 0 >/dev/null &
+"$WORK/bin/churn24" -waves 20 -exit 0 >/dev/null &
 c24=$!
 wait "$c19" "$c24"
 sleep 0.3

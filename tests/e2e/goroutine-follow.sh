@@ -105,7 +105,7 @@ grep -q '/exe/churn, go1\.24' <<<"$HOW" || fail "go run: not the program go buil
 echo "  d. go run .: process $PID (${HOW#*(}, $EVENTS events; not go, compile or link"
 
 # e. make: a recipe running the program, and make's own failure status.
-printf 'run:\n\t%s -waves 3 -exit 0\nfail:\n\t%s -waves 1 -exit 0 && false\n' "$CHURN" "$CHURN" >"$WORK/Makefile"
+printf 'run:\n\t%s -waves 20 -exit 0\nfail:\n\t%s -waves 1 -exit 0 && false\n' "$CHURN" "$CHURN" >"$WORK/Makefile"
 run make 0 -- make -s -C "$WORK" run
 traced make
 run makefail 2 -- make -s -C "$WORK" fail
