@@ -89,6 +89,7 @@ struct env {
 	const char *pprof;
 	const char *metrics; /* --metrics ADDR: serve /metrics while tracing */
 	bool all;	     /* --all: every Go process on the host, now and later */
+	bool snapshot;	     /* --mode snapshot: --metrics from snapshots alone, no probes */
 	bool toolchain;	     /* --go-toolchain: the go command and its tools too */
 	const char *comm;    /* --comm PATTERN */
 	const char *exe;     /* --exe PATTERN */
@@ -264,7 +265,10 @@ static const struct argp_option opts[] = {
 	 "Serve Prometheus metrics at http://ADDR/metrics while tracing (HOST:PORT, or :PORT "
 	 "on 127.0.0.1); aggregates in the kernel as --summary does",
 	 0},
-	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
+	{"mode", OPT_MODE, "MODE", 0,
+	 "events (default); count: only count probe hits; snapshot (with --metrics): no probes, "
+	 "the gauges from snapshots at each scrape only",
+	 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
 	{"no-stacks", OPT_NO_STACKS, NULL, 0,
@@ -318,6 +322,8 @@ static void check_options(struct env *env, struct argp_state *state)
 		argp_failure(state, 1, 0,
 			     "--metrics excludes --html, --trace-json, --record, --report, --dump, "
 			     "--mode count and -i");
+	if (env->snapshot && (!env->metrics || env->count_only))
+		argp_failure(state, 1, 0, "--mode snapshot serves --metrics alone: give --metrics");
 	if (env->metrics)
 		env->summary = true;
 	if ((env->summary || analyse || env->record) && env->count_only)
@@ -396,8 +402,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MODE:
 		if (!strcmp(arg, "count"))
 			env->count_only = true;
+		else if (!strcmp(arg, "snapshot"))
+			env->snapshot = true;
 		else if (strcmp(arg, "events"))
-			argp_failure(state, 1, 0, "unknown mode %s (events, count)", arg);
+			argp_failure(state, 1, 0, "unknown mode %s (events, count, snapshot)", arg);
 		break;
 	case OPT_SUMMARY:
 		env->summary = true;
@@ -937,8 +945,8 @@ static int seed_process(struct session *s, struct target *t, pid_t pid)
  */
 static int seed(struct session *s)
 {
-	/* Printing events only: nothing would hold them. */
-	if (!s->kernel_summary && !stream__wants_seed(s->stream))
+	/* Printing events only: nothing would hold them; --mode snapshot: no probes to add to them. */
+	if (s->env.snapshot || (!s->kernel_summary && !stream__wants_seed(s->stream)))
 		return 0;
 	for (size_t i = 0; i < s->ntargets; i++) {
 		struct target *t = s->targets[i];
@@ -1054,6 +1062,7 @@ static int load(struct session *s)
 		.count_only = s->env.count_only,
 		.summary = s->kernel_summary,
 		.follow = s->follow_mode,
+		.no_probes = s->env.snapshot,
 	};
 	struct follow_opts fo = {
 		.follow_only =
@@ -1119,7 +1128,8 @@ static void say_process(const struct session *s, pid_t pid, const char *how)
  */
 static void seed_late(struct session *s, uint32_t id, pid_t pid)
 {
-	if (id < s->ntargets && (s->kernel_summary || stream__wants_seed(s->stream)))
+	if (id < s->ntargets && !s->env.snapshot &&
+	    (s->kernel_summary || stream__wants_seed(s->stream)))
 		seed_process(s, s->targets[id], pid);
 }
 
@@ -1209,7 +1219,7 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 	loader__follow_pid(s->loader, (uint32_t)pid);
 	/* What it has already, read before its probes fire, so that they add to it. */
 	stream__bind(s->stream, t);
-	if (s->kernel_summary || stream__wants_seed(s->stream))
+	if (!s->env.snapshot && (s->kernel_summary || stream__wants_seed(s->stream)))
 		seed_process(s, t, pid);
 	if (loader__add_target(s->loader, t, why, sizeof(why))) {
 		/* Gone meanwhile (its /proc/PID/exe went with it): nothing to say. */
@@ -1537,6 +1547,7 @@ static int start_metrics(struct session *s)
 		.version = VERSION,
 		.processes = s->follow ? follow_processes : NULL,
 		.ctx = s,
+		.snapshot_only = s->env.snapshot,
 	};
 	char why[PATH_MAX + 128], bound[128];
 
@@ -2125,8 +2136,11 @@ int main(int argc, char **argv)
 	rc = run(&s);
 	/* metrics: stopped before the reports read the targets' binaries again */
 	metricsd__stop(s.metricsd);
-	/* report: the summaries and files the outputs make at the end */
-	rc |= report(&s);
+	/* report: the summaries and files the outputs make at the end (none without probes) */
+	if (!s.env.snapshot)
+		rc |= report(&s);
+	else
+		fprintf(stderr, "goroutine: --mode snapshot: no probes, no events\n");
 cleanup:
 	/* cleanup: probes detached, the command waited for: its exit status is ours */
 	return cleanup(&s, rc);

@@ -34,6 +34,7 @@ struct loader {
 	size_t links_of_cap;
 	struct bpf_link *follow_links[3];
 	uint32_t follow;
+	bool no_probes;
 };
 
 static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func_id id)
@@ -81,6 +82,7 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 		return -ENOMEM;
 	l->config = o->config;
 	l->follow = o->follow;
+	l->no_probes = o->no_probes;
 	l->skel = goroutine_bpf__open();
 	if (!l->skel) {
 		err = -errno;
@@ -104,8 +106,8 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 	bpf_program__set_autoload(l->skel->progs.follow_exec, o->follow);
 	bpf_program__set_autoload(l->skel->progs.follow_exit, o->follow);
 	/* Following, targets come later, each with any of the probes. */
-	for (k = 0; k < PROFILE_FUNC_MAX && !o->follow; k++)
-		if (!used[k])
+	for (k = 0; k < PROFILE_FUNC_MAX && (!o->follow || o->no_probes); k++)
+		if (!used[k] || o->no_probes)
 			bpf_program__set_autoload(prog_of(l->skel, k), false);
 	err = goroutine_bpf__load(l->skel);
 	if (err) {
@@ -136,7 +138,7 @@ int loader__attach(struct loader *l, const struct target *t, char *why, size_t w
 {
 	int i, err;
 
-	for (i = 0; i < t->plan.nprobes; i++) {
+	for (i = 0; !l->no_probes && i < t->plan.nprobes; i++) {
 		const struct plan_probe *p = &t->plan.probes[i];
 		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 		struct bpf_link *link;

@@ -36,6 +36,8 @@ struct loader_opts {
 	 * targets added at run time (loader__add_target()); n may be 0 then.
 	 */
 	uint32_t follow;
+	/* --mode snapshot: no uprobes at all (loader__attach() attaches none). */
+	bool no_probes;
 };
 
 /* Event callback, as libbpf's ring buffer calls it. */

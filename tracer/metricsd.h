@@ -35,6 +35,11 @@ struct metricsd_opts {
 	int (*processes)(void *ctx, const struct target *t, pid_t **pids, size_t *n);
 	void *ctx;
 	double leak_after_s; /* WAITING longer than this: a leak candidate */
+	/*
+	 * --mode snapshot: no probes; only what a scrape's snapshots give (the
+	 * gauges, process info), none of the kernel's counters and histograms.
+	 */
+	bool snapshot_only;
 	const char *version; /* the tracer's, for gotracer_build_info */
 };
 
