@@ -1094,12 +1094,24 @@ static int load(struct session *s)
 		fprintf(stderr, "goroutine: %s\n", strerror(ENOMEM));
 		return 1;
 	}
-	if (loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why))) {
+	if (loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why)) &&
+	    s->root_is_target && lo.follow) {
+		/*
+		 * The follow programs need the kernel's BTF (tp_btf): without it, a
+		 * Go command is still traced, alone, as before following.
+		 */
+		fprintf(stderr, "goroutine: %s: the command's children are not followed\n", why);
+		s->follow_mode = lo.follow = GOROUTINE_FOLLOW_NONE;
+		follow__delete(s->follow);
+		s->follow = NULL;
+	}
+	if (!s->loader &&
+	    loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);
 		return 1;
 	}
 	/* The command's process, held before its exec: its descendants are followed. */
-	if (s->root && loader__follow_pid(s->loader, (uint32_t)s->root->pid)) {
+	if (s->follow_mode && s->root && loader__follow_pid(s->loader, (uint32_t)s->root->pid)) {
 		fprintf(stderr, "goroutine: cannot follow process %d\n", (int)s->root->pid);
 		return 1;
 	}
