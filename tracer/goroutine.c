@@ -1253,6 +1253,14 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 
 		if (d > s->attach_ns_max)
 			s->attach_ns_max = d;
+		/* Its binary stays probed for the next ones; this one ran whole in the window. */
+		if (access(procexe, F_OK) && (s->follow_mode == GOROUTINE_FOLLOW_TREE || verbose)) {
+			fprintf(stderr,
+				"goroutine: process %d (%s) ended before its probes were in place "
+				"(%.1f ms after its exec): not traced\n",
+				(int)pid, t->shown, d / 1e6);
+			return;
+		}
 		snprintf(when, sizeof(when), "attached %.1f ms after its exec", d / 1e6);
 		say_process(s, pid, when);
 	} else {

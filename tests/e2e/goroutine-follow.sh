@@ -84,7 +84,7 @@ echo "  b. sh -c 'churn; exit 3': child $PID of shell $root, $EVENTS events, sta
 
 # c. A binary no word names: found at its exec, attached then.
 # shellcheck disable=SC2016 # the shell's own $1 and $2
-run copy 0 -- sh -c 'cp "$1" "$2" && exec "$2" -waves 20 -exit 0' sh "$CHURN" "$WORK/churn-copy"
+run copy 0 -- sh -c 'cp "$1" "$2" && exec "$2" -waves 60 -exit 0' sh "$CHURN" "$WORK/churn-copy"
 traced copy
 grep -q "$WORK/churn-copy, go$minor" <<<"$HOW" || fail "copy: not the copy traced: $HOW"
 ms=$(sed -n 's/.*attached \([0-9.]*\) ms after its exec.*/\1/p' <<<"$HOW")
@@ -98,14 +98,14 @@ cp -r "$SRC/tests/fixtures/go/churn" "$WORK/src"
 	export GOROOT=$goroot PATH=$goroot/bin:$PATH GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
 		GOPROXY=off GOSUMDB=off GOENV=off GOCACHE=$CACHE/gobuild/$minor/cache \
 		GOPATH=$CACHE/gobuild/$minor/gopath CGO_ENABLED=0
-	run gorun 0 -- go run . -waves 20 -exit 0
+	run gorun 0 -- go run . -waves 60 -exit 0
 )
 traced gorun
 grep -q '/exe/churn, go1\.24' <<<"$HOW" || fail "go run: not the program go built: $HOW"
 echo "  d. go run .: process $PID (${HOW#*(}, $EVENTS events; not go, compile or link"
 
 # e. make: a recipe running the program, and make's own failure status.
-printf 'run:\n\t%s -waves 20 -exit 0\nfail:\n\t%s -waves 1 -exit 0 && false\n' "$CHURN" "$CHURN" >"$WORK/Makefile"
+printf 'run:\n\t%s -waves 60 -exit 0\nfail:\n\t%s -waves 1 -exit 0 && false\n' "$CHURN" "$CHURN" >"$WORK/Makefile"
 run make 0 -- make -s -C "$WORK" run
 traced make
 run makefail 2 -- make -s -C "$WORK" fail
