@@ -98,10 +98,18 @@ cp -r "$SRC/tests/fixtures/go/churn" "$WORK/src"
 		GOPROXY=off GOSUMDB=off GOENV=off GOCACHE=$CACHE/gobuild/$minor/cache \
 		GOPATH=$CACHE/gobuild/$minor/gopath CGO_ENABLED=0
 	run gorun 0 -- go run . -waves 30 -exit 0
+	# The go command is a Go program too: traced only when asked.
+	run gover 0 -- go version
+	run gotool 0 --go-toolchain -- go version
 )
+grep -q "^goroutine: $goroot/bin/go ran no Go program$" "$WORK/gover.err" ||
+	fail "go version: the go command traced without --go-toolchain: $(cat "$WORK/gover.err")"
+grep -q "^goroutine: tracing process [0-9]* ($goroot/bin/go, go1\.24" "$WORK/gotool.err" ||
+	fail "go version --go-toolchain: the go command not traced: $(cat "$WORK/gotool.err")"
 traced gorun
 grep -q '/exe/churn, go1\.24' <<<"$HOW" || fail "go run: not the program go built: $HOW"
-echo "  d. go run .: process $PID (${HOW#*(}, $EVENTS events; not go, compile or link"
+echo "  d. go run .: process $PID (${HOW#*(}, $EVENTS events; not go, compile or link;"
+echo "     go version: not traced, but with --go-toolchain"
 
 # e. make: a recipe running the program, and make's own failure status.
 printf 'run:\n\t%s -waves 30 -exit 0\nfail:\n\t%s -waves 1 -exit 0 && false\n' "$CHURN" "$CHURN" >"$WORK/Makefile"
