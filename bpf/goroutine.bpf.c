@@ -604,9 +604,21 @@ static __always_inline int seen_by_syscall_probe(const struct goroutine_config *
 	       (ret > cfg->exitsyscall_lo && ret <= cfg->exitsyscall_hi);
 }
 
+/* The processes followed, by tgid: a command's descendants, or those traced with --all. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GOROUTINE_FOLLOW_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} follow SEC(".maps");
+
 static __always_inline int other_process(const struct goroutine_config *cfg)
 {
-	return cfg->target_tgid && (bpf_get_current_pid_tgid() >> 32) != cfg->target_tgid;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (cfg->follow_only)
+		return !bpf_map_lookup_elem(&follow, &tgid);
+	return cfg->target_tgid && tgid != cfg->target_tgid;
 }
 
 SEC("uprobe")
@@ -689,6 +701,73 @@ int BPF_KPROBE(newproc)
 	if (read_goid(cfg, GO_G(ctx), &goid))
 		return 0;
 	bpf_map_update_elem(&creator, &tid, &goid, BPF_ANY);
+	return 0;
+}
+
+/*
+ * Following processes (goroutine.h's enum goroutine_follow_mode): fork, exec
+ * and exit on tp_btf tracepoints (typed arguments, no tracefs needed). Only a
+ * task's pid and tgid are read, through CO-RE, so no vmlinux.h is needed.
+ */
+struct task_struct {
+	int pid;
+	int tgid;
+} __attribute__((preserve_access_index));
+
+const volatile __u32 follow_mode = GOROUTINE_FOLLOW_NONE;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} procs SEC(".maps");
+
+static __always_inline void proc_event(__u32 tgid, __u32 kind)
+{
+	struct goroutine_proc_event *e = bpf_ringbuf_reserve(&procs, sizeof(*e), 0);
+
+	if (!e)
+		return;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->tgid = tgid;
+	e->kind = kind;
+	/* Woken at once: the sooner user space attaches, the less of the program's start is missed. */
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(follow_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	/* A new thread, or --all (which hears of every exec anyway). */
+	if (ptgid == ctgid || follow_mode != GOROUTINE_FOLLOW_TREE)
+		return 0;
+	if (bpf_map_lookup_elem(&follow, &ptgid))
+		bpf_map_update_elem(&follow, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(follow_exec, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (follow_mode == GOROUTINE_FOLLOW_ALL || bpf_map_lookup_elem(&follow, &tgid))
+		proc_event(tgid, GOROUTINE_PROC_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(follow_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	/* The main thread: Go programs end with exit_group, all threads together. */
+	if (p->pid != p->tgid || !bpf_map_lookup_elem(&follow, &tgid))
+		return 0;
+	bpf_map_delete_elem(&follow, &tgid);
+	proc_event(tgid, GOROUTINE_PROC_EXIT);
 	return 0;
 }
 

@@ -170,6 +170,12 @@ struct goroutine_config {
 	__s32 syscallbp_offset;
 	__u32 syscall_regs;
 	__u64 reentersyscall_probe_addr;
+	/*
+	 * Following: only events of the processes in the follow map (a
+	 * command's descendants, or --all's filtered ones), so that a binary is
+	 * probed before its process execs it, from its first instruction.
+	 */
+	__u32 follow_only;
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
@@ -280,6 +286,31 @@ enum goroutine_counter {
 	GOROUTINE_CNT_LOST = 1,	   /* events dropped because the ring buffer was full */
 	GOROUTINE_CNT_EVICTED = 2, /* --summary: a goroutine's record taken by another's */
 	GOROUTINE_CNT_MAX,
+};
+
+/*
+ * Following processes (a command's process tree, or --all): the follow
+ * programs on the sched tracepoints tell user space of each exec of a
+ * followed process (every process with --all) and of each followed process's
+ * end, in their own ring buffer, so that it attaches to the new Go binary.
+ */
+enum goroutine_proc_kind {
+	GOROUTINE_PROC_EXEC = 1, /* the process has just exec'd a new program */
+	GOROUTINE_PROC_EXIT = 2, /* its main thread has exited */
+};
+
+enum goroutine_follow_mode {
+	GOROUTINE_FOLLOW_NONE = 0,
+	GOROUTINE_FOLLOW_TREE = 1, /* the descendants of the processes in the follow map */
+	GOROUTINE_FOLLOW_ALL = 2,  /* every exec on the host */
+};
+
+#define GOROUTINE_FOLLOW_MAX 16384
+
+struct goroutine_proc_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC */
+	__u32 tgid;
+	__u32 kind; /* enum goroutine_proc_kind */
 };
 
 #endif /* GOTRACER_GOROUTINE_H */

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include <argp.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -31,7 +32,10 @@
 
 #include "dump.h"
 #include "dumppprof.h"
+#include "array.h"
+#include "buildinfo.h"
 #include "errors.h"
+#include "follow.h"
 #include "gobin.h"
 #include "goroutine.h"
 #include "loader.h"
@@ -46,6 +50,7 @@
 #include "seed.h"
 #include "snapshot.h"
 #include "stream.h"
+#include "summary.h"
 #include "target.h"
 
 #define VERSION "goroutine " GOTRACER_VERSION
@@ -84,6 +89,13 @@ struct env {
 	const char *pprof;
 	const char *pprof_sched; /* --pprof-sched FILE */
 	const char *metrics;	 /* --metrics ADDR: serve /metrics while tracing */
+	bool all;		 /* --all: every Go process on the host, now and later */
+	bool snapshot;		 /* --mode snapshot: --metrics from snapshots alone, no probes */
+	bool toolchain;		 /* --go-toolchain: the go command and its tools too */
+	const char *comm;	 /* --comm PATTERN */
+	const char *exe;	 /* --exe PATTERN */
+	const char *cgroup;	 /* --cgroup PATTERN */
+	long max_targets;	 /* --max-targets N */
 };
 
 /* One session: everything the phases hand each other. */
@@ -102,6 +114,19 @@ struct session {
 	size_t nsites;
 	uint64_t started;
 	struct metricsd *metricsd; /* --metrics: serving from attach to the end of run */
+	/*
+	 * Following (a command's process tree, or --all): the targets found
+	 * while running, each attached as it execs. root is the command (in
+	 * targets[0] too when it is itself a Go program, attached before it runs).
+	 */
+	uint32_t follow_mode; /* enum goroutine_follow_mode */
+	struct follow *follow;
+	struct target *root;
+	bool root_is_target, root_exec_seen, limit_said;
+	bool dropped[GOROUTINE_MAX_TARGETS];	 /* its processes have ended: detached */
+	struct names *default_names;		 /* for the outputs before any Go target */
+	uint64_t attach_ns_max;			 /* the longest exec-to-attach, for -v */
+	const char *exes[GOROUTINE_MAX_TARGETS]; /* each target's binary, for the events */
 };
 
 /* libbpf's and the resolver's messages go through callbacks without a context. */
@@ -114,7 +139,7 @@ static const char doc[] =
 	"Trace goroutine state switches of a Go program from outside, with a uprobe on\n"
 	"runtime.casgstatus. Needs root (CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN).\n"
 	"\n"
-	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | -- CMD [ARGS...]]\n"
+	"USAGE: goroutine [OPTIONS] [--binary PATH | -p PID | --all | -- CMD [ARGS...]]\n"
 	"       goroutine --report FILE [--json | --summary | --html F | ...]\n"
 	"       goroutine --dump -p PID [--group | --json | --pprof FILE] [--system]\n"
 	"\n"
@@ -126,6 +151,10 @@ static const char doc[] =
 	"    goroutine --state WAITING -p 1234    # only switches to WAITING\n"
 	"    goroutine -- ./app --flag        # start ./app, trace it from its first\n"
 	"                                     # instruction, exit with its status\n"
+	"    goroutine -- env X=1 ./app       # the Go programs a command runs: its\n"
+	"    goroutine -- go run ./cmd/srv    # children, their execs (not the go tool)\n"
+	"    goroutine --all --summary -d 30  # every Go process, now and later\n"
+	"    goroutine --all --comm 'api*'    # only those whose comm matches\n"
 	"    goroutine --summary -p 1234 -d 30    # scheduler latency, blocking, leaks\n"
 	"    goroutine --leak-after 60 -p 1234    # goroutines WAITING over a minute\n"
 	"    goroutine --metrics :9464 -p 1234    # Prometheus scrapes /metrics\n"
@@ -164,12 +193,32 @@ enum {
 	OPT_PPROF,
 	OPT_PPROF_SCHED,
 	OPT_METRICS,
+	OPT_ALL,
+	OPT_COMM,
+	OPT_EXE,
+	OPT_CGROUP,
+	OPT_MAX_TARGETS,
+	OPT_TOOLCHAIN,
 };
 
 static const struct argp_option opts[] = {
 	{"binary", 'b', "PATH", 0, "Trace every process running PATH (default " DEFAULT_BINARY ")",
 	 0},
 	{"pid", 'p', "PID", 0, "Trace only process PID", 0},
+	{"all", OPT_ALL, NULL, 0,
+	 "Trace every Go process on the host, those running now and those started later "
+	 "(each distinct binary resolved once)",
+	 0},
+	{"comm", OPT_COMM, "PATTERN", 0,
+	 "With --all or a command: only processes whose comm matches (fnmatch)", 0},
+	{"exe", OPT_EXE, "PATTERN", 0,
+	 "With --all or a command: only binaries whose path matches (fnmatch)", 0},
+	{"cgroup", OPT_CGROUP, "PATTERN", 0,
+	 "With --all or a command: only processes whose cgroup path matches (fnmatch)", 0},
+	{"max-targets", OPT_MAX_TARGETS, "N", 0,
+	 "Attach to at most N binaries or processes (default and most: 64), then warn once", 0},
+	{"go-toolchain", OPT_TOOLCHAIN, NULL, 0,
+	 "With a command: trace the go command and its tools too, not only what go run runs", 0},
 	{"profile", OPT_PROFILE, "FILE", 0, "Offsets and addresses from a gooffsets profile", 0},
 	{"default", OPT_DEFAULT, NULL, 0,
 	 "Use the go1.17 hardcoded default (goid at 152, register ABI)", 0},
@@ -223,7 +272,10 @@ static const struct argp_option opts[] = {
 	 "Serve Prometheus metrics at http://ADDR/metrics while tracing (HOST:PORT, or :PORT "
 	 "on 127.0.0.1); aggregates in the kernel as --summary does",
 	 0},
-	{"mode", OPT_MODE, "MODE", 0, "events (default), or count: only count probe hits", 0},
+	{"mode", OPT_MODE, "MODE", 0,
+	 "events (default); count: only count probe hits; snapshot (with --metrics): no probes, "
+	 "the gauges from snapshots at each scrape only",
+	 0},
 	{"probe", OPT_PROBE, "WHERE", 0,
 	 "auto (default): the cheapest safe point in each function; entry: function entries", 0},
 	{"no-stacks", OPT_NO_STACKS, NULL, 0,
@@ -254,8 +306,20 @@ static void check_options(struct env *env, struct argp_state *state)
 {
 	bool analyse = env->html || env->trace_json;
 
-	if (!!env->cmd + !!env->pid + !!env->binary > 1)
-		argp_failure(state, 1, 0, "give one of --binary, -p and a command");
+	if (!!env->cmd + !!env->pid + !!env->binary + env->all > 1)
+		argp_failure(state, 1, 0, "give one of --binary, -p, --all and a command");
+	if ((env->comm || env->exe || env->cgroup) && !env->cmd && !env->all)
+		argp_failure(state, 1, 0, "--comm, --exe and --cgroup go with --all or a command");
+	/* Targets found while running have their own binaries: one profile cannot fit them. */
+	if (env->all &&
+	    (env->profile || env->record || env->report || env->bpf_config == LOADER_CONFIG_RODATA))
+		argp_failure(state, 1, 0,
+			     "--all excludes --profile, --record and --bpf-config rodata");
+	if (env->cmd && (env->comm || env->exe || env->cgroup) &&
+	    (env->profile || env->record || env->bpf_config == LOADER_CONFIG_RODATA))
+		argp_failure(state, 1, 0,
+			     "--comm, --exe and --cgroup follow a command's children: not with "
+			     "--profile, --record or --bpf-config rodata (the command only)");
 	if (env->use_default && env->profile)
 		argp_failure(state, 1, 0, "--default and --profile exclude each other");
 	if (env->leak_given && !analyse)
@@ -265,6 +329,8 @@ static void check_options(struct env *env, struct argp_state *state)
 		argp_failure(state, 1, 0,
 			     "--metrics excludes --html, --trace-json, --record, --report, --dump, "
 			     "--mode count and -i");
+	if (env->snapshot && (!env->metrics || env->count_only))
+		argp_failure(state, 1, 0, "--mode snapshot serves --metrics alone: give --metrics");
 	if (env->metrics)
 		env->summary = true;
 	if ((env->summary || analyse || env->record) && env->count_only)
@@ -285,8 +351,10 @@ static void check_options(struct env *env, struct argp_state *state)
 			     "--report, --no-stacks or --mode count");
 	if (env->pprof && env->dump && (env->group || env->json || env->output))
 		argp_failure(state, 1, 0, "--dump --pprof FILE excludes --group, --json and -o");
-	if (env->dump && !env->pid)
-		argp_failure(state, 1, 0, "--dump reads one process: give -p PID");
+	if (env->dump && !env->pid && !env->all)
+		argp_failure(state, 1, 0, "--dump reads one process, or all: give -p PID or --all");
+	if (env->dump && env->all && env->pprof)
+		argp_failure(state, 1, 0, "--dump --all writes every process's dump: not --pprof");
 	if (env->dump && (env->cmd || env->binary || env->report || env->record || env->summary ||
 			  analyse || env->duration || env->interval || env->count_only ||
 			  env->probe_entry || env->state || env->goid >= 0))
@@ -345,8 +413,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_MODE:
 		if (!strcmp(arg, "count"))
 			env->count_only = true;
+		else if (!strcmp(arg, "snapshot"))
+			env->snapshot = true;
 		else if (strcmp(arg, "events"))
-			argp_failure(state, 1, 0, "unknown mode %s (events, count)", arg);
+			argp_failure(state, 1, 0, "unknown mode %s (events, count, snapshot)", arg);
 		break;
 	case OPT_SUMMARY:
 		env->summary = true;
@@ -420,6 +490,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--pprof-sched needs a file name");
 		env->pprof_sched = arg;
 		break;
+	case OPT_ALL:
+		env->all = true;
+		break;
+	case OPT_COMM:
+		env->comm = arg;
+		break;
+	case OPT_EXE:
+		env->exe = arg;
+		break;
+	case OPT_CGROUP:
+		env->cgroup = arg;
+		break;
+	case OPT_MAX_TARGETS:
+		env->max_targets =
+			parse_long(arg, "--max-targets", 1, GOROUTINE_MAX_TARGETS, state);
+		break;
+	case OPT_TOOLCHAIN:
+		env->toolchain = true;
+		break;
 	case ARGP_KEY_ARGS:
 		env->cmd = state->argv + state->next;
 		break;
@@ -484,12 +573,71 @@ static int parse(struct session *s, int argc, char **argv)
 	s->env.goid = -1;
 	s->env.leak_after = 10;
 	s->env.bpf_config = LOADER_CONFIG_COOKIE;
+	s->env.max_targets = GOROUTINE_MAX_TARGETS;
 	/* Usage errors are one line (argp_failure) and exit 1, like every other error. */
 	argp_err_exit_status = 1;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &s->env))
 		return 1;
 	libbpf_set_print(libbpf_print_fn);
 	log__set_fn(resolver_log);
+	return 0;
+}
+
+/*
+ * Whether a command's file is a Go program to attach to before it runs: not
+ * a wrapper (env, sh, make: their children are followed), nor the go command
+ * (what it builds and runs is), unless --go-toolchain; --comm and --exe
+ * apply to it as to its children.
+ */
+static bool command_is_go(const struct env *env, const struct target *t)
+{
+	const struct buildinfo *bi;
+	const struct pclntab *pt;
+	struct gobin *b = NULL;
+	const char *base = strrchr(t->path, '/');
+	bool go;
+
+	if (gobin__open_path(t->path, &b) || gobin__pclntab(b, &pt, NULL)) {
+		gobin__delete(b);
+		return false;
+	}
+	bi = gobin__buildinfo(b);
+	go = env->toolchain || !bi || strncmp(bi->path, "cmd/", 4);
+	gobin__delete(b);
+	base = base ? base + 1 : t->path;
+	/* The comm the kernel gives it at exec: the file's name, cut to 15 bytes. */
+	return go && (!env->exe || !fnmatch(env->exe, t->path, 0)) &&
+	       (!env->comm || !fnmatch(env->comm, strndupa(base, 15), 0)) && !env->cgroup;
+}
+
+/*
+ * A command: followed through its process tree; attached before it runs
+ * when it is a Go program itself (complete from its first instruction).
+ */
+static int find_command(struct session *s)
+{
+	char why[PATH_MAX + 64];
+
+	if (target__command(s->env.cmd, &s->root, why, sizeof(why))) {
+		fprintf(stderr, "goroutine: %s\n", why);
+		return 1;
+	}
+	/*
+	 * A profile (one binary's), a recording (its targets written at the
+	 * start) or read-only config (one target): the command itself only,
+	 * which must be a Go program, as before following.
+	 */
+	if (s->env.profile || s->env.record || s->env.bpf_config == LOADER_CONFIG_RODATA) {
+		s->targets[s->ntargets++] = s->root;
+		s->root = NULL;
+		return 0;
+	}
+	s->follow_mode = GOROUTINE_FOLLOW_TREE;
+	if (!command_is_go(&s->env, s->root))
+		return 0;
+	s->root_is_target = true;
+	s->exes[0] = s->root->shown;
+	s->targets[s->ntargets++] = s->root;
 	return 0;
 }
 
@@ -502,8 +650,12 @@ static int find_targets(struct session *s)
 	int err;
 
 	if (env->cmd)
-		err = target__command(env->cmd, &t, why, sizeof(why));
-	else if (env->pid)
+		return find_command(s);
+	if (env->all) {
+		s->follow_mode = GOROUTINE_FOLLOW_ALL;
+		return 0;
+	}
+	if (env->pid)
 		err = target__pid(env->pid, &t, why, sizeof(why));
 	else
 		err = target__binary(env->binary ? env->binary : DEFAULT_BINARY, &t, why,
@@ -622,11 +774,29 @@ static int plan_targets(struct session *s)
 	return 0;
 }
 
+/*
+ * The targets' aggregates added up (one, but for following). Wait reasons
+ * are indexed by each target's Go version: across versions a reason's count
+ * is under the first target's name for its index.
+ */
 static int kernel_summary(void *ctx, struct goroutine_summary *sum)
 {
 	const struct session *s = ctx;
+	struct goroutine_summary *each;
+	int err = 0;
 
-	return loader__summary(s->loader, 0, sum);
+	if (!s->follow_mode)
+		return loader__summary(s->loader, 0, sum);
+	each = calloc(s->ntargets + 1, sizeof(*each));
+	if (!each)
+		return -ENOMEM;
+	for (size_t i = 0; !err && i < s->ntargets; i++)
+		err = loader__summary(s->loader, s->targets[i]->id, &each[i]);
+	/* Added up as the per-CPU copies are (maxima by max). */
+	if (!err)
+		summary__sum(each, (int)s->ntargets, sum);
+	free(each);
+	return err;
 }
 
 static int kernel_live(void *ctx, struct goroutine_gkey **keys, struct goroutine_gval **vals,
@@ -634,7 +804,8 @@ static int kernel_live(void *ctx, struct goroutine_gkey **keys, struct goroutine
 {
 	const struct session *s = ctx;
 
-	return loader__live(s->loader, s->targets[0]->kind == TARGET_BINARY, keys, vals, n);
+	return loader__live(s->loader, s->follow_mode || s->targets[0]->kind == TARGET_BINARY, keys,
+			    vals, n);
 }
 
 static int kernel_blocking(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,
@@ -705,7 +876,8 @@ static int report_sites(void *ctx, const struct seed_site **sites, size_t *n)
 	 * process (origins of goroutines that are not in the record) its
 	 * --report could not.
 	 */
-	if (!s->ntargets || s->env.record || target__processes(s->targets[0], &pids, &npids))
+	if (!s->ntargets || s->env.record || s->follow_mode ||
+	    target__processes(s->targets[0], &pids, &npids))
 		return 0;
 	for (size_t i = 0; i < npids; i++) {
 		struct snapshot *snap = quiet_snapshot(s->targets[0], pids[i], false);
@@ -798,8 +970,8 @@ static int seed_process(struct session *s, struct target *t, pid_t pid)
  */
 static int seed(struct session *s)
 {
-	/* Printing events only: nothing would hold them. */
-	if (!s->kernel_summary && !stream__wants_seed(s->stream))
+	/* Printing events only: nothing would hold them; --mode snapshot: no probes to add to them. */
+	if (s->env.snapshot || (!s->kernel_summary && !stream__wants_seed(s->stream)))
 		return 0;
 	for (size_t i = 0; i < s->ntargets; i++) {
 		struct target *t = s->targets[i];
@@ -865,6 +1037,7 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	so.pprof = env->pprof;
 	so.pprof_sched = env->pprof_sched;
 	so.exe = s->ntargets ? s->targets[0]->shown : NULL;
+	so.exes = s->follow_mode ? s->exes : NULL;
 	/* The report (--report) has no kernel: its stacks come from the record. */
 	if (!env->report && !env->no_stacks) {
 		s->stacks = (struct stream_stacks){kernel_stack, s};
@@ -886,6 +1059,27 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	return 0;
 }
 
+/*
+ * The outputs, named by the first target; following, targets come later, and
+ * their states and wait reasons are named by the built-in table.
+ */
+static int open_session_outputs(struct session *s)
+{
+	const struct target *t = s->ntargets ? s->targets[0] : NULL;
+
+	if (!t && names__new(NULL, &s->default_names)) {
+		fprintf(stderr, "goroutine: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	if (!t)
+		return open_outputs(s, s->default_names, false,
+				    s->root ? s->root->shown : "every Go process", 0, 0,
+				    mono_to_real());
+	/* Following from a Go command: creations are held for their goid (see output.h). */
+	return open_outputs(s, t->names, s->follow_mode ? false : t->prof->goid_at_creation,
+			    t->shown, s->follow_mode ? 0 : t->pid, 0, mono_to_real());
+}
+
 /* Commands started (stopped before exec), then the BPF program loaded for every target. */
 static int load(struct session *s)
 {
@@ -893,6 +1087,22 @@ static int load(struct session *s)
 		.config = s->env.bpf_config,
 		.count_only = s->env.count_only,
 		.summary = s->kernel_summary,
+		.follow = s->follow_mode,
+		.no_probes = s->env.snapshot,
+	};
+	struct follow_opts fo = {
+		.follow_only =
+			s->follow_mode == GOROUTINE_FOLLOW_TREE || s->env.comm || s->env.cgroup,
+		.drop_when_done = s->follow_mode == GOROUTINE_FOLLOW_ALL,
+		.toolchain = s->env.toolchain,
+		.use_default = s->env.use_default,
+		.comm = s->env.comm,
+		.exe = s->env.exe,
+		.cgroup = s->env.cgroup,
+		.plan = {.force = s->env.force,
+			 .probe_entry = s->env.probe_entry,
+			 .no_stacks = s->env.no_stacks,
+			 .kernel = {.emulates_push = probepoint__kernel_emulates_push()}},
 	};
 	char why[PATH_MAX + 128];
 	size_t i;
@@ -902,8 +1112,302 @@ static int load(struct session *s)
 			fprintf(stderr, "goroutine: %s\n", why);
 			return 1;
 		}
-	if (loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why))) {
+	if (s->root && !s->root_is_target && target__spawn(s->root, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);
+		return 1;
+	}
+	if (s->follow_mode && follow__new(&fo, &s->follow)) {
+		fprintf(stderr, "goroutine: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	if (loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why)) &&
+	    s->root_is_target && lo.follow) {
+		/*
+		 * The follow programs need the kernel's BTF (tp_btf): without it, a
+		 * Go command is still traced, alone, as before following.
+		 */
+		fprintf(stderr, "goroutine: %s: the command's children are not followed\n", why);
+		s->follow_mode = lo.follow = GOROUTINE_FOLLOW_NONE;
+		follow__delete(s->follow);
+		s->follow = NULL;
+	}
+	if (!s->loader &&
+	    loader__load(&lo, s->targets, s->ntargets, &s->loader, why, sizeof(why))) {
+		fprintf(stderr, "goroutine: %s\n", why);
+		return 1;
+	}
+	/* The command's process, held before its exec: its descendants are followed. */
+	if (s->follow_mode && s->root && loader__follow_pid(s->loader, (uint32_t)s->root->pid)) {
+		fprintf(stderr, "goroutine: cannot follow process %d\n", (int)s->root->pid);
+		return 1;
+	}
+	return 0;
+}
+
+/* A process traced, for stderr: "tracing process 123 (/usr/bin/app, go1.24.1, ...)". */
+static void say_process(const struct session *s, pid_t pid, const char *how)
+{
+	const struct follow_proc *p = follow__proc(s->follow, pid);
+	const struct target *t = p && p->target < s->ntargets ? s->targets[p->target] : NULL;
+
+	if (!t)
+		return;
+	fprintf(stderr, "goroutine: tracing process %d (%s, %s, comm %s%s%s%s%s)\n", (int)pid,
+		t->shown, t->prof->go_version[0] ? t->prof->go_version : "Go version unknown",
+		p->comm, p->container[0] ? ", container " : "", p->container, how ? ", " : "",
+		how ? how : "");
+}
+
+/*
+ * Following: a process found running with its binary probed already (--all's
+ * scan): its goroutines so far. The kernel may be writing the table for
+ * other processes meanwhile; a slot taken between the check and the store
+ * loses one goroutine's record to the other (counted as an eviction would).
+ */
+static void seed_late(struct session *s, uint32_t id, pid_t pid)
+{
+	if (id < s->ntargets && !s->env.snapshot &&
+	    (s->kernel_summary || stream__wants_seed(s->stream)))
+		seed_process(s, s->targets[id], pid);
+}
+
+/* A binary probed before the command runs (follow__prepare()). */
+static void add_prepared(struct session *s, struct target *t)
+{
+	char why[PATH_MAX + 128];
+
+	t->id = (uint32_t)s->ntargets;
+	if (loader__add_target(s->loader, t, why, sizeof(why))) {
+		fprintf(stderr, "goroutine: %s\n", why);
+		loader__detach(s->loader, t->id);
+		target__delete(t);
+		return;
+	}
+	stream__bind(s->stream, t);
+	s->exes[t->id] = t->shown;
+	if (!s->ntargets && s->default_names)
+		names__set(s->default_names, t->prof);
+	s->targets[s->ntargets++] = t;
+	follow__bind(s->follow, 0, t);
+	if (verbose)
+		fprintf(stderr, "goroutine: %s: probed before the command runs\n", t->shown);
+}
+
+/* A target's process or binary, for stderr: "process 123 (/usr/bin/app, go1.24.1)". */
+static void say_target(const struct session *s, const struct target *t, const char *what, double ms)
+{
+	const struct follow_proc *p = s->follow ? follow__proc(s->follow, t->pid) : NULL;
+
+	if (t->kind == TARGET_BINARY)
+		fprintf(stderr, "goroutine: %s every process of %s (%s)", what, t->shown,
+			t->prof->go_version[0] ? t->prof->go_version : "Go version unknown");
+	else
+		fprintf(stderr, "goroutine: %s process %d (%s, %s%s%s)", what, (int)t->pid,
+			t->shown,
+			t->prof->go_version[0] ? t->prof->go_version : "Go version unknown",
+			p && p->container[0] ? ", container " : "",
+			p && p->container[0] ? p->container : "");
+	if (ms >= 0)
+		fprintf(stderr, ", attached %.1f ms after its exec", ms);
+	fputc('\n', stderr);
+}
+
+/*
+ * Following: process pid has exec'd (exec_ns, CLOCK_MONOTONIC; 0 when found
+ * by the scan): attach to its binary if it is a new Go one of ours. The
+ * probes are in place only once this returns: what the process did since
+ * its exec is not seen (the window says on stderr with -v).
+ */
+static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
+{
+	char why[PATH_MAX + 512], procexe[64];
+	struct target *t;
+	size_t id;
+
+	switch (follow__process(s->follow, pid, &t, why, sizeof(why))) {
+	case FOLLOW_REFUSED:
+		fprintf(stderr, "goroutine: %s\n", why);
+		return;
+	case FOLLOW_NEW:
+		break;
+	case FOLLOW_JOINED:
+		/* Its binary is probed already: from its exec on, if it was in the follow map then. */
+		loader__follow_pid(s->loader, (uint32_t)pid);
+		if (!exec_ns)
+			seed_late(s, follow__proc(s->follow, pid)->target, pid);
+		say_process(s, pid, exec_ns ? "probed before its exec" : NULL);
+		return;
+	default:
+		return;
+	}
+	id = s->ntargets;
+	if (id >= (size_t)s->env.max_targets) {
+		if (!s->limit_said)
+			fprintf(stderr,
+				"goroutine: %zu targets traced already (--max-targets): no more "
+				"attaches; process %d and later ones are not traced\n",
+				id, (int)pid);
+		s->limit_said = true;
+		target__delete(t);
+		return;
+	}
+	t->id = (uint32_t)id;
+	snprintf(procexe, sizeof(procexe), "/proc/%d/exe", (int)pid);
+	/* In the follow map before its binary's probes: its events pass the filter at once. */
+	loader__follow_pid(s->loader, (uint32_t)pid);
+	/* What it has already, read before its probes fire, so that they add to it. */
+	stream__bind(s->stream, t);
+	if (!s->env.snapshot && (s->kernel_summary || stream__wants_seed(s->stream)))
+		seed_process(s, t, pid);
+	if (loader__add_target(s->loader, t, why, sizeof(why))) {
+		/* Gone meanwhile (its /proc/PID/exe went with it): nothing to say. */
+		if (verbose || !access(procexe, F_OK))
+			fprintf(stderr, "goroutine: process %d: %s\n", (int)pid, why);
+		loader__detach(s->loader, t->id);
+		target__delete(t);
+		return;
+	}
+	s->exes[t->id] = t->shown;
+	/* The outputs name states and wait reasons as the first Go program found does. */
+	if (!s->ntargets && s->default_names)
+		names__set(s->default_names, t->prof);
+	s->targets[s->ntargets++] = t;
+	follow__bind(s->follow, pid, t);
+	if (exec_ns) {
+		uint64_t d = now_ns() - exec_ns;
+		char when[64];
+
+		if (d > s->attach_ns_max)
+			s->attach_ns_max = d;
+		/* Its binary stays probed for the next ones; this one ran whole in the window. */
+		if (access(procexe, F_OK) && (s->follow_mode == GOROUTINE_FOLLOW_TREE || verbose)) {
+			fprintf(stderr,
+				"goroutine: process %d (%s) ended before its probes were in place "
+				"(%.1f ms after its exec): not traced\n",
+				(int)pid, t->shown, d / 1e6);
+			return;
+		}
+		snprintf(when, sizeof(when), "attached %.1f ms after its exec", d / 1e6);
+		say_process(s, pid, when);
+	} else {
+		say_process(s, pid, NULL);
+	}
+}
+
+/*
+ * A command's words that name Go programs (`env X=1 ./app`, `sh -c 'app
+ * -v'`): their binaries probed before the command runs, so that their
+ * processes are traced from their first instruction (the follow map lets
+ * only the command's descendants through). Others are found at their exec.
+ */
+static void prepare_words(struct session *s)
+{
+	char why[PATH_MAX + 512], path[PATH_MAX], word[PATH_MAX];
+
+	/* A Go command itself is attached as its own process already. */
+	for (char **a = s->env.cmd + s->root_is_target; *a; a++) {
+		const char *p = *a;
+
+		while (*p) {
+			size_t n = strcspn(p, " \t\n;&|()<>'\"`=");
+			struct target *t;
+
+			if (n && n < sizeof(word)) {
+				memcpy(word, p, n);
+				word[n] = 0;
+				if (!target__find_command(word, path, sizeof(path)) &&
+				    s->ntargets < (size_t)s->env.max_targets) {
+					enum follow_verdict v = follow__prepare(s->follow, path, &t,
+										why, sizeof(why));
+
+					if (v == FOLLOW_REFUSED)
+						fprintf(stderr, "goroutine: %s\n", why);
+					if (v == FOLLOW_NEW)
+						add_prepared(s, t);
+				}
+			}
+			p += n;
+			p += *p != 0;
+		}
+	}
+}
+
+/* Following: a process's end; a target none of whose processes are left is detached. */
+static void end_process(struct session *s, pid_t pid)
+{
+	int id = follow__exit(s->follow, pid);
+
+	if (id < 0 || (size_t)id >= s->ntargets || s->dropped[id])
+		return;
+	s->dropped[id] = true;
+	loader__detach(s->loader, (uint32_t)id);
+	if (verbose)
+		say_target(s, s->targets[id], "done with", -1);
+}
+
+static void on_proc_locked(struct session *s, const struct goroutine_proc_event *e);
+
+static int on_proc(void *ctx, void *data, size_t size)
+{
+	const struct goroutine_proc_event *e = data;
+	struct session *s = ctx;
+
+	if (size < sizeof(*e))
+		return 0;
+	/* A scrape reads the targets and the processes: not while they change. */
+	metricsd__lock(s->metricsd);
+	on_proc_locked(s, e);
+	metricsd__set_ntargets(s->metricsd, s->ntargets);
+	metricsd__unlock(s->metricsd);
+	return 0;
+}
+
+static void on_proc_locked(struct session *s, const struct goroutine_proc_event *e)
+{
+	if (e->kind == GOROUTINE_PROC_EXIT) {
+		end_process(s, (pid_t)e->tgid);
+		return;
+	}
+	/* The command's own exec into the Go program it was attached to before it ran. */
+	if (s->root_is_target && !s->root_exec_seen && (pid_t)e->tgid == s->root->pid) {
+		s->root_exec_seen = true;
+		return;
+	}
+	add_process(s, (pid_t)e->tgid, e->ts_ns);
+}
+
+static int scan_one(void *ctx, pid_t pid)
+{
+	struct session *s = ctx;
+
+	add_process(s, pid, 0);
+	return 0;
+}
+
+/*
+ * Following: the tracepoints attached first, so that no exec falls between
+ * the scan and them; then, for --all, every process running now.
+ */
+static int follow_start(struct session *s)
+{
+	char why[256];
+	int err;
+
+	if (!s->follow_mode)
+		return 0;
+	err = loader__open_procs(s->loader, on_proc, s);
+	if (!err)
+		err = loader__follow_start(s->loader, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "cannot read process events: %s", strerror(-err));
+	if (err) {
+		fprintf(stderr, "goroutine: %s\n", why);
+		return 1;
+	}
+	if (s->follow_mode == GOROUTINE_FOLLOW_TREE)
+		prepare_words(s);
+	if (s->follow_mode == GOROUTINE_FOLLOW_ALL && follow__scan(scan_one, s)) {
+		fprintf(stderr, "goroutine: /proc: %s\n", strerror(errno));
 		return 1;
 	}
 	return 0;
@@ -936,7 +1440,9 @@ static int attach(struct session *s)
 		fprintf(stderr, "goroutine: cannot create ring buffer: %s\n", strerror(-err));
 		return 1;
 	}
-	if (verbose)
+	if (follow_start(s))
+		return 1;
+	if (verbose && t0)
 		fprintf(stderr,
 			"goroutine: %s: %s, %s at file offset 0x%" PRIx64 ", goid at %u (%s), "
 			"%s ABI, BPF prog id %u\n",
@@ -952,11 +1458,22 @@ static int attach(struct session *s)
 		fprintf(stderr, "goroutine: %s\n", why);
 		return 1;
 	}
-	fprintf(stderr, "goroutine: tracing %s%s; Ctrl-C to stop\n", t0->path,
-		s->env.use_default ? " with the go1.17 default" : "");
+	if (s->follow_mode == GOROUTINE_FOLLOW_ALL)
+		fprintf(stderr, "goroutine: tracing every Go process (%zu now); Ctrl-C to stop\n",
+			s->ntargets);
+	else if (s->root_is_target)
+		say_target(s, t0, "tracing", -1);
+	else if (s->root)
+		fprintf(stderr, "goroutine: following %s (process %d) and its children\n",
+			s->root->path, (int)s->root->pid);
+	else
+		fprintf(stderr, "goroutine: tracing %s%s; Ctrl-C to stop\n", t0->path,
+			s->env.use_default ? " with the go1.17 default" : "");
 	for (i = 0; i < s->ntargets; i++)
 		if (target__release(s->targets[i]))
 			fprintf(stderr, "goroutine: cannot start %s\n", s->targets[i]->path);
+	if (s->root && !s->root_is_target && target__release(s->root))
+		fprintf(stderr, "goroutine: cannot start %s\n", s->root->path);
 	return 0;
 }
 
@@ -970,10 +1487,18 @@ static struct stream_stats live_stats(const struct session *s)
 	};
 }
 
-/* Whether every traced process has ended (never, for a binary's processes). */
+/*
+ * Whether every traced process has ended (never, for a binary's processes);
+ * following a command, whether it has (its status is the tracer's).
+ */
 static bool targets_gone(struct session *s)
 {
 	size_t i;
+
+	if (s->follow_mode == GOROUTINE_FOLLOW_ALL)
+		return false;
+	if (s->root)
+		return target__gone(s->root);
 
 	for (i = 0; i < s->ntargets; i++)
 		if (!target__gone(s->targets[i]))
@@ -1032,6 +1557,26 @@ static int run(struct session *s)
 	return 0;
 }
 
+/* Following: target t's processes as the session knows them (for a scrape). */
+static int follow_processes(void *ctx, const struct target *t, pid_t **pids, size_t *n)
+{
+	const struct session *s = ctx;
+	const struct follow_proc *p;
+	size_t np, i, k = 0;
+	pid_t *v;
+
+	p = follow__procs(s->follow, &np);
+	v = calloc(np + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < np; i++)
+		if (p[i].pid > 0 && p[i].target == t->id)
+			v[k++] = p[i].pid;
+	*pids = v;
+	*n = k;
+	return 0;
+}
+
 /*
  * --metrics ADDR: the endpoint, once the probes are attached. Its scrapes
  * read the targets' binaries on their own thread: nothing else may until
@@ -1046,6 +1591,9 @@ static int start_metrics(struct session *s)
 		.ntargets = s->ntargets,
 		.leak_after_s = s->env.leak_after,
 		.version = VERSION,
+		.processes = s->follow ? follow_processes : NULL,
+		.ctx = s,
+		.snapshot_only = s->env.snapshot,
 	};
 	char why[PATH_MAX + 128], bound[128];
 
@@ -1059,6 +1607,67 @@ static int start_metrics(struct session *s)
 	return 0;
 }
 
+/*
+ * A name from a process (a path, a comm: anyone's bytes in a container) for
+ * a terminal line: a newline or an escape sequence must not forge lines, so
+ * anything below 0x20 and 0x7f is printed as '?'.
+ */
+static const char *printable(const char *in, char *out, size_t len)
+{
+	snprintf(out, len, "%s", in);
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return out;
+}
+
+/*
+ * Following, --summary: each binary's share (its processes, switches,
+ * creations and exits, from its own kernel aggregate), before the total the
+ * summary gives. Labels come from processes: escaped as C strings would be
+ * pointless on a terminal, but a newline or an escape sequence in a comm must
+ * not forge lines, so anything below 0x20 or 0x7f is printed as '?'.
+ */
+static void report_targets(struct session *s)
+{
+	const struct follow_proc *p;
+	size_t np, i, k;
+
+	if (!s->follow || !s->kernel_summary || s->env.json || !s->ntargets)
+		return;
+	p = follow__procs(s->follow, &np);
+	fprintf(s->out, "per binary (the total follows):\n");
+	fprintf(s->out, "%-9s %10s %9s %9s  %s\n", "GO", "SWITCHES", "CREATED", "EXITED",
+		"EXE: PROCESSES (PID COMM)");
+	for (i = 0; i < s->ntargets; i++) {
+		const struct target *t = s->targets[i];
+		struct goroutine_summary sum;
+		uint64_t sw = 0;
+		char exe[128];
+
+		if (loader__summary(s->loader, t->id, &sum))
+			continue;
+		for (int a = 0; a < GOROUTINE_NSTATES; a++)
+			for (int b = 0; b < GOROUTINE_NSTATES; b++)
+				sw += sum.transitions[a][b];
+		printable(t->shown, exe, sizeof(exe));
+		fprintf(s->out, "%-9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s:",
+			t->prof->go_version[0] ? t->prof->go_version : "?", sw,
+			(uint64_t)sum.created, (uint64_t)sum.exited, exe);
+		for (k = 0; k < np; k++) {
+			char comm[16];
+
+			if (p[k].target != t->id && !(p[k].pid < 0 && p[k].ended_target == t->id))
+				continue;
+			printable(p[k].comm, comm, sizeof(comm));
+			fprintf(s->out, " %d %s%s", p[k].pid < 0 ? -p[k].pid : p[k].pid, comm,
+				p[k].pid < 0 ? " (ended)" : "");
+		}
+		fputc('\n', s->out);
+	}
+	fputc('\n', s->out);
+}
+
 /* The reports the outputs make at the end, and the counts on stderr. */
 static int report(struct session *s)
 {
@@ -1066,10 +1675,19 @@ static int report(struct session *s)
 	char why[PATH_MAX + 128];
 	int rc = 0;
 
+	report_targets(s);
+
 	if (stream__finish(s->stream, &st, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);
 		rc = 1;
 	}
+	if (s->root && !s->ntargets)
+		fprintf(stderr, "goroutine: %s ran no Go program\n", s->root->path);
+	else if (s->follow_mode && verbose)
+		fprintf(stderr,
+			"goroutine: %zu targets, %zu binaries resolved; the longest exec to "
+			"attach %.1f ms\n",
+			s->ntargets, follow__binaries(s->follow), s->attach_ns_max / 1e6);
 	fprintf(stderr, "goroutine: %" PRIu64 " events, %" PRIu64 " lost\n", st.events, st.lost);
 	return rc;
 }
@@ -1090,6 +1708,16 @@ static int cleanup(struct session *s, int rc)
 			status = st;
 		target__delete(s->targets[i]);
 	}
+	/* A wrapper command, not a target itself: its status just the same. */
+	if (s->root && !s->root_is_target) {
+		int st = target__finish(s->root, exiting ? exit_signal : 0);
+
+		if (st >= 0)
+			status = st;
+		target__delete(s->root);
+	}
+	follow__delete(s->follow);
+	names__delete(s->default_names);
 	if (s->out && s->out != stdout)
 		fclose(s->out);
 	else if (s->out)
@@ -1361,6 +1989,9 @@ static int dump(struct session *s)
 	char why[512];
 	int err;
 
+	/* --dump --all: the binary is opened and resolved once for all its processes. */
+	if (t->bin)
+		goto snap;
 	err = gobin__open_path(t->path, &t->bin);
 	/* Gone since it was found: /proc/PID/exe went with it, say so rather than ENOENT. */
 	if (err && process_exiting(t)) {
@@ -1382,6 +2013,7 @@ static int dump(struct session *s)
 	t->prof = calloc(1, sizeof(*t->prof));
 	if (!t->prof || find_profile(&s->env, &k, t))
 		return 1;
+snap:
 	err = snapshot__take(t->bin, t->prof, t->pid, NULL, &snap, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "goroutine: process %d: %s\n", (int)t->pid, why);
@@ -1392,7 +2024,8 @@ static int dump(struct session *s)
 		snapshot__delete(snap);
 		return err ? 1 : 0;
 	}
-	s->out = open_out(s->env.output);
+	if (!s->out)
+		s->out = open_out(s->env.output);
 	if (!s->out) {
 		snapshot__delete(snap);
 		return 1;
@@ -1411,6 +2044,103 @@ static int dump(struct session *s)
 	return err ? 1 : 0;
 }
 
+struct pids {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int collect_pid(void *ctx, pid_t pid)
+{
+	struct pids *p = ctx;
+
+	if (array__reserve(&p->v, &p->cap, p->n + 1, sizeof(*p->v), 256, 0))
+		return -ENOMEM;
+	p->v[p->n++] = pid;
+	return 0;
+}
+
+/*
+ * --dump --all: every Go process (the filters apply), each binary resolved
+ * once, each process dumped as --dump -p would, a header line before each
+ * (text) or one JSON document each; a process that cannot be read is said
+ * and the others dumped. 0, or 1 when any failed.
+ */
+static int dump_all(struct session *s)
+{
+	struct follow_opts fo = {
+		.use_default = s->env.use_default,
+		.comm = s->env.comm,
+		.exe = s->env.exe,
+		.cgroup = s->env.cgroup,
+		.plan = {.kernel = {.emulates_push = probepoint__kernel_emulates_push()}},
+	};
+	struct target *bins[GOROUTINE_MAX_TARGETS] = {};
+	struct pids pids = {};
+	size_t nbins = 0, i, dumped = 0;
+	char why[PATH_MAX + 512];
+	int rc = 0;
+
+	if (follow__new(&fo, &s->follow) || follow__scan(collect_pid, &pids)) {
+		fprintf(stderr, "goroutine: /proc: %s\n", strerror(errno));
+		free(pids.v);
+		return 1;
+	}
+	for (i = 0; i < pids.n; i++) {
+		const struct follow_proc *fp;
+		struct target *bt = NULL, *t;
+
+		switch (follow__process(s->follow, pids.v[i], &bt, why, sizeof(why))) {
+		case FOLLOW_REFUSED:
+			fprintf(stderr, "goroutine: %s\n", why);
+			rc = 1;
+			continue;
+		case FOLLOW_NEW:
+			if (nbins == GOROUTINE_MAX_TARGETS) {
+				target__delete(bt);
+				continue;
+			}
+			bt->id = nbins;
+			bins[nbins++] = bt;
+			follow__bind(s->follow, pids.v[i], bt);
+			break;
+		case FOLLOW_JOINED:
+			break;
+		default:
+			continue;
+		}
+		fp = follow__proc(s->follow, pids.v[i]);
+		if (!fp || fp->target >= nbins || target__pid(pids.v[i], &t, why, sizeof(why)))
+			continue;
+		target__borrow(t, bins[fp->target]->bin, bins[fp->target]->prof,
+			       bins[fp->target]->names);
+		s->targets[0] = t;
+		s->ntargets = 1;
+		if (!s->env.json) {
+			if (!s->out)
+				s->out = open_out(s->env.output);
+			if (!s->out) {
+				target__delete(t);
+				rc = 1;
+				break;
+			}
+			fprintf(s->out, "%s==> process %d (%s, %s) <==\n", dumped ? "\n" : "",
+				(int)t->pid, printable(bins[fp->target]->shown, why, sizeof(why)),
+				t->prof->go_version[0] ? t->prof->go_version :
+							 "Go version unknown");
+		}
+		rc |= dump(s);
+		dumped++;
+		target__delete(t);
+		s->targets[0] = NULL;
+		s->ntargets = 0;
+	}
+	fprintf(stderr, "goroutine: %zu Go processes dumped, %zu binaries\n", dumped, nbins);
+	for (i = 0; i < nbins; i++)
+		target__delete(bins[i]);
+	free(pids.v);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct session s = {};
@@ -1427,15 +2157,14 @@ int main(int argc, char **argv)
 		goto cleanup;
 	/* dump: --dump reads the process's goroutines instead of tracing them */
 	if (s.env.dump) {
-		rc = dump(&s);
+		rc = s.env.all ? dump_all(&s) : dump(&s);
 		goto cleanup;
 	}
 	/* plan: each target's binary opened once, its profile checked, its probes chosen */
 	if (plan_targets(&s))
 		goto cleanup;
 	/* outputs: every consumer of the event stream, its files opened before tracing */
-	if (open_outputs(&s, s.targets[0]->names, s.targets[0]->prof->goid_at_creation,
-			 s.targets[0]->shown, s.targets[0]->pid, 0, mono_to_real()))
+	if (open_session_outputs(&s))
 		goto cleanup;
 	/* load: a command started but held before exec; the BPF program for all targets */
 	if (load(&s))
@@ -1453,8 +2182,11 @@ int main(int argc, char **argv)
 	rc = run(&s);
 	/* metrics: stopped before the reports read the targets' binaries again */
 	metricsd__stop(s.metricsd);
-	/* report: the summaries and files the outputs make at the end */
-	rc |= report(&s);
+	/* report: the summaries and files the outputs make at the end (none without probes) */
+	if (!s.env.snapshot)
+		rc |= report(&s);
+	else
+		fprintf(stderr, "goroutine: --mode snapshot: no probes, no events\n");
 cleanup:
 	/* cleanup: probes detached, the command waited for: its exit status is ours */
 	return cleanup(&s, rc);

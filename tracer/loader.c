@@ -29,6 +29,12 @@ struct loader {
 	/* Every uprobe attached, all targets: destroyed with the loader. */
 	struct bpf_link **links;
 	size_t nlinks, cap;
+	/* Following: each link's target (links_of[i] for links[i]), the tracepoints' links. */
+	uint32_t *links_of;
+	size_t links_of_cap;
+	struct bpf_link *follow_links[3];
+	uint32_t follow;
+	bool no_probes;
 };
 
 static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func_id id)
@@ -53,6 +59,7 @@ static struct goroutine_config config_of(const struct target *t)
 	struct goroutine_config c = t->plan.config;
 
 	c.target_tgid = t->kind == TARGET_BINARY ? 0 : (uint32_t)t->pid;
+	c.follow_only = t->follow_only;
 	return c;
 }
 
@@ -65,7 +72,8 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 	int err, k;
 
 	*out = NULL;
-	if (!n || n > GOROUTINE_MAX_TARGETS || (o->config == LOADER_CONFIG_RODATA && n > 1)) {
+	if ((!n && !o->follow) || n > GOROUTINE_MAX_TARGETS ||
+	    (o->config == LOADER_CONFIG_RODATA && (n > 1 || o->follow))) {
 		snprintf(why, whylen, "cannot trace %zu targets at once", n);
 		return -E2BIG;
 	}
@@ -73,6 +81,8 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 	if (!l)
 		return -ENOMEM;
 	l->config = o->config;
+	l->follow = o->follow;
+	l->no_probes = o->no_probes;
 	l->skel = goroutine_bpf__open();
 	if (!l->skel) {
 		err = -errno;
@@ -91,8 +101,13 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 	for (i = 0; i < n; i++)
 		for (k = 0; k < targets[i]->plan.nprobes; k++)
 			used[targets[i]->plan.probes[k].func] = true;
-	for (k = 0; k < PROFILE_FUNC_MAX; k++)
-		if (!used[k])
+	l->skel->rodata->follow_mode = o->follow;
+	bpf_program__set_autoload(l->skel->progs.follow_fork, o->follow);
+	bpf_program__set_autoload(l->skel->progs.follow_exec, o->follow);
+	bpf_program__set_autoload(l->skel->progs.follow_exit, o->follow);
+	/* Following, targets come later, each with any of the probes. */
+	for (k = 0; k < PROFILE_FUNC_MAX && (!o->follow || o->no_probes); k++)
+		if (!used[k] || o->no_probes)
 			bpf_program__set_autoload(prog_of(l->skel, k), false);
 	err = goroutine_bpf__load(l->skel);
 	if (err) {
@@ -123,7 +138,7 @@ int loader__attach(struct loader *l, const struct target *t, char *why, size_t w
 {
 	int i, err;
 
-	for (i = 0; i < t->plan.nprobes; i++) {
+	for (i = 0; !l->no_probes && i < t->plan.nprobes; i++) {
 		const struct plan_probe *p = &t->plan.probes[i];
 		LIBBPF_OPTS(bpf_uprobe_opts, uopts);
 		struct bpf_link *link;
@@ -148,9 +163,82 @@ int loader__attach(struct loader *l, const struct target *t, char *why, size_t w
 			snprintf(why, whylen, "%s", strerror(ENOMEM));
 			return -ENOMEM;
 		}
+		if (array__reserve(&l->links_of, &l->links_of_cap, l->nlinks + 1,
+				   sizeof(*l->links_of), 8, 0)) {
+			bpf_link__destroy(link);
+			snprintf(why, whylen, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		l->links_of[l->nlinks] = t->id;
 		l->links[l->nlinks++] = link;
 	}
 	return 0;
+}
+
+int loader__add_target(struct loader *l, const struct target *t, char *why, size_t whylen)
+{
+	struct goroutine_config c = config_of(t);
+	uint32_t id = t->id;
+
+	if (l->config != LOADER_CONFIG_COOKIE || id >= GOROUTINE_MAX_TARGETS) {
+		snprintf(why, whylen, "cannot add target %u", id);
+		return -E2BIG;
+	}
+	/* Its values before its probes: a cookie without its entry is ignored by the program. */
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.config), &id, &c, BPF_ANY)) {
+		snprintf(why, whylen, "cannot configure target %u: %s", id, strerror(errno));
+		return -errno;
+	}
+	return loader__attach(l, t, why, whylen);
+}
+
+void loader__detach(struct loader *l, uint32_t id)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < l->nlinks; i++) {
+		if (l->links_of[i] == id) {
+			bpf_link__destroy(l->links[i]);
+			continue;
+		}
+		l->links_of[k] = l->links_of[i];
+		l->links[k++] = l->links[i];
+	}
+	l->nlinks = k;
+}
+
+int loader__follow_start(struct loader *l, char *why, size_t whylen)
+{
+	struct bpf_program *p[3] = {l->skel->progs.follow_fork, l->skel->progs.follow_exec,
+				    l->skel->progs.follow_exit};
+	int i, err;
+
+	for (i = 0; l->follow && i < 3; i++) {
+		l->follow_links[i] = bpf_program__attach(p[i]);
+		if (!l->follow_links[i]) {
+			err = -errno;
+			snprintf(why, whylen, "cannot attach to the %s tracepoint: %s",
+				 bpf_program__section_name(p[i]), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int loader__follow_pid(struct loader *l, uint32_t tgid)
+{
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.follow), &tgid, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int loader__open_procs(struct loader *l, loader_event_fn fn, void *ctx)
+{
+	if (!l->rb)
+		return -EINVAL;
+	return ring_buffer__add(l->rb, bpf_map__fd(l->skel->maps.procs), fn, ctx) < 0 ? -errno : 0;
 }
 
 int loader__open_events(struct loader *l, loader_event_fn fn, void *ctx)
@@ -328,6 +416,10 @@ int loader__seed(struct loader *l, const struct goroutine_gentry *e, size_t n, s
 		/* The kernel's own rule: either of the pair; none free, the goroutine is not seeded. */
 		if (slots[k].key.gp && slots[k + 1].key.gp)
 			continue;
+		/* Seen switching already (a process found after its binary was probed): the kernel's. */
+		if ((slots[k].key.gp == e[i].key.gp && slots[k].key.tgid == e[i].key.tgid) ||
+		    (slots[k + 1].key.gp == e[i].key.gp && slots[k + 1].key.tgid == e[i].key.tgid))
+			continue;
 		slots[slots[k].key.gp ? k + 1 : k] = e[i];
 		(*placed)++;
 	}
@@ -352,9 +444,12 @@ void loader__delete(struct loader *l)
 	if (!l)
 		return;
 	ring_buffer__free(l->rb);
+	for (i = 0; i < 3; i++)
+		bpf_link__destroy(l->follow_links[i]);
 	for (i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	free(l->links);
+	free(l->links_of);
 	goroutine_bpf__destroy(l->skel);
 	free(l);
 }

@@ -31,6 +31,13 @@ struct loader_opts {
 	enum loader_config config;
 	bool count_only; /* --mode count: only count probe hits */
 	bool summary;	 /* aggregate in the kernel, no events */
+	/*
+	 * enum goroutine_follow_mode: processes followed by their execs, their
+	 * targets added at run time (loader__add_target()); n may be 0 then.
+	 */
+	uint32_t follow;
+	/* --mode snapshot: no uprobes at all (loader__attach() attaches none). */
+	bool no_probes;
 };
 
 /* Event callback, as libbpf's ring buffer calls it. */
@@ -47,6 +54,22 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
  * 0, or a negative errno with one line in why.
  */
 int loader__attach(struct loader *l, const struct target *t, char *why, size_t whylen);
+/*
+ * Following: a target made after load, its config written and its probes
+ * attached (its id below GOROUTINE_MAX_TARGETS, unused). 0, or -errno with why.
+ */
+int loader__add_target(struct loader *l, const struct target *t, char *why, size_t whylen);
+/* Detach target id's probes (its processes have ended). */
+void loader__detach(struct loader *l, uint32_t id);
+/* Following: attach the fork, exec and exit tracepoints. 0, or -errno with why. */
+int loader__follow_start(struct loader *l, char *why, size_t whylen);
+/* Follow process tgid and its descendants (their execs, their ends). 0 or -errno. */
+int loader__follow_pid(struct loader *l, uint32_t tgid);
+/*
+ * Following: process events (struct goroutine_proc_event) handed to fn, from
+ * the same poll as the events (after loader__open_events()). 0 or -errno.
+ */
+int loader__open_procs(struct loader *l, loader_event_fn fn, void *ctx);
 /* The ring buffer, events handed to fn. 0 or -errno. */
 int loader__open_events(struct loader *l, loader_event_fn fn, void *ctx);
 /* Wait at most timeout_ms for events, then take all there are: as ring_buffer__poll. */

@@ -363,7 +363,8 @@ static int list_procs(struct metricsd *d, struct proc **out, size_t *n)
 		if (t->kind == TARGET_COMMAND) {
 			pids = &one;
 			np = one > 0;
-		} else if (target__processes(t, &pids, &np)) {
+		} else if (d->o.processes ? d->o.processes(d->o.ctx, t, &pids, &np) :
+					    target__processes(t, &pids, &np)) {
 			continue;
 		}
 		w = realloc(v, (nv + np + 1) * sizeof(*v));
@@ -433,10 +434,12 @@ static void scrape(struct metricsd *d)
 			metrics__sample_u64(d->m, l, NLABELS + 1, p->reasons[s]);
 		}
 	}
-	write_leaks(d, procs, nprocs);
+	/* --mode snapshot: no probes, so nothing of the kernel's but the gauges above. */
+	if (!d->o.snapshot_only)
+		write_leaks(d, procs, nprocs);
 	for (i = 0; sums && i < d->o.ntargets && i < GOROUTINE_MAX_TARGETS; i++)
 		ok[i] = !loader__summary(d->o.loader, d->o.targets[i]->id, &sums[i]);
-	if (sums)
+	if (sums && !d->o.snapshot_only)
 		write_kernel(d, sums, ok, procs, nprocs);
 	metrics__family(d->m, "gotracer_process_info", METRICS_GAUGE,
 			"A traced process, with its Go version (value 1).");
@@ -445,7 +448,7 @@ static void scrape(struct metricsd *d)
 		l[NLABELS] = metrics__label("go_version", names__go_version(procs[i].t->names));
 		metrics__sample(d->m, l, NLABELS + 1, 1);
 	}
-	if (d->o.ntargets) {
+	if (d->o.ntargets && !d->o.snapshot_only) {
 		target_set_labels(l, d->o.targets[0], procs, nprocs);
 		metrics__family(d->m, "gotracer_events_lost_total", METRICS_COUNTER,
 				"Events dropped because the ring buffer was full.");
@@ -618,4 +621,22 @@ void metricsd__stop(struct metricsd *d)
 	pthread_mutex_destroy(&d->lock);
 	metrics__delete(d->m);
 	free(d);
+}
+
+void metricsd__lock(struct metricsd *d)
+{
+	if (d)
+		pthread_mutex_lock(&d->lock);
+}
+
+void metricsd__unlock(struct metricsd *d)
+{
+	if (d)
+		pthread_mutex_unlock(&d->lock);
+}
+
+void metricsd__set_ntargets(struct metricsd *d, size_t n)
+{
+	if (d)
+		d->o.ntargets = n;
 }

@@ -16,6 +16,7 @@
 #define GOTRACER_METRICSD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct loader;
 struct metricsd;
@@ -26,7 +27,19 @@ struct metricsd_opts {
 	struct loader *loader;
 	struct target *const *targets;
 	size_t ntargets;
+	/*
+	 * Following (--all, a command's tree): a target's processes as the
+	 * session knows them (NULL: target__processes()); called with the
+	 * lock held (metricsd__lock()).
+	 */
+	int (*processes)(void *ctx, const struct target *t, pid_t **pids, size_t *n);
+	void *ctx;
 	double leak_after_s; /* WAITING longer than this: a leak candidate */
+	/*
+	 * --mode snapshot: no probes; only what a scrape's snapshots give (the
+	 * gauges, process info), none of the kernel's counters and histograms.
+	 */
+	bool snapshot_only;
 	const char *version; /* the tracer's, for gotracer_build_info */
 };
 
@@ -37,6 +50,15 @@ struct metricsd_opts {
  */
 int metricsd__start(const struct metricsd_opts *o, struct metricsd **out, char *bound,
 		    size_t boundlen, char *why, size_t whylen);
+/*
+ * Following: what a scrape reads (the targets array, the session's process
+ * list) changes only between metricsd__lock() and metricsd__unlock(), which
+ * wait for a scrape under way; the number of targets grows with
+ * metricsd__set_ntargets(), the lock held. NULL is a no-op for the three.
+ */
+void metricsd__lock(struct metricsd *d);
+void metricsd__unlock(struct metricsd *d);
+void metricsd__set_ntargets(struct metricsd *d, size_t n);
 /* Stop serving (a scrape under way is finished first). NULL is a no-op. */
 void metricsd__stop(struct metricsd *d);
 

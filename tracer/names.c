@@ -40,23 +40,30 @@ struct names {
 	uint32_t nreasons;
 };
 
+void names__set(struct names *n, const struct profile *p)
+{
+	int i;
+
+	memset(n, 0, sizeof(*n));
+	if (!p)
+		return;
+	/* A profile's strings are bounded by its arrays; copy them as C strings. */
+	snprintf(n->go_version, sizeof(n->go_version), "%s", p->go_version);
+	for (i = 0; i < p->n_gstatus && i < MAX_STATES; i++)
+		snprintf(n->states[i], NAME_LEN, "%.*s", NAME_LEN - 1, p->gstatus[i]);
+	n->nstates = i;
+	for (i = 0; i < p->n_waitreasons && i < MAX_REASONS; i++)
+		snprintf(n->reasons[i], NAME_LEN, "%.*s", NAME_LEN - 1, p->waitreasons[i]);
+	n->nreasons = i;
+}
+
 int names__new(const struct profile *p, struct names **out)
 {
 	struct names *n = calloc(1, sizeof(*n));
-	int i;
 
 	if (!n)
 		return -ENOMEM;
-	if (p) {
-		/* A profile's strings are bounded by its arrays; copy them as C strings. */
-		snprintf(n->go_version, sizeof(n->go_version), "%s", p->go_version);
-		for (i = 0; i < p->n_gstatus && i < MAX_STATES; i++)
-			snprintf(n->states[i], NAME_LEN, "%.*s", NAME_LEN - 1, p->gstatus[i]);
-		n->nstates = i;
-		for (i = 0; i < p->n_waitreasons && i < MAX_REASONS; i++)
-			snprintf(n->reasons[i], NAME_LEN, "%.*s", NAME_LEN - 1, p->waitreasons[i]);
-		n->nreasons = i;
-	}
+	names__set(n, p);
 	*out = n;
 	return 0;
 }

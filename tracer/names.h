@@ -21,6 +21,11 @@ struct profile;
 /* From p's gstatus, waitreasons and go_version; p NULL: built-in names only. 0 or -ENOMEM. */
 int names__new(const struct profile *p, struct names **out);
 /* NULL is a no-op. */
+/*
+ * Name by p (NULL: the built-in names) from now on: for outputs opened before
+ * the binary was known (following a command, --all).
+ */
+void names__set(struct names *n, const struct profile *p);
 void names__delete(struct names *n);
 
 /* The name of state value (the _Gscan bit included: a number), or its decimal in buf. */

@@ -63,6 +63,9 @@ static const char *wait_reason(const struct output *o, const struct goroutine_ev
 /* A creation's site strings are cut at this many bytes; escaped, each is at most 6 times. */
 #define SITE_STR_MAX 4096
 #define SITE_ROOM (3 * 6 * SITE_STR_MAX + 128)
+/* A record's "exe" is cut at this many bytes (escaped, at most 6 times). */
+#define EXE_STR_MAX 1024
+#define EXE_ROOM (6 * EXE_STR_MAX + 16)
 
 static void out_flush(struct output *o)
 {
@@ -142,6 +145,11 @@ static char *json_line(struct output *o, const struct goroutine_event *e, bool g
 	p = format__u64(p, e->pid);
 	p = PUT(p, ",\"tgid\":");
 	p = format__u64(p, e->tgid);
+	if (o->o.exes && e->target < GOROUTINE_MAX_TARGETS && o->o.exes[e->target]) {
+		/* A path from a container is anyone's bytes: cut, and escaped as every string. */
+		p = PUT(p, ",\"exe\":");
+		p = json_str_n(p, o->o.exes[e->target], EXE_STR_MAX);
+	}
 	p = PUT(p, ",\"goid\":");
 	p = goid_known ? format__u64(p, e->goid) : PUT(p, "null");
 	p = PUT(p, ",\"old_state\":");
@@ -234,7 +242,8 @@ static void print(struct output *o, const struct goroutine_event *e, bool goid_k
 	if (o->o.state >= 0 && e->new_state != (uint64_t)o->o.state)
 		return;
 	o->printed++;
-	if (o->len + LINE_MAX_BYTES + (e->flags & GOROUTINE_EV_SITE ? SITE_ROOM : 0) >
+	if (o->len + LINE_MAX_BYTES + (e->flags & GOROUTINE_EV_SITE ? SITE_ROOM : 0) +
+		    (o->o.exes ? EXE_ROOM : 0) >
 	    sizeof(o->buf))
 		out_flush(o);
 	p = o->buf + o->len;

@@ -38,6 +38,12 @@ struct output_opts {
 	 * report of a recording prints the wall clock the recording had.
 	 */
 	int64_t mono_to_real_ns;
+	/*
+	 * Following (--all, a command's tree): each target's binary by target
+	 * id (GOROUTINE_MAX_TARGETS entries, filled as targets come), for the
+	 * JSON records' "exe"; NULL: no "exe".
+	 */
+	const char *const *exes;
 };
 
 struct output;

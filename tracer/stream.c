@@ -168,6 +168,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			.names = o->names,
 			.sites = s->sites,
 			.mono_to_real_ns = o->mono_to_real_ns,
+			.exes = o->exes,
 		};
 
 		s->printer = output__new(&oo);

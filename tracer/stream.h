@@ -67,6 +67,7 @@ struct stream_opts {
 	const char *pprof;	 /* NULL: no block profile; else its path ("-": stdout) */
 	const char *pprof_sched; /* NULL: no scheduler-latency profile; else its path */
 	const char *exe;	 /* the first target's binary as the profile names it */
+	const char *const *exes; /* following: each target's binary, for events (output.h) */
 	/* The session: */
 	const char *version; /* the tool's, for the record */
 	const char *shown;   /* what is traced, for the page */

@@ -155,7 +155,7 @@ int target__processes(const struct target *t, pid_t **out, size_t *n)
 }
 
 /* PATH look-up as execvp does it, so the probed file is the one that runs. */
-static int find_command(const char *name, char *out, size_t len)
+int target__find_command(const char *name, char *out, size_t len)
 {
 	const char *path = getenv("PATH"), *p, *end;
 
@@ -182,7 +182,7 @@ int target__command(char **argv, struct target **out, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	err = find_command(argv[0], t->path, sizeof(t->path));
+	err = target__find_command(argv[0], t->path, sizeof(t->path));
 	if (err) {
 		snprintf(why, whylen, "%s: %s", argv[0], strerror(-err));
 		target__delete(t);
@@ -277,6 +277,14 @@ int target__finish(struct target *t, int sig)
 	return WIFEXITED(t->status) ? WEXITSTATUS(t->status) : 128 + WTERMSIG(t->status);
 }
 
+void target__borrow(struct target *t, struct gobin *bin, struct profile *prof, struct names *names)
+{
+	t->bin = bin;
+	t->prof = prof;
+	t->names = names;
+	t->borrowed = true;
+}
+
 void target__delete(struct target *t)
 {
 	if (!t)
@@ -285,8 +293,10 @@ void target__delete(struct target *t)
 		close(t->go_fd);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
-	names__delete(t->names);
-	free(t->prof);
-	gobin__delete(t->bin);
+	if (!t->borrowed) {
+		names__delete(t->names);
+		free(t->prof);
+		gobin__delete(t->bin);
+	}
 	free(t);
 }

@@ -36,6 +36,7 @@ struct target {
 	char path[PATH_MAX];  /* the file probed: the binary, or /proc/PID/exe */
 	char shown[PATH_MAX]; /* the binary's own path, for reports */
 	pid_t pid;	      /* the process (PID, or the command's); 0: every process */
+	bool follow_only;     /* a binary's processes in the follow map only (follow.h) */
 	struct gobin *bin;
 	struct profile *prof;
 	struct plan plan;
@@ -44,8 +45,9 @@ struct target {
 	char **argv;
 	int pidfd;
 	int go_fd;
-	bool done;  /* the command was reaped */
-	int status; /* its wait status then */
+	bool done;     /* the command was reaped */
+	int status;    /* its wait status then */
+	bool borrowed; /* bin, prof and names are another's (follow.h): not freed here */
 };
 
 /*
@@ -55,6 +57,8 @@ struct target {
  */
 int target__binary(const char *path, struct target **out, char *why, size_t whylen);
 int target__pid(pid_t pid, struct target **out, char *why, size_t whylen);
+/* name's file as execvp finds it (in PATH unless it has a /): 0, or -errno. */
+int target__find_command(const char *name, char *out, size_t len);
 /* argv is NULL-terminated and must outlive the target; found in PATH as execvp does. */
 int target__command(char **argv, struct target **out, char *why, size_t whylen);
 /*
@@ -80,7 +84,12 @@ bool target__gone(struct target *t);
  * status as a shell gives it (128 + signal), or -1 when it was not reaped.
  */
 int target__finish(struct target *t, int sig);
-/* Frees the gobin, the profile and the names too. NULL is a no-op. */
+/*
+ * t uses a binary's gobin, profile and names that another owns and frees
+ * (follow.h: the binary's every target shares them).
+ */
+void target__borrow(struct target *t, struct gobin *bin, struct profile *prof, struct names *names);
+/* Frees the gobin, the profile and the names too (unless borrowed). NULL is a no-op. */
 void target__delete(struct target *t);
 
 #endif /* GOTRACER_TARGET_H */

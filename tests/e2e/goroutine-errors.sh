@@ -15,7 +15,14 @@ one_line "missing binary" "/nonexistent/app: No such file or directory" "$T" --b
 one_line "not Go" "not a Go executable" "$T" --binary /bin/ls
 one_line "no process" "no process with PID" "$T" -p 999999999
 one_line "unknown state" "unknown state" "$T" --state SLEEPY --binary "$SRC/go-server-http/main"
-one_line "not Go command" "not a Go executable" "$T" -- /bin/true
+# A command is followed through its children: one that runs no Go program says so, and
+# the tracer exits with its status.
+rc=0
+"$T" -- /bin/false >"$WORK/nogo.out" 2>"$WORK/nogo.err" || rc=$?
+[ "$rc" = 1 ] || fail "-- /bin/false: exit status $rc, want the command's 1"
+grep -q '^goroutine: /bin/false ran no Go program$' "$WORK/nogo.err" ||
+	fail "-- /bin/false: no 'ran no Go program' line: $(cat "$WORK/nogo.err")"
+echo "  command running no Go: $(grep 'no Go' "$WORK/nogo.err"), status 1"
 # A Go binary whose runtime.casgstatus is renamed (in pclntab, symtab and DWARF alike).
 perl -0777 -pe 's/runtime\.casgstatus\0/runtime.casgstatuZ\0/g' "$SRC/go-server-http/main" >"$WORK/nosym"
 one_line "symbol not found" "nosym: runtime.casgstatus not found" "$T" --binary "$WORK/nosym"

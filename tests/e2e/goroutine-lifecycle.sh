@@ -119,11 +119,15 @@ held() {
 		| {progs: $ids, names: ($p | map(.name)), maps: $maps,
 		   links: ($links[0] | map(select(IN(.prog_id; $ids[]))) | map(.id)),
 		   probes: ($perf[0] | map(select(.pid == $tpid)))}')
+	# -- CMD follows the command's process tree: three sched tracepoints, and every
+	# probe program loaded for the Go programs it may run (attached when one does).
 	jq -e '(.names | index("casgstatus")) and
-		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall")) and
-		(.links | length) == (.progs | length) and
-		(.probes | length) == (.progs | length) and
-		all(.probes[]; .fd_type == "uprobe" and IN(.prog_id; $h.progs[]))' \
+		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall",
+			"follow_fork", "follow_exec", "follow_exit")) and
+		(.links | length) == (.probes | length) and
+		all(.probes[]; IN(.prog_id; $h.progs[]) and (.fd_type == "uprobe" or
+			(.fd_type == "raw_tracepoint" and IN(.tracepoint; "sched_process_fork",
+			"sched_process_exec", "sched_process_exit"))))' \
 		--argjson h "$HELD" <<<"$HELD" >/dev/null ||
 		fail "$SCEN: the tracer's kernel objects are not what was expected: $HELD"
 	[ "$(uprobe_events)" = "$UPROBE_EVENTS" ] ||
@@ -131,7 +135,7 @@ held() {
 	PROBES=()
 	[ -n "$target" ] || return 0
 	exe=$(readlink "/proc/$target/exe")
-	for off in $(jq '.probes[].offset' <<<"$HELD"); do
+	for off in $(jq '.probes[] | select(.fd_type == "uprobe") | .offset' <<<"$HELD"); do
 		a=$(vaddr "$target" "$off") || fail "$SCEN: probe offset $off not mapped in $target"
 		mem=$(bytes_at "/proc/$target/mem" "$a")
 		file=$(bytes_at "$exe" "$off")
