@@ -95,6 +95,15 @@ static const char *reason(const struct names *n, unsigned int v, char *buf, size
 	return buf;
 }
 
+/*
+ * How long before the report t was, in ns: 0 for a t after it (the kernel's
+ * records go on changing while they are read at the report's end).
+ */
+static uint64_t ago(const struct summary_input *in, uint64_t t)
+{
+	return in->now_ns > t ? in->now_ns - t : 0;
+}
+
 /* A duration for people: 850ns, 12.3us, 4.56ms, 1.23s. */
 static const char *dur(double ns, char *buf, size_t len)
 {
@@ -375,8 +384,8 @@ static void print_goroutines(FILE *f, const struct report *r)
 		fprintf(f, "%10s %10s %7u %-9s %s%8s %9s %9s %9s %9s %9s  %s\n", goid, parent,
 			in->keys[r->busy[k]].tgid, state(in->names, v->state, a, sizeof(a)),
 			v->flags & GOROUTINE_G_SEEDED ? ">" : " ",
-			dur(in->now_ns - v->since_ns, b, sizeof(b)),
-			v->created_ns ? dur(in->now_ns - v->created_ns, c, sizeof(c)) : "-",
+			dur(ago(in, v->since_ns), b, sizeof(b)),
+			v->created_ns ? dur(ago(in, v->created_ns), c, sizeof(c)) : "-",
 			dur(g_ns(v, GOROUTINE_G_RUNNING, in->now_ns), d, sizeof(d)),
 			dur(g_ns(v, GOROUTINE_G_RUNNABLE, in->now_ns), e, sizeof(e)),
 			dur(g_ns(v, GOROUTINE_G_SYSCALL, in->now_ns), g, sizeof(g)),
@@ -467,7 +476,7 @@ static void print_leaks(FILE *f, const struct report *r)
 				reason(in->names, v->waitreason, a, sizeof(a)) :
 				"?",
 			parent, j - i, group_seeded(r, i, j) ? ">" : " ",
-			dur(in->now_ns - v->since_ns, b, sizeof(b)));
+			dur(ago(in, v->since_ns), b, sizeof(b)));
 		for (k = i; k < j && k < i + LEAK_GOIDS_TEXT; k++) {
 			const struct goroutine_gval *g = &in->vals[r->leaks[k]];
 
@@ -852,10 +861,10 @@ static cJSON *goroutines_json(const struct report *r)
 		else
 			cJSON_AddNullToObject(o, "reason");
 		if (v->created_ns)
-			cJSON_AddNumberToObject(o, "age_s", (in->now_ns - v->created_ns) / 1e9);
+			cJSON_AddNumberToObject(o, "age_s", ago(in, v->created_ns) / 1e9);
 		else
 			cJSON_AddNullToObject(o, "age_s");
-		cJSON_AddNumberToObject(o, "in_state_s", (in->now_ns - v->since_ns) / 1e9);
+		cJSON_AddNumberToObject(o, "in_state_s", ago(in, v->since_ns) / 1e9);
 		cJSON_AddBoolToObject(o, "in_state_is_lower_bound", v->flags & GOROUTINE_G_SEEDED);
 		add_site(o, site_of(in, r->busy[k]));
 		/* The per-goroutine slots, under the built-in names (the page reads these keys). */
@@ -898,7 +907,7 @@ static cJSON *leaks_json(const struct report *r)
 			cJSON_AddNullToObject(g, "reason");
 		add_goid(g, "parent", v, true);
 		cJSON_AddNumberToObject(g, "count", j - i);
-		cJSON_AddNumberToObject(g, "oldest_s", (in->now_ns - v->since_ns) / 1e9);
+		cJSON_AddNumberToObject(g, "oldest_s", ago(in, v->since_ns) / 1e9);
 		cJSON_AddBoolToObject(g, "oldest_is_lower_bound", group_seeded(r, i, j));
 		add_site(g, site_of(in, r->leaks[i]));
 		st = group_stack(r, i, j);

@@ -28,6 +28,9 @@ main.leakIO IO 1 113'
 
 check() { # LABEL JSON
 	local label=$1 j=$2 fn reason count line got
+	# No time in state past the run's own (an unsigned underflow printed 18446744073 s).
+	jq -e '[.goroutine_table[] | .in_state_s, (.age_s // 0)] | all(. >= 0 and . < 100000)' "$j" \
+		>/dev/null || fail "$label: impossible times in state: $(jq -c '[.goroutine_table[] | select(.in_state_s >= 100000)][0]' "$j")"
 	while read -r fn reason count line; do
 		got=$(jq -r --arg f "$fn" --arg r "$reason" --argjson l "$line" '[.leaks.groups[] |
 			select(.start_func == $f and (.reason | test("^(" + $r + ")")) and
