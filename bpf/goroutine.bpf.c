@@ -552,6 +552,52 @@ static __always_inline int seen_by_syscall_probe(const struct goroutine_config *
 	       (ret > cfg->exitsyscall_lo && ret <= cfg->exitsyscall_hi);
 }
 
+/* casgstatus's return address, its link-time value, at the casgstatus probe. */
+static __always_inline int casgstatus_return(const struct goroutine_config *cfg,
+					     struct pt_regs *ctx, __u64 *ret)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (bpf_probe_read_user(ret, sizeof(*ret),
+				(void *)(GO_SP(ctx) + cfg->stack_args_offset - 8)))
+		return -1;
+#else
+	if (cfg->stack_args_offset != 8)
+		return -1;
+	*ret = ((const struct user_pt_regs *)ctx)->regs[30];
+#endif
+	*ret -= GO_IP(ctx) - cfg->casgstatus_probe_addr;
+	return 0;
+}
+
+/*
+ * Before go1.21 a switch to _Gwaiting from anywhere but park_m finds
+ * g.waitreason still holding the previous wait's reason: stopTheWorld never
+ * sets one; gcMarkTermination, gcBgMarkWorker, gcAssistAlloc1 and markroot
+ * set it after the switch. Told by casgstatus's return address; one that
+ * cannot be read is no better.
+ */
+static __always_inline int reason_is_stale(const struct goroutine_config *cfg, struct pt_regs *ctx,
+					   __u32 newval)
+{
+	__u64 ret;
+
+	if (!cfg->park_m_hi || goroutine_base_state(newval) != GOROUTINE_WAITING)
+		return 0;
+	if (casgstatus_return(cfg, ctx, &ret))
+		return 1;
+	return !(ret > cfg->park_m_lo && ret <= cfg->park_m_hi);
+}
+
+/* One switch whose wait reason is not a fact: read as if g had no waitreason field. */
+static __always_inline int on_switch_no_reason(const struct goroutine_config *cfg, __u32 target,
+					       __u64 gp, __u32 oldval, __u32 newval, __u64 bias)
+{
+	struct goroutine_config c = *cfg;
+
+	c.waitreason_offset = -1;
+	return on_switch(&c, target, gp, oldval, newval, bias);
+}
+
 static __always_inline int other_process(const struct goroutine_config *cfg)
 {
 	return cfg->target_tgid && (bpf_get_current_pid_tgid() >> 32) != cfg->target_tgid;
@@ -576,6 +622,9 @@ int BPF_KPROBE(casgstatus)
 		return 0;
 	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
 		return 0;
+	if (reason_is_stale(cfg, ctx, newval))
+		return on_switch_no_reason(cfg, target, gp, oldval, newval,
+					   GO_IP(ctx) - cfg->casgstatus_probe_addr);
 	return on_switch(cfg, target, gp, oldval, newval, GO_IP(ctx) - cfg->casgstatus_probe_addr);
 }
 
@@ -607,6 +656,43 @@ SEC("uprobe")
 int BPF_KPROBE(exitsyscall)
 {
 	return syscall_switch(ctx, GOROUTINE_SYSCALL, GOROUTINE_RUNNING);
+}
+
+/*
+ * A goroutine parked for a GC stack scan (suspendG sets preemptStop, the
+ * goroutine reaches preemptPark) goes _Grunning -> _Gscan|_Gpreempted in
+ * casGToPreemptScan, on its own M; the scanning goroutine takes it out,
+ * _Gpreempted -> _Gwaiting, in casGFromPreempted, and readies it after the
+ * scan (through casgstatus: WAITING -> RUNNABLE). Both switches are raw CASes
+ * that bypass casgstatus; their functions' entries are where they are
+ * decided (casGToPreemptScan spins until its CAS wins; casGFromPreempted's
+ * loses only to another suspendG of the same g, and is shown all the same).
+ * g is their first argument: register ABI only. The scan bit is not shown,
+ * as nowhere else. casGFromPreempted sets g.waitreason (go1.22+) after its
+ * entry, and go1.19-1.21 never do: the reason there is not read.
+ */
+static __always_inline int preempt_switch(struct pt_regs *ctx, __u32 oldval, __u32 newval)
+{
+	const struct goroutine_config *cfg;
+	__u32 target;
+
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER)
+		return 0;
+	/* Never a creation: no site, no bias needed. */
+	return on_switch_no_reason(cfg, target, GO_PARM1(ctx), oldval, newval, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(preempt_park)
+{
+	return preempt_switch(ctx, GOROUTINE_RUNNING, GOROUTINE_PREEMPTED);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(preempt_resume)
+{
+	return preempt_switch(ctx, GOROUTINE_PREEMPTED, GOROUTINE_WAITING);
 }
 
 /*

@@ -150,6 +150,14 @@ struct goroutine_config {
 	__u32 stacks;
 	__u32 sched_sp_offset, sched_pc_offset, sched_bp_offset;
 	__u32 stack_lo_offset; /* g.stack.hi follows it */
+	/*
+	 * Before go1.21 (profile's waitreason_after_switch): the link-time range
+	 * of runtime.park_m, the one caller of casgstatus(gp, _Grunning,
+	 * _Gwaiting) that finds g.waitreason already set; from any other
+	 * caller the reason is the previous wait's, so it is not read at all.
+	 * 0, 0: every reason is final.
+	 */
+	__u64 park_m_lo, park_m_hi;
 };
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */

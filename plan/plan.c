@@ -55,6 +55,10 @@ static bool wanted(const struct profile *p, enum profile_func_id f)
 	case PROFILE_FUNC_REENTERSYSCALL:
 	case PROFILE_FUNC_EXITSYSCALL:
 		return p->syscall_bypasses_casgstatus && p->abi == PROFILE_ABI_REGISTER;
+	case PROFILE_FUNC_PREEMPT_PARK:
+	case PROFILE_FUNC_PREEMPT_RESUME:
+		/* Their g is an argument: in a register only with the register ABI. */
+		return p->abi == PROFILE_ABI_REGISTER && !plan__is_default(p);
 	default:
 		return false;
 	}
@@ -216,6 +220,27 @@ static void configure(const struct profile *prof, bool no_stacks, struct plan *p
 	}
 }
 
+/*
+ * Where a wait reason is a fact (see goroutine_config.park_m_lo): before
+ * go1.21 only in park_m. Without park_m in the binary no reason is believed
+ * there: an empty range that no return address falls in.
+ */
+static void configure_final_reasons(const struct gobin *b, const struct profile *prof,
+				    struct plan *pl)
+{
+	struct gobin_func park;
+
+	if (!prof->waitreason_after_switch)
+		return;
+	if (gobin__find_func(b, "runtime.park_m", &park)) {
+		note(pl, "warning: runtime.park_m not found: no wait reasons");
+		pl->config.park_m_lo = pl->config.park_m_hi = 1;
+		return;
+	}
+	pl->config.park_m_lo = park.entry;
+	pl->config.park_m_hi = park.end;
+}
+
 int plan__make(const struct gobin *b, const struct profile *prof, const struct plan_opts *o,
 	       struct plan *out, char *why, size_t whylen)
 {
@@ -252,6 +277,8 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 			}
 			note(out, "warning: %s: %s not found: %s", o->path, name,
 			     i == PROFILE_FUNC_NEWPROC ? "no parent goids" :
+			     i == PROFILE_FUNC_PREEMPT_PARK || i == PROFILE_FUNC_PREEMPT_RESUME ?
+							 "PREEMPTED switches will not be seen" :
 							 "SYSCALL switches will not be seen");
 			continue;
 		}
@@ -260,5 +287,6 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 		add_probe(b, prof, o, i, &own, out);
 	}
 	configure(prof, o->no_stacks, out);
+	configure_final_reasons(b, prof, out);
 	return 0;
 }

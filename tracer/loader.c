@@ -42,6 +42,10 @@ static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func
 		return skel->progs.entersyscall;
 	case PROFILE_FUNC_EXITSYSCALL:
 		return skel->progs.exitsyscall;
+	case PROFILE_FUNC_PREEMPT_PARK:
+		return skel->progs.preempt_park;
+	case PROFILE_FUNC_PREEMPT_RESUME:
+		return skel->progs.preempt_resume;
 	default:
 		return NULL;
 	}

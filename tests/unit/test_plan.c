@@ -76,7 +76,10 @@ static bool has_note(const struct plan *pl, const char *s)
 	return false;
 }
 
-/* go1.19, register ABI, no g.parentGoid: casgstatus and newproc. */
+/*
+ * go1.19, register ABI, no g.parentGoid: casgstatus, newproc and the two
+ * preemption CASes; wait reasons believed only from park_m's casgstatus call.
+ */
 static void test_go119(const char *path)
 {
 	struct plan_opts o = {.path = path, .kernel = push};
@@ -93,6 +96,14 @@ static void test_go119(const char *path)
 	check_probes(b, pl);
 	CHECK(probe(pl, PROFILE_FUNC_NEWPROC));
 	CHECK(!probe(pl, PROFILE_FUNC_REENTERSYSCALL));
+	CHECK(probe(pl, PROFILE_FUNC_PREEMPT_PARK) && probe(pl, PROFILE_FUNC_PREEMPT_RESUME));
+	{
+		struct gobin_func park;
+
+		CHECK(p->waitreason_after_switch && !gobin__find_func(b, "runtime.park_m", &park));
+		CHECK_EQ_U64(pl->config.park_m_lo, park.entry);
+		CHECK_EQ_U64(pl->config.park_m_hi, park.end);
+	}
 	CHECK_EQ_U64(pl->config.goid_offset, p->g_goid.value);
 	CHECK_EQ_U64(pl->config.waitreason_offset, (uint32_t)p->g_waitreason.value);
 	CHECK(pl->config.parent_goid_offset == -1);
@@ -204,6 +215,8 @@ static void test_syscall(const char *path)
 	re = probe(pl, PROFILE_FUNC_REENTERSYSCALL);
 	ex = probe(pl, PROFILE_FUNC_EXITSYSCALL);
 	CHECK(re && ex && pl->config.syscall_probes);
+	/* go1.21+ set the reason before the switch: every reason is believed. */
+	CHECK(!p->waitreason_after_switch && !pl->config.park_m_hi);
 	if (re && ex) {
 		CHECK_EQ_U64(pl->config.reentersyscall_lo, re->entry);
 		CHECK_EQ_U64(pl->config.reentersyscall_hi, re->end);
