@@ -47,15 +47,16 @@ RULES = {
     "before go1.21, unknown: there the reason is set after the switch or never "
     "(go1.19 runtime/proc.go stopTheWorld, runtime/mgc.go gcMarkTermination), so "
     "what g.waitreason holds at the switch is the previous wait's",
-    "syscall-exit": "a syscall exit is one sysexit token on both sides. The trace writes "
-    "Syscall->Runnable, Runnable->Running when the P was lost (runtime/proc.go "
-    "exitsyscall0's traceGoSysExit / 1.22+ GoSyscallEndBlocked; go1.19-1.21's "
-    "EvGoSysExit, then EvGoStart even when exitsyscallfast got a P back, "
-    "internal/trace/tracev1.go), where the runtime may switch once "
-    "(_Gsyscall->_Grunning in exitsyscallfast); on 1.26+ exitsyscall switches "
-    "_Gsyscall->_Grunning with a raw CAS before exitsyscall0's "
-    "_Grunning->_Grunnable: the Runnable and the next Running are dropped after "
-    "either form",
+    "syscall-exit": "a syscall exit is one sysexit token on both sides, whatever follows "
+    "it at once. The trace writes Syscall->Runnable, Runnable->Running when the P "
+    "was lost (runtime/proc.go exitsyscall: 1.22+ `trace.GoSysExit(lostP)` then "
+    "`trace.GoStart()`; go1.19-1.21's EvGoSysExit and EvGoStart, converted by "
+    "internal/trace/tracev1.go), even where the runtime switched once, "
+    "_Gsyscall->_Grunning in exitsyscallfast; before 1.26 exitsyscall0 switches "
+    "_Gsyscall->_Grunnable; from 1.26 exitsyscall's raw CAS goes "
+    "_Gsyscall->_Grunning first and exitsyscall0 then _Grunning->_Grunnable. So, "
+    "on both sides alike, a Syscall->Runnable's next start, and a yield and start "
+    "right after a syscall exit, are taken into that exit",
     "preempted": "ours RUNNING->PREEMPTED (casGToPreemptScan, from preemptPark) is the "
     "trace's Running->Waiting of preemptPark (runtime/proc.go preemptPark: "
     "1.22+ `trace.GoPark(traceBlockPreempted, 0)`, reason \"preempted\"; before, "
@@ -106,7 +107,7 @@ REASON_NAMES_NEW = {
     "semacquire": "sync",
     "sync.WaitGroup.Wait": "sync",
     "sync.Cond.Wait": "sync.(*Cond).Wait",
-    "GC assist wait": "GC mark assist wait",
+    "GC assist wait": "GC mark assist wait for work",  # traceBlockGCMarkAssist
     "wait for GC cycle": "wait until GC ends",
     "GC background sweeper wait": "system goroutine wait",
     "GC scavenge wait": "system goroutine wait",
