@@ -117,7 +117,8 @@ struct {
 
 /*
  * Go's register ABI: the first integer arguments in AX, BX, CX on amd64 (X0-X2
- * on arm64), and the current g in R14 (R28 on arm64).
+ * on arm64), the current g in R14 (R28 on arm64), a closure's context in DX
+ * (R26).
  */
 #if defined(__TARGET_ARCH_x86)
 #define GO_PARM1(x) ((x)->rax)
@@ -126,6 +127,7 @@ struct {
 #define GO_G(x) ((x)->r14)
 #define GO_SP(x) ((x)->rsp)
 #define GO_IP(x) ((x)->rip)
+#define GO_CLOSURE(x) ((x)->rdx)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_PARM1(x) PT_REGS_PARM1(x)
 #define GO_PARM2(x) PT_REGS_PARM2(x)
@@ -133,6 +135,7 @@ struct {
 #define GO_G(x) (((const struct user_pt_regs *)(x))->regs[28])
 #define GO_SP(x) PT_REGS_SP(x)
 #define GO_IP(x) PT_REGS_IP(x)
+#define GO_CLOSURE(x) (((const struct user_pt_regs *)(x))->regs[26])
 #else
 #error "unsupported architecture"
 #endif
@@ -230,6 +233,10 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
 {
 	__u8 wr = 0;
 
+	if (cfg->reason_override) {
+		*flags |= flag;
+		return cfg->reason_override & 0xff;
+	}
 	if (cfg->waitreason_offset >= 0 &&
 	    !bpf_probe_read_user(&wr, 1, (void *)(gp + cfg->waitreason_offset)))
 		*flags |= flag;
@@ -598,6 +605,17 @@ static __always_inline int on_switch_no_reason(const struct goroutine_config *cf
 	return on_switch(&c, target, gp, oldval, newval, bias);
 }
 
+/* A casgstatus call from coroswitch_m: the coroutine probes have shown that switch. */
+static __always_inline int seen_by_coro_probe(const struct goroutine_config *cfg,
+					      struct pt_regs *ctx)
+{
+	__u64 ret;
+
+	if (!cfg->coro_probes || casgstatus_return(cfg, ctx, &ret))
+		return 0;
+	return ret > cfg->coroswitch_m_lo && ret <= cfg->coroswitch_m_hi;
+}
+
 static __always_inline int other_process(const struct goroutine_config *cfg)
 {
 	return cfg->target_tgid && (bpf_get_current_pid_tgid() >> 32) != cfg->target_tgid;
@@ -621,6 +639,8 @@ int BPF_KPROBE(casgstatus)
 	if (read_args(cfg, ctx, &gp, &oldval, &newval))
 		return 0;
 	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
+		return 0;
+	if (seen_by_coro_probe(cfg, ctx))
 		return 0;
 	if (reason_is_stale(cfg, ctx, newval))
 		return on_switch_no_reason(cfg, target, gp, oldval, newval,
@@ -693,6 +713,61 @@ SEC("uprobe")
 int BPF_KPROBE(preempt_resume)
 {
 	return preempt_switch(ctx, GOROUTINE_PREEMPTED, GOROUTINE_WAITING);
+}
+
+/*
+ * Coroutine switches (iter.Pull, 1.23+): coroswitch(c) and coroexit(c) run
+ * on the goroutine that switches (g in R14), which mcalls coroswitch_m: that
+ * parks it (_Grunning -> _Gwaiting, waitReasonCoroutine; coroexit destroys
+ * it instead, through casgstatus) and starts c.gp (_Gwaiting -> _Grunning),
+ * both with a raw CAS, on the same M, no scheduler between. c.gp, the first
+ * field of runtime.coro in 1.23-1.27, names the goroutine switched to; only
+ * the goroutines of a coroutine switch it. casgstatus calls from
+ * coroswitch_m (the CAS lost to the GC, a synctest bubble) are not shown
+ * again (seen_by_coro_probe).
+ */
+static __always_inline int coro_switch(struct pt_regs *ctx, __u64 c, int exiting)
+{
+	const struct goroutine_config *cfg;
+	__u64 next = 0;
+	__u32 target;
+
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER || !cfg->coro_probes)
+		return 0;
+	if (!exiting) {
+		struct goroutine_config c = *cfg;
+
+		c.reason_override =
+			cfg->coro_reason < GOROUTINE_NO_REASON ? 0x100 | cfg->coro_reason : 0;
+		if (!c.reason_override)
+			c.waitreason_offset = -1;
+		on_switch(&c, target, GO_G(ctx), GOROUTINE_RUNNING, GOROUTINE_WAITING, 0);
+	}
+	if (bpf_probe_read_user(&next, sizeof(next), (void *)c) || !next)
+		return 0;
+	return on_switch(cfg, target, next, GOROUTINE_WAITING, GOROUTINE_RUNNING, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(coroswitch)
+{
+	return coro_switch(ctx, GO_PARM1(ctx), 0);
+}
+
+/*
+ * coroexit is inlined into corostart's deferred call (1.23-1.27), the
+ * closure runtime.corostart.deferwrap1 that `defer coroexit(c)` makes: c is
+ * its one captured variable, after the code pointer in its context.
+ */
+SEC("uprobe")
+int BPF_KPROBE(coroexit)
+{
+	__u64 c;
+
+	if (bpf_probe_read_user(&c, sizeof(c), (void *)(GO_CLOSURE(ctx) + 8)))
+		return 0;
+	return coro_switch(ctx, c, 1);
 }
 
 /*

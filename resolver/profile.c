@@ -86,6 +86,8 @@ const char *const profile__func_names[PROFILE_FUNC_MAX] = {
 	[PROFILE_FUNC_EXITSYSCALL] = "runtime.exitsyscall",
 	[PROFILE_FUNC_PREEMPT_PARK] = "runtime.casGToPreemptScan",
 	[PROFILE_FUNC_PREEMPT_RESUME] = "runtime.casGFromPreempted",
+	[PROFILE_FUNC_COROSWITCH] = "runtime.coroswitch",
+	[PROFILE_FUNC_COROEXIT] = "runtime.corostart.deferwrap1", /* coroexit inlined */
 };
 
 const char *profile__source_name(enum profile_source s)
@@ -664,10 +666,7 @@ int profile__from_json(const char *buf, size_t len, struct profile *p, char *why
 	get_bool(&r, sem, "semantics", "goid_at_creation", &p->goid_at_creation);
 	get_bool(&r, sem, "semantics", "syscall_bypasses_casgstatus",
 		 &p->syscall_bypasses_casgstatus);
-	/* Newer than the other keys: profiles written before it stay readable. */
-	if (sem && cJSON_GetObjectItemCaseSensitive(sem, "waitreason_after_switch"))
-		get_bool(&r, sem, "semantics", "waitreason_after_switch",
-			 &p->waitreason_after_switch);
+	get_bool(&r, sem, "semantics", "waitreason_after_switch", &p->waitreason_after_switch);
 	get_names(&r, sem, "gstatus", p->gstatus, PROFILE_MAX_GSTATUS, &p->n_gstatus);
 	get_names(&r, sem, "waitreasons", p->waitreasons, PROFILE_MAX_WAITREASONS,
 		  &p->n_waitreasons);

@@ -75,6 +75,14 @@ enum profile_func_id {
 	 */
 	PROFILE_FUNC_PREEMPT_PARK,
 	PROFILE_FUNC_PREEMPT_RESUME,
+	/*
+	 * Coroutine switches (iter.Pull, 1.23+): a raw CAS in coroswitch_m for
+	 * both goroutines, decided at the entries of coroswitch and of the
+	 * closure that runs coroexit (inlined there), runtime.corostart.deferwrap1
+	 * (linked only into programs that use coroutines).
+	 */
+	PROFILE_FUNC_COROSWITCH,
+	PROFILE_FUNC_COROEXIT,
 	PROFILE_FUNC_MAX,
 };
 
@@ -142,7 +150,7 @@ struct profile {
 	 * Before go1.21 the runtime's waits outside gopark (stopTheWorld,
 	 * gcMarkTermination, gcBgMarkWorker, gcAssistAlloc1, markroot) switch to
 	 * _Gwaiting first and set g.waitreason after, or never: only park_m's
-	 * switch finds the reason final. Optional in a profile (false when absent).
+	 * switch finds the reason final.
 	 */
 	bool waitreason_after_switch;
 	char gstatus[PROFILE_MAX_GSTATUS][PROFILE_NAME_LEN];

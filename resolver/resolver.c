@@ -628,8 +628,15 @@ void resolver__choose_probe(const struct gobin *b, enum profile_func_id id, enum
 	struct probepoint pp;
 	const uint8_t *code;
 
-	/* casgstatus and the preemption CASes read their arguments; the others read g from R14. */
-	if (abi == PROFILE_ABI_REGISTER)
+	/*
+	 * casgstatus and the preemption CASes read their arguments; the others read
+	 * g from R14; the coroutine switches both (their coro, in AX or in the
+	 * closure context DX, and the current g).
+	 */
+	if (abi == PROFILE_ABI_REGISTER &&
+	    (id == PROFILE_FUNC_COROSWITCH || id == PROFILE_FUNC_COROEXIT))
+		opts.keep_regs = PROBEPOINT_GO_ARGS | PROBEPOINT_RDX | PROBEPOINT_R14;
+	else if (abi == PROFILE_ABI_REGISTER)
 		opts.keep_regs = id == PROFILE_FUNC_CASGSTATUS || id == PROFILE_FUNC_PREEMPT_PARK ||
 						 id == PROFILE_FUNC_PREEMPT_RESUME ?
 					 PROBEPOINT_GO_ARGS :

@@ -46,6 +46,10 @@ static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func
 		return skel->progs.preempt_park;
 	case PROFILE_FUNC_PREEMPT_RESUME:
 		return skel->progs.preempt_resume;
+	case PROFILE_FUNC_COROSWITCH:
+		return skel->progs.coroswitch;
+	case PROFILE_FUNC_COROEXIT:
+		return skel->progs.coroexit;
 	default:
 		return NULL;
 	}

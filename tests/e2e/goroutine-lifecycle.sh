@@ -120,7 +120,8 @@ held() {
 		   links: ($links[0] | map(select(IN(.prog_id; $ids[]))) | map(.id)),
 		   probes: ($perf[0] | map(select(.pid == $tpid)))}')
 	jq -e '(.names | index("casgstatus")) and
-		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall")) and
+		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall", "preempt_park",
+			"preempt_resume", "coroswitch", "coroexit")) and
 		(.links | length) == (.progs | length) and
 		(.probes | length) == (.progs | length) and
 		all(.probes[]; .fd_type == "uprobe" and IN(.prog_id; $h.progs[]))' \
