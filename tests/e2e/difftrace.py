@@ -69,6 +69,13 @@ RULES = {
     "runtime/proc.go oneNewExtraM, before `gp.goid = sched.goidgen.Add(1)`, so "
     "without a goid. Each such trace goroutine is matched with one goid-less "
     "IDLE->DEAD of ours, never more than there are",
+    "coroutine": "a coroutine switch (1.23+, runtime/coro.go coroswitch_m): ours "
+    "RUNNING->WAITING \"coroutine\" of the goroutine that switches and "
+    "WAITING->RUNNING of the one it switches to; the trace's GoSwitch is read as "
+    "a Running->Waiting without a reason and, for the next goroutine, a GoUnblock "
+    "(Waiting->Runnable) and its GoStart (internal/trace/order.go advanceGoSwitch, "
+    "internal/trace/event.go): ours WAITING->RUNNING outside an internal wait is "
+    "those two",
     "reason-names": "wait reasons compared by the trace's name: the runtime's waitReason "
     "strings (runtime/runtime2.go waitReasonStrings) as the tracer names them "
     "(1.22+: runtime/traceruntime.go traceBlockReasonStrings, paired at each "
@@ -117,7 +124,7 @@ REASON_NAMES_NEW = {
     "cleanup wait": "system goroutine wait",
     "force gc (idle)": "system goroutine wait",
     "trace reader (blocked)": "system goroutine wait",
-    "coroutine": "coroutine",
+    "coroutine": "",  # coroswitch_m's GoSwitch: internal/trace/order.go advanceGoSwitch gives no reason
     "preempted": "preempted",
 }
 # go1.19-1.21: the block's event type (runtime/trace.go traceEvGoBlock*).
@@ -239,6 +246,11 @@ def normalise_ours(events, names, applied, problems, goid, minor, internal):
             applied["alloc"] += 1
             i += 1
             continue
+        if (old, new) == ("WAITING", "RUNNING"):
+            applied["coroutine"] += 1
+            tokens += [("unblock", ""), ("start", "")]
+            i += 1
+            continue
         if (old, new) == ("RUNNING", "PREEMPTED"):
             applied["preempted"] += 1
             tokens.append(("block", names["preempted"]))
@@ -252,10 +264,8 @@ def normalise_ours(events, names, applied, problems, goid, minor, internal):
             applied["copystack"] += 1
             i += 1
             continue
-        if (old, new) == ("RUNNING", "WAITING") and i + 1 < len(events) and events[i + 1][:2] == (
-            "WAITING",
-            "RUNNING",
-        ):
+        if (old, new) == ("RUNNING", "WAITING") and reason != "coroutine" and i + 1 < len(
+                events) and events[i + 1][:2] == ("WAITING", "RUNNING"):
             if reason is not None and (minor < 21 or reason not in INTERNAL_REASONS):
                 problems.append(f"goroutine {goid}: an internal wait (WAITING->RUNNING) "
                                 f"with the reason {reason!r}, which is not its own (stale)")

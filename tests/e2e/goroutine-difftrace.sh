@@ -4,7 +4,8 @@
 # goroutine-difftrace: the tracer's events against Go's own execution tracer
 # on one run. tests/fixtures/go/difftrace records runtime/trace while it runs
 # channels, a contended mutex, sleeps, selects with timeouts, Gosched, file
-# syscalls, loopback TCP and a runtime.GC(); `goroutine --json -- FIXTURE`
+# syscalls, loopback TCP, GCs, a coroutine (iter.Pull, go1.23+);
+# `goroutine --json -- FIXTURE`
 # traces the same run from outside. The trace is read by the newest
 # toolchain's `go tool trace -d=parsed` (its internal/trace reads the older
 # format of go1.19-1.21 too), and tests/e2e/difftrace.py compares, per
@@ -60,6 +61,10 @@ for m in "${MATRIX[@]}"; do
 	grep -q '^rule internal-wait: [1-9]' "$d/cmp" ||
 		fail "$m: no wait outside gopark in the window (the fixture's stop-the-world)"
 	grep -q '^rule preempted: [1-9]' "$d/cmp" && preempted=$((preempted + 1))
+	# From go1.23 the fixture pulls 100 values through a coroutine: 202 switches.
+	if [ "$minor" -ge 23 ] && ! grep -q '^rule coroutine: [1-9]' "$d/cmp"; then
+		fail "$m: no coroutine switch seen (the fixture's iter.Pull)"
+	fi
 	echo "  $m: $(head -n 1 "$d/cmp"); $(sed -n 's/^rule \([^:]*\): \([0-9]*\).*/\1 \2/p' "$d/cmp" | paste -sd, -)"
 	n=$((n + 1))
 done
