@@ -230,6 +230,43 @@ out:
 	free(pl);
 }
 
+/*
+ * go1.23+ with iter.Pull (tests/fixtures/go/difftrace): the two coroutine
+ * probes, coroswitch_m's range and waitReasonCoroutine's value; a program
+ * without coroutines has neither probe and no warning for them.
+ */
+static void test_coro(const char *path, const char *without)
+{
+	struct plan_opts o = {.path = path, .kernel = push};
+	struct profile *p = calloc(1, sizeof(*p));
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct gobin *b = open_bin(path);
+	struct gobin_func m;
+	char why[512];
+
+	if (!b || !p || !pl || resolve(b, path, p))
+		goto out;
+	CHECK(!plan__make(b, p, &o, pl, why, sizeof(why)));
+	check_probes(b, pl);
+	CHECK(probe(pl, PROFILE_FUNC_COROSWITCH) && probe(pl, PROFILE_FUNC_COROEXIT));
+	CHECK(pl->config.coro_probes && !gobin__find_func(b, "runtime.coroswitch_m", &m));
+	CHECK_EQ_U64(pl->config.coroswitch_m_lo, m.entry);
+	CHECK_EQ_U64(pl->config.coroswitch_m_hi, m.end);
+	CHECK(pl->config.coro_reason < GOROUTINE_NO_REASON &&
+	      !strcmp(p->waitreasons[pl->config.coro_reason], "coroutine"));
+	gobin__delete(b);
+	b = open_bin(without);
+	o.path = without;
+	if (!b || resolve(b, without, p))
+		goto out;
+	CHECK(!plan__make(b, p, &o, pl, why, sizeof(why)));
+	CHECK(!probe(pl, PROFILE_FUNC_COROSWITCH) && !pl->config.coro_probes && !pl->nnotes);
+out:
+	gobin__delete(b);
+	free(p);
+	free(pl);
+}
+
 /* Not a Go binary: no plan, one line saying casgstatus is not there. */
 static void test_not_go(void)
 {
@@ -254,7 +291,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	char root[4096], path[4200];
+	char root[4096], path[4200], why[4200];
 
 	cache_root(root, sizeof(root));
 	if (argc > 1)
@@ -263,6 +300,9 @@ int main(int argc, char **argv)
 	test_push(path);
 	snprintf(path, sizeof(path), "%s/fixtures/go1.26/go-server-http-pie", root);
 	test_syscall(path);
+	snprintf(path, sizeof(path), "%s/fixtures/go1.27/difftrace-stripped", root);
+	snprintf(why, sizeof(why), "%s/fixtures/go1.27/go-server-http-stripped", root);
+	test_coro(path, why);
 	test_not_go();
 	return check_done("test_plan");
 }
