@@ -87,15 +87,13 @@ RULES = {
 INTERNAL_REASONS = {
     "stopping the world",  # proc.go stopTheWorld (1.21+ sets it; 1.19/1.20 do not)
     "garbage collection",  # mgc.go gcMarkTermination
-    "GC mark termination",  # mgc.go gcMarkDone (1.25+)
+    "GC mark termination",  # mgc.go gcMarkDone (1.21+)
     "GC assist marking",  # mgcmark.go gcAssistAlloc1
-    "GC worker (active)",  # mgc.go gcBgMarkWorker (1.22+ casGToWaitingForSuspendG)
-    "GC worker (idle)",  # mgc.go gcBgMarkWorker before 1.22 (casgstatus, then the reason)
+    "GC worker (active)",  # mgc.go gcBgMarkWorker (1.21 casGToWaiting, 1.22+ ...ForSuspendG)
     "flushing proc caches",  # proc.go forEachP (1.22+)
     "trace goroutine status",  # traceruntime.go/trace.go traceAdvance (1.22+)
     "trace proc status",  # trace.go traceAdvance (1.22+)
     "garbage collection scan",  # mgcmark.go markroot of its own stack
-    "stopping the world for GC",  # 1.23+ stwReason text is separate; kept for safety
 }
 
 # The runtime's waitReason -> the trace's reason (see RULES["reason-names"]).
