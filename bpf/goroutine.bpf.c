@@ -117,7 +117,8 @@ struct {
 
 /*
  * Go's register ABI: the first integer arguments in AX, BX, CX on amd64 (X0-X2
- * on arm64), and the current g in R14 (R28 on arm64).
+ * on arm64), the current g in R14 (R28 on arm64), a closure's context in DX
+ * (R26).
  */
 #if defined(__TARGET_ARCH_x86)
 #define GO_PARM1(x) ((x)->rax)
@@ -127,6 +128,7 @@ struct {
 #define GO_SP(x) ((x)->rsp)
 #define GO_IP(x) ((x)->rip)
 #define GO_FP(x) ((x)->rbp)
+#define GO_CLOSURE(x) ((x)->rdx)
 #elif defined(__TARGET_ARCH_arm64)
 #define GO_PARM1(x) PT_REGS_PARM1(x)
 #define GO_PARM2(x) PT_REGS_PARM2(x)
@@ -135,6 +137,7 @@ struct {
 #define GO_SP(x) PT_REGS_SP(x)
 #define GO_IP(x) PT_REGS_IP(x)
 #define GO_FP(x) PT_REGS_FP(x)
+#define GO_CLOSURE(x) (((const struct user_pt_regs *)(x))->regs[26])
 #else
 #error "unsupported architecture"
 #endif
@@ -232,6 +235,10 @@ static __always_inline __u8 read_waitreason(const struct goroutine_config *cfg, 
 {
 	__u8 wr = 0;
 
+	if (cfg->reason_override) {
+		*flags |= flag;
+		return cfg->reason_override & 0xff;
+	}
 	if (cfg->waitreason_offset >= 0 &&
 	    !bpf_probe_read_user(&wr, 1, (void *)(gp + cfg->waitreason_offset)))
 		*flags |= flag;
@@ -578,6 +585,25 @@ static __always_inline int on_switch(const struct goroutine_config *cfg, struct 
 	return emit(cfg, ctx, target, gp, oldval, newval, regs, bias);
 }
 
+/* casgstatus's return address, its link-time value, at the casgstatus probe. */
+static __always_inline int casgstatus_return(const struct goroutine_config *cfg,
+					     struct pt_regs *ctx, __u64 *ret)
+{
+#if defined(__TARGET_ARCH_x86)
+	/* Above what casgstatus pushed before the probe point. */
+	if (bpf_probe_read_user(ret, sizeof(*ret),
+				(void *)(GO_SP(ctx) + cfg->stack_args_offset - 8)))
+		return -1;
+#else
+	/* arm64: in the link register while the probe is at the entry. */
+	if (cfg->stack_args_offset != 8)
+		return -1;
+	*ret = ((const struct user_pt_regs *)ctx)->regs[30];
+#endif
+	*ret -= GO_IP(ctx) - cfg->casgstatus_probe_addr;
+	return 0;
+}
+
 /* A RUNNING <-> SYSCALL casgstatus call from the functions probed for it. */
 static __always_inline int seen_by_syscall_probe(const struct goroutine_config *cfg,
 						 struct pt_regs *ctx, __u32 oldval, __u32 newval)
@@ -586,20 +612,9 @@ static __always_inline int seen_by_syscall_probe(const struct goroutine_config *
 
 	if (!cfg->syscall_probes ||
 	    !((oldval == GOROUTINE_RUNNING && newval == GOROUTINE_SYSCALL) ||
-	      (oldval == GOROUTINE_SYSCALL && newval == GOROUTINE_RUNNING)))
+	      (oldval == GOROUTINE_SYSCALL && newval == GOROUTINE_RUNNING)) ||
+	    casgstatus_return(cfg, ctx, &ret))
 		return 0;
-#if defined(__TARGET_ARCH_x86)
-	/* The return address, above what casgstatus pushed before the probe point. */
-	if (bpf_probe_read_user(&ret, sizeof(ret),
-				(void *)(GO_SP(ctx) + cfg->stack_args_offset - 8)))
-		return 0;
-#else
-	/* arm64: in the link register while the probe is at the entry. */
-	if (cfg->stack_args_offset != 8)
-		return 0;
-	ret = ((const struct user_pt_regs *)ctx)->regs[30];
-#endif
-	ret -= GO_IP(ctx) - cfg->casgstatus_probe_addr;
 	return (ret > cfg->reentersyscall_lo && ret <= cfg->reentersyscall_hi) ||
 	       (ret > cfg->exitsyscall_lo && ret <= cfg->exitsyscall_hi);
 }
@@ -611,6 +626,47 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } follow SEC(".maps");
+
+/*
+ * Before go1.21 a switch to _Gwaiting from anywhere but park_m finds
+ * g.waitreason still holding the previous wait's reason: stopTheWorld never
+ * sets one; gcMarkTermination, gcBgMarkWorker, gcAssistAlloc1 and markroot
+ * set it after the switch. Told by casgstatus's return address; one that
+ * cannot be read is no better.
+ */
+static __always_inline int reason_is_stale(const struct goroutine_config *cfg, struct pt_regs *ctx,
+					   __u32 newval)
+{
+	__u64 ret;
+
+	if (!cfg->park_m_hi || goroutine_base_state(newval) != GOROUTINE_WAITING)
+		return 0;
+	if (casgstatus_return(cfg, ctx, &ret))
+		return 1;
+	return !(ret > cfg->park_m_lo && ret <= cfg->park_m_hi);
+}
+
+/* One switch whose wait reason is not a fact: read as if g had no waitreason field. */
+static __always_inline int on_switch_no_reason(const struct goroutine_config *cfg,
+					       struct pt_regs *ctx, __u32 target, __u64 gp,
+					       __u32 oldval, __u32 newval, __u64 bias)
+{
+	struct goroutine_config c = *cfg;
+
+	c.waitreason_offset = -1;
+	return on_switch(&c, ctx, target, gp, oldval, newval, NULL, bias);
+}
+
+/* A casgstatus call from coroswitch_m: the coroutine probes have shown that switch. */
+static __always_inline int seen_by_coro_probe(const struct goroutine_config *cfg,
+					      struct pt_regs *ctx)
+{
+	__u64 ret;
+
+	if (!cfg->coro_probes || casgstatus_return(cfg, ctx, &ret))
+		return 0;
+	return ret > cfg->coroswitch_m_lo && ret <= cfg->coroswitch_m_hi;
+}
 
 static __always_inline int other_process(const struct goroutine_config *cfg)
 {
@@ -640,6 +696,11 @@ int BPF_KPROBE(casgstatus)
 		return 0;
 	if (seen_by_syscall_probe(cfg, ctx, oldval, newval))
 		return 0;
+	if (seen_by_coro_probe(cfg, ctx))
+		return 0;
+	if (reason_is_stale(cfg, ctx, newval))
+		return on_switch_no_reason(cfg, ctx, target, gp, oldval, newval,
+					   GO_IP(ctx) - cfg->casgstatus_probe_addr);
 	return on_switch(cfg, ctx, target, gp, oldval, newval, NULL,
 			 GO_IP(ctx) - cfg->casgstatus_probe_addr);
 }
@@ -679,6 +740,109 @@ SEC("uprobe")
 int BPF_KPROBE(exitsyscall)
 {
 	return syscall_switch(ctx, GOROUTINE_SYSCALL, GOROUTINE_RUNNING);
+}
+
+/*
+ * A goroutine parked for a GC stack scan (suspendG sets preemptStop, the
+ * goroutine reaches preemptPark) goes _Grunning -> _Gscan|_Gpreempted in
+ * casGToPreemptScan, on its own M; the scanning goroutine takes it out,
+ * _Gpreempted -> _Gwaiting, in casGFromPreempted, and readies it after the
+ * scan (through casgstatus: WAITING -> RUNNABLE). Both switches are raw CASes
+ * that bypass casgstatus; their functions' entries are where they are
+ * decided (casGToPreemptScan spins until its CAS wins; casGFromPreempted's
+ * loses only to another suspendG of the same g, and is shown all the same).
+ * g is their first argument: register ABI only. The scan bit is not shown,
+ * as nowhere else. casGFromPreempted sets g.waitreason (go1.22+) after its
+ * entry, and go1.19-1.21 never do: the reason there is not read.
+ */
+static __always_inline int preempt_switch(struct pt_regs *ctx, __u32 oldval, __u32 newval)
+{
+	const struct goroutine_config *cfg;
+	struct goroutine_config c;
+	__u32 target;
+
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER)
+		return 0;
+	c = *cfg;
+
+	/*
+	 * Never a creation, and no stack: the bias is not known here (a PIE's
+	 * pcs would be wrong), and the goroutine's later wait has its own.
+	 */
+	c.waitreason_offset = -1;
+	c.stacks = 0;
+	return on_switch(&c, ctx, target, GO_PARM1(ctx), oldval, newval, NULL, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(preempt_park)
+{
+	return preempt_switch(ctx, GOROUTINE_RUNNING, GOROUTINE_PREEMPTED);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(preempt_resume)
+{
+	return preempt_switch(ctx, GOROUTINE_PREEMPTED, GOROUTINE_WAITING);
+}
+
+/*
+ * Coroutine switches (iter.Pull, 1.23+): coroswitch(c) and coroexit(c) run
+ * on the goroutine that switches (g in R14), which mcalls coroswitch_m: that
+ * parks it (_Grunning -> _Gwaiting, waitReasonCoroutine; coroexit destroys
+ * it instead, through casgstatus) and starts c.gp (_Gwaiting -> _Grunning),
+ * both with a raw CAS, on the same M, no scheduler between. c.gp, the first
+ * field of runtime.coro in 1.23-1.27, names the goroutine switched to; only
+ * the goroutines of a coroutine switch it. casgstatus calls from
+ * coroswitch_m (the CAS lost to the GC, a synctest bubble) are not shown
+ * again (seen_by_coro_probe).
+ */
+static __always_inline int coro_switch(struct pt_regs *ctx, __u64 c, int exiting)
+{
+	const struct goroutine_config *cfg;
+	__u64 next = 0;
+	__u32 target;
+
+	cfg = target_of(ctx, &target);
+	if (!cfg || other_process(cfg) || cfg->abi != GOROUTINE_ABI_REGISTER || !cfg->coro_probes)
+		return 0;
+	if (!exiting) {
+		struct goroutine_config c = *cfg;
+
+		c.reason_override =
+			cfg->coro_reason < GOROUTINE_NO_REASON ? 0x100 | cfg->coro_reason : 0;
+		if (!c.reason_override)
+			c.waitreason_offset = -1;
+		/* Before coroswitch_m's mcall g.sched is the previous switch's: no stack. */
+		c.stacks = 0;
+		on_switch(&c, ctx, target, GO_G(ctx), GOROUTINE_RUNNING, GOROUTINE_WAITING, NULL,
+			  0);
+	}
+	if (bpf_probe_read_user(&next, sizeof(next), (void *)c) || !next)
+		return 0;
+	return on_switch(cfg, ctx, target, next, GOROUTINE_WAITING, GOROUTINE_RUNNING, NULL, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(coroswitch)
+{
+	return coro_switch(ctx, GO_PARM1(ctx), 0);
+}
+
+/*
+ * coroexit is inlined into corostart's deferred call (1.23-1.27), the
+ * closure runtime.corostart.deferwrap1 that `defer coroexit(c)` makes: c is
+ * its one captured variable, after the code pointer in its context.
+ */
+SEC("uprobe")
+int BPF_KPROBE(coroexit)
+{
+	__u64 c;
+
+	if (bpf_probe_read_user(&c, sizeof(c), (void *)(GO_CLOSURE(ctx) + 8)))
+		return 0;
+	return coro_switch(ctx, c, 1);
 }
 
 /*

@@ -176,7 +176,28 @@ struct goroutine_config {
 	 * probed before its process execs it, from its first instruction.
 	 */
 	__u32 follow_only;
+	/*
+	 * Before go1.21 (profile's waitreason_after_switch): the link-time range
+	 * of runtime.park_m, the one caller of casgstatus(gp, _Grunning,
+	 * _Gwaiting) that finds g.waitreason already set; from any other
+	 * caller the reason is the previous wait's, so it is not read at all.
+	 * 0, 0: every reason is final.
+	 */
+	__u64 park_m_lo, park_m_hi;
+	/*
+	 * Coroutine switches (coroswitch, coroexit probed): coroswitch_m's
+	 * link-time range, whose casgstatus calls those probes have shown
+	 * already, and waitReasonCoroutine's value (GOROUTINE_NO_REASON: not
+	 * known), which coroswitch_m sets after the probed entry.
+	 */
+	__u32 coro_probes;
+	__u32 coro_reason;
+	/* BPF-internal, on a copy of the config: 0x100 | a reason to give instead of g's. */
+	__u32 reason_override;
+	__u64 coroswitch_m_lo, coroswitch_m_hi;
 };
+/* coro_reason when the binary has no waitReasonCoroutine. */
+#define GOROUTINE_NO_REASON 0x100
 
 /* The goid could not be read (bad offset or unmapped g): the value is not a fact. */
 #define GOROUTINE_EV_GOID_UNREADABLE 0x1

@@ -90,7 +90,9 @@ static __always_inline __u32 goroutine_gslot(__u32 state)
 /* A goroutine is created by casgstatus(newg, _Gdead, _Grunnable) in newproc1. */
 static __always_inline int goroutine_is_creation(__u32 oldval, __u32 newval)
 {
-	return oldval == GOROUTINE_DEAD && newval == GOROUTINE_RUNNABLE;
+	/* _Gwaiting: a coroutine's g, made parked (go1.23+ newproc1's parked, from newcoro). */
+	return oldval == GOROUTINE_DEAD &&
+	       (newval == GOROUTINE_RUNNABLE || newval == GOROUTINE_WAITING);
 }
 
 /*

@@ -55,6 +55,13 @@ static bool wanted(const struct profile *p, enum profile_func_id f)
 	case PROFILE_FUNC_REENTERSYSCALL:
 	case PROFILE_FUNC_EXITSYSCALL:
 		return p->syscall_bypasses_casgstatus && p->abi == PROFILE_ABI_REGISTER;
+	case PROFILE_FUNC_PREEMPT_PARK:
+	case PROFILE_FUNC_PREEMPT_RESUME:
+		/* Their g is an argument: in a register only with the register ABI. */
+		return p->abi == PROFILE_ABI_REGISTER && !plan__is_default(p);
+	case PROFILE_FUNC_COROSWITCH:
+	case PROFILE_FUNC_COROEXIT:
+		return p->abi == PROFILE_ABI_REGISTER && !plan__is_default(p);
 	default:
 		return false;
 	}
@@ -239,6 +246,55 @@ static void configure(const struct profile *prof, bool no_stacks, struct plan *p
 	}
 }
 
+/*
+ * Where a wait reason is a fact (see goroutine_config.park_m_lo): before
+ * go1.21 only in park_m. Without park_m in the binary no reason is believed
+ * there: an empty range that no return address falls in.
+ */
+static void configure_final_reasons(const struct gobin *b, const struct profile *prof,
+				    struct plan *pl)
+{
+	struct gobin_func park;
+
+	if (!prof->waitreason_after_switch)
+		return;
+	if (gobin__find_func(b, "runtime.park_m", &park)) {
+		note(pl, "warning: runtime.park_m not found: no wait reasons");
+		pl->config.park_m_lo = pl->config.park_m_hi = 1;
+		return;
+	}
+	pl->config.park_m_lo = park.entry;
+	pl->config.park_m_hi = park.end;
+}
+
+/*
+ * Coroutine switches: coroswitch_m's range, where the casgstatus fallbacks
+ * of the raw CASes (lost to the GC's scan bit, or a synctest bubble) come
+ * from, already shown at the coroswitch/coroexit probes; and the value of
+ * waitReasonCoroutine in this binary, which coroswitch_m sets only after the
+ * probed entry.
+ */
+static void configure_coroutines(const struct gobin *b, const struct profile *prof, struct plan *pl)
+{
+	struct goroutine_config *c = &pl->config;
+	struct gobin_func m;
+
+	if (!probe_of(pl, PROFILE_FUNC_COROSWITCH) && !probe_of(pl, PROFILE_FUNC_COROEXIT))
+		return;
+	/* Without it a fallback would be shown twice: the probes stay idle (coro_probes 0). */
+	if (gobin__find_func(b, "runtime.coroswitch_m", &m)) {
+		note(pl, "warning: runtime.coroswitch_m not found: coroutine switches not seen");
+		return;
+	}
+	c->coro_probes = 1;
+	c->coroswitch_m_lo = m.entry;
+	c->coroswitch_m_hi = m.end;
+	c->coro_reason = GOROUTINE_NO_REASON;
+	for (int i = 0; i < prof->n_waitreasons && i < 256; i++)
+		if (!strcmp(prof->waitreasons[i], "coroutine"))
+			c->coro_reason = i;
+}
+
 int plan__make(const struct gobin *b, const struct profile *prof, const struct plan_opts *o,
 	       struct plan *out, char *why, size_t whylen)
 {
@@ -267,6 +323,9 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 				return -ERRORS__MISMATCH;
 			continue;
 		}
+		/* Linked only where coroutines are used: absent is the common case. */
+		if (err && (i == PROFILE_FUNC_COROSWITCH || i == PROFILE_FUNC_COROEXIT))
+			continue;
 		if (err) {
 			if (i == PROFILE_FUNC_CASGSTATUS) {
 				snprintf(why, whylen, "%s: %s not found: %s", o->path, name,
@@ -275,6 +334,8 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 			}
 			note(out, "warning: %s: %s not found: %s", o->path, name,
 			     i == PROFILE_FUNC_NEWPROC ? "no parent goids" :
+			     i == PROFILE_FUNC_PREEMPT_PARK || i == PROFILE_FUNC_PREEMPT_RESUME ?
+							 "PREEMPTED switches will not be seen" :
 							 "SYSCALL switches will not be seen");
 			continue;
 		}
@@ -283,5 +344,7 @@ int plan__make(const struct gobin *b, const struct profile *prof, const struct p
 		add_probe(b, prof, o, i, &own, out);
 	}
 	configure(prof, o->no_stacks, out);
+	configure_final_reasons(b, prof, out);
+	configure_coroutines(b, prof, out);
 	return 0;
 }

@@ -84,6 +84,10 @@ const char *const profile__func_names[PROFILE_FUNC_MAX] = {
 	[PROFILE_FUNC_NEWPROC] = "runtime.newproc",
 	[PROFILE_FUNC_REENTERSYSCALL] = "runtime.reentersyscall",
 	[PROFILE_FUNC_EXITSYSCALL] = "runtime.exitsyscall",
+	[PROFILE_FUNC_PREEMPT_PARK] = "runtime.casGToPreemptScan",
+	[PROFILE_FUNC_PREEMPT_RESUME] = "runtime.casGFromPreempted",
+	[PROFILE_FUNC_COROSWITCH] = "runtime.coroswitch",
+	[PROFILE_FUNC_COROEXIT] = "runtime.corostart.deferwrap1", /* coroexit inlined */
 };
 
 const char *profile__source_name(enum profile_source s)
@@ -212,6 +216,7 @@ int profile__to_json(const struct profile *p, char **json)
 	sem = cJSON_AddObjectToObject(root, "semantics");
 	cJSON_AddBoolToObject(sem, "goid_at_creation", p->goid_at_creation);
 	cJSON_AddBoolToObject(sem, "syscall_bypasses_casgstatus", p->syscall_bypasses_casgstatus);
+	cJSON_AddBoolToObject(sem, "waitreason_after_switch", p->waitreason_after_switch);
 	arr = cJSON_AddArrayToObject(sem, "gstatus");
 	for (i = 0; arr && i < p->n_gstatus; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(p->gstatus[i]));
@@ -661,6 +666,7 @@ int profile__from_json(const char *buf, size_t len, struct profile *p, char *why
 	get_bool(&r, sem, "semantics", "goid_at_creation", &p->goid_at_creation);
 	get_bool(&r, sem, "semantics", "syscall_bypasses_casgstatus",
 		 &p->syscall_bypasses_casgstatus);
+	get_bool(&r, sem, "semantics", "waitreason_after_switch", &p->waitreason_after_switch);
 	get_names(&r, sem, "gstatus", p->gstatus, PROFILE_MAX_GSTATUS, &p->n_gstatus);
 	get_names(&r, sem, "waitreasons", p->waitreasons, PROFILE_MAX_WAITREASONS,
 		  &p->n_waitreasons);

@@ -68,6 +68,21 @@ enum profile_func_id {
 	/* go1.26+ switch _Grunning <-> _Gsyscall with a raw CAS in these two: */
 	PROFILE_FUNC_REENTERSYSCALL,
 	PROFILE_FUNC_EXITSYSCALL,
+	/*
+	 * A goroutine parked for a GC stack scan (suspendG -> preemptPark) and
+	 * let out again: _Grunning -> _Gscan|_Gpreempted and _Gpreempted ->
+	 * _Gwaiting, each a raw CAS in these two, never through casgstatus.
+	 */
+	PROFILE_FUNC_PREEMPT_PARK,
+	PROFILE_FUNC_PREEMPT_RESUME,
+	/*
+	 * Coroutine switches (iter.Pull, 1.23+): a raw CAS in coroswitch_m for
+	 * both goroutines, decided at the entries of coroswitch and of the
+	 * closure that runs coroexit (inlined there), runtime.corostart.deferwrap1
+	 * (linked only into programs that use coroutines).
+	 */
+	PROFILE_FUNC_COROSWITCH,
+	PROFILE_FUNC_COROEXIT,
 	PROFILE_FUNC_MAX,
 };
 
@@ -131,6 +146,13 @@ struct profile {
 	bool goid_at_creation;
 	/* go1.26+: syscall enter/exit bypass casgstatus (probe the two functions above). */
 	bool syscall_bypasses_casgstatus;
+	/*
+	 * Before go1.21 the runtime's waits outside gopark (stopTheWorld,
+	 * gcMarkTermination, gcBgMarkWorker, gcAssistAlloc1, markroot) switch to
+	 * _Gwaiting first and set g.waitreason after, or never: only park_m's
+	 * switch finds the reason final.
+	 */
+	bool waitreason_after_switch;
 	char gstatus[PROFILE_MAX_GSTATUS][PROFILE_NAME_LEN];
 	int n_gstatus;
 	char waitreasons[PROFILE_MAX_WAITREASONS][PROFILE_NAME_LEN];

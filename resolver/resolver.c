@@ -501,6 +501,12 @@ static void semantics(struct ctx *c)
 	 * with a raw CAS, so casgstatus never sees SYSCALL there.
 	 */
 	p->syscall_bypasses_casgstatus = c->ver_known && goversion__at_least(&c->ver, 1, 26);
+	/*
+	 * go1.21 brought casGToWaiting, which sets the reason before the switch;
+	 * before, only gopark's does (runtime/proc.go stopTheWorld,
+	 * runtime/mgc.go gcMarkTermination of go1.19).
+	 */
+	p->waitreason_after_switch = c->ver_known && !goversion__at_least(&c->ver, 1, 21);
 	/* The binary's own names need no version; the tables below do. */
 	from_binary = !waitreasons_from_binary(c);
 	if (!c->ver_known)
@@ -622,10 +628,19 @@ void resolver__choose_probe(const struct gobin *b, enum profile_func_id id, enum
 	struct probepoint pp;
 	const uint8_t *code;
 
-	/* casgstatus reads its arguments; the other probes read g from R14. */
-	if (abi == PROFILE_ABI_REGISTER)
-		opts.keep_regs =
-			id == PROFILE_FUNC_CASGSTATUS ? PROBEPOINT_GO_ARGS : PROBEPOINT_R14;
+	/*
+	 * casgstatus and the preemption CASes read their arguments; the others read
+	 * g from R14; the coroutine switches both (their coro, in AX or in the
+	 * closure context DX, and the current g).
+	 */
+	if (abi == PROFILE_ABI_REGISTER &&
+	    (id == PROFILE_FUNC_COROSWITCH || id == PROFILE_FUNC_COROEXIT))
+		opts.keep_regs = PROBEPOINT_GO_ARGS | PROBEPOINT_RDX | PROBEPOINT_R14;
+	else if (abi == PROFILE_ABI_REGISTER)
+		opts.keep_regs = id == PROFILE_FUNC_CASGSTATUS || id == PROFILE_FUNC_PREEMPT_PARK ||
+						 id == PROFILE_FUNC_PREEMPT_RESUME ?
+					 PROBEPOINT_GO_ARGS :
+					 PROBEPOINT_R14;
 	memset(&f->probe, 0, sizeof(f->probe));
 	f->probe.address = f->address;
 	f->probe.file_offset = f->file_offset;

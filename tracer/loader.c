@@ -48,6 +48,14 @@ static struct bpf_program *prog_of(struct goroutine_bpf *skel, enum profile_func
 		return skel->progs.entersyscall;
 	case PROFILE_FUNC_EXITSYSCALL:
 		return skel->progs.exitsyscall;
+	case PROFILE_FUNC_PREEMPT_PARK:
+		return skel->progs.preempt_park;
+	case PROFILE_FUNC_PREEMPT_RESUME:
+		return skel->progs.preempt_resume;
+	case PROFILE_FUNC_COROSWITCH:
+		return skel->progs.coroswitch;
+	case PROFILE_FUNC_COROEXIT:
+		return skel->progs.coroexit;
 	default:
 		return NULL;
 	}

@@ -122,8 +122,9 @@ held() {
 	# -- CMD follows the command's process tree: three sched tracepoints, and every
 	# probe program loaded for the Go programs it may run (attached when one does).
 	jq -e '(.names | index("casgstatus")) and
-		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall",
-			"follow_fork", "follow_exec", "follow_exit")) and
+		all(.names[]; IN("casgstatus", "newproc", "entersyscall", "exitsyscall", "preempt_park",
+			"preempt_resume", "coroswitch", "coroexit", "follow_fork", "follow_exec",
+			"follow_exit")) and
 		(.links | length) == (.probes | length) and
 		all(.probes[]; IN(.prog_id; $h.progs[]) and (.fd_type == "uprobe" or
 			(.fd_type == "raw_tracepoint" and IN(.tracepoint; "sched_process_fork",

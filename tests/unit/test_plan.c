@@ -76,7 +76,10 @@ static bool has_note(const struct plan *pl, const char *s)
 	return false;
 }
 
-/* go1.19, register ABI, no g.parentGoid: casgstatus and newproc. */
+/*
+ * go1.19, register ABI, no g.parentGoid: casgstatus, newproc and the two
+ * preemption CASes; wait reasons believed only from park_m's casgstatus call.
+ */
 static void test_go119(const char *path)
 {
 	struct plan_opts o = {.path = path, .kernel = push};
@@ -93,6 +96,14 @@ static void test_go119(const char *path)
 	check_probes(b, pl);
 	CHECK(probe(pl, PROFILE_FUNC_NEWPROC));
 	CHECK(!probe(pl, PROFILE_FUNC_REENTERSYSCALL));
+	CHECK(probe(pl, PROFILE_FUNC_PREEMPT_PARK) && probe(pl, PROFILE_FUNC_PREEMPT_RESUME));
+	{
+		struct gobin_func park;
+
+		CHECK(p->waitreason_after_switch && !gobin__find_func(b, "runtime.park_m", &park));
+		CHECK_EQ_U64(pl->config.park_m_lo, park.entry);
+		CHECK_EQ_U64(pl->config.park_m_hi, park.end);
+	}
 	CHECK_EQ_U64(pl->config.goid_offset, p->g_goid.value);
 	CHECK_EQ_U64(pl->config.waitreason_offset, (uint32_t)p->g_waitreason.value);
 	CHECK(pl->config.parent_goid_offset == -1);
@@ -204,6 +215,8 @@ static void test_syscall(const char *path)
 	re = probe(pl, PROFILE_FUNC_REENTERSYSCALL);
 	ex = probe(pl, PROFILE_FUNC_EXITSYSCALL);
 	CHECK(re && ex && pl->config.syscall_probes);
+	/* go1.21+ set the reason before the switch: every reason is believed. */
+	CHECK(!p->waitreason_after_switch && !pl->config.park_m_hi);
 	if (re && ex) {
 		CHECK_EQ_U64(pl->config.reentersyscall_lo, re->entry);
 		CHECK_EQ_U64(pl->config.reentersyscall_hi, re->end);
@@ -211,6 +224,43 @@ static void test_syscall(const char *path)
 		CHECK_EQ_U64(pl->config.exitsyscall_hi, ex->end);
 		CHECK_EQ_U64(pl->config.casgstatus_probe_addr, pl->probes[0].address);
 	}
+out:
+	gobin__delete(b);
+	free(p);
+	free(pl);
+}
+
+/*
+ * go1.23+ with iter.Pull (tests/fixtures/go/difftrace): the two coroutine
+ * probes, coroswitch_m's range and waitReasonCoroutine's value; a program
+ * without coroutines has neither probe and no warning for them.
+ */
+static void test_coro(const char *path, const char *without)
+{
+	struct plan_opts o = {.path = path, .kernel = push};
+	struct profile *p = calloc(1, sizeof(*p));
+	struct plan *pl = calloc(1, sizeof(*pl));
+	struct gobin *b = open_bin(path);
+	struct gobin_func m;
+	char why[512];
+
+	if (!b || !p || !pl || resolve(b, path, p))
+		goto out;
+	CHECK(!plan__make(b, p, &o, pl, why, sizeof(why)));
+	check_probes(b, pl);
+	CHECK(probe(pl, PROFILE_FUNC_COROSWITCH) && probe(pl, PROFILE_FUNC_COROEXIT));
+	CHECK(pl->config.coro_probes && !gobin__find_func(b, "runtime.coroswitch_m", &m));
+	CHECK_EQ_U64(pl->config.coroswitch_m_lo, m.entry);
+	CHECK_EQ_U64(pl->config.coroswitch_m_hi, m.end);
+	CHECK(pl->config.coro_reason < GOROUTINE_NO_REASON &&
+	      !strcmp(p->waitreasons[pl->config.coro_reason], "coroutine"));
+	gobin__delete(b);
+	b = open_bin(without);
+	o.path = without;
+	if (!b || resolve(b, without, p))
+		goto out;
+	CHECK(!plan__make(b, p, &o, pl, why, sizeof(why)));
+	CHECK(!probe(pl, PROFILE_FUNC_COROSWITCH) && !pl->config.coro_probes && !pl->nnotes);
 out:
 	gobin__delete(b);
 	free(p);
@@ -241,7 +291,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	char root[4096], path[4200];
+	char root[4096], path[4200], why[4200];
 
 	cache_root(root, sizeof(root));
 	if (argc > 1)
@@ -250,6 +300,9 @@ int main(int argc, char **argv)
 	test_push(path);
 	snprintf(path, sizeof(path), "%s/fixtures/go1.26/go-server-http-pie", root);
 	test_syscall(path);
+	snprintf(path, sizeof(path), "%s/fixtures/go1.27/difftrace-stripped", root);
+	snprintf(why, sizeof(why), "%s/fixtures/go1.27/go-server-http-stripped", root);
+	test_coro(path, why);
 	test_not_go();
 	return check_done("test_plan");
 }

@@ -77,6 +77,7 @@ static void check_profile_eq(const char *what, const struct profile *a, const st
 	CHECK_FIELD_U64(a, b, text_start);
 	CHECK_FIELD_U64(a, b, goid_at_creation);
 	CHECK_FIELD_U64(a, b, syscall_bypasses_casgstatus);
+	CHECK_FIELD_U64(a, b, waitreason_after_switch);
 	CHECK_FIELD_U64(a, b, n_gstatus);
 	for (i = 0; i < a->n_gstatus && i < b->n_gstatus; i++)
 		CHECK_FIELD_STR(a, b, gstatus[i]);
@@ -211,6 +212,7 @@ static void fill(struct profile *p, int v)
 
 	p->goid_at_creation = !(v & 1);
 	p->syscall_bypasses_casgstatus = v & 1;
+	p->waitreason_after_switch = (v & 2) != 0;
 	p->n_gstatus = v == 0 ? 0 : PROFILE_MAX_GSTATUS - v;
 	for (i = 0; i < p->n_gstatus; i++)
 		snprintf(p->gstatus[i], PROFILE_NAME_LEN, "_Gstate%d", i);
