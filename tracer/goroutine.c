@@ -804,8 +804,15 @@ static int kernel_live(void *ctx, struct goroutine_gkey **keys, struct goroutine
 {
 	const struct session *s = ctx;
 
-	return loader__live(s->loader, s->follow_mode || s->targets[0]->kind == TARGET_BINARY, keys,
-			    vals, n);
+	/*
+	 * A command's processes (the ones it ran, followed) keep what they had
+	 * when they ended: its goroutines still blocked at its exit are the
+	 * leak candidates it is run for. --all and --binary drop processes gone.
+	 */
+	return loader__live(s->loader,
+			    s->follow_mode == GOROUTINE_FOLLOW_ALL ||
+				    s->targets[0]->kind == TARGET_BINARY,
+			    keys, vals, n);
 }
 
 static int kernel_blocking(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,

@@ -31,7 +31,7 @@ one_line "no allgs" "runtime.allgs not found" "$T" --dump -p "$pid" --profile "$
 "$BUILD/gooffsets" "$other" >"$WORK/other.json"
 one_line "another build's profile" "is not a goroutine list in this process" \
 	"$T" --dump -p "$pid" --profile "$WORK/other.json" --force
-one_line "no -p" "--dump reads one process: give -p PID" "$T" --dump
+one_line "no -p" "--dump reads one process, or all: give -p PID or --all" "$T" --dump
 one_line "with tracing" "--dump takes only" "$T" --dump -p "$pid" --summary
 one_line "--group without --dump" "--group(,| and) --system.* go with --dump" "$T" --group -p "$pid"
 
