@@ -224,12 +224,14 @@ released
 echo "  $SCEN: the tracer ended by itself ($(tail -n 1 "$WORK/a.err")), released in $RELEASED_MS ms"
 
 SCEN="a: -p, process exits by itself"
-"$CHURN" -seconds 2 >"$WORK/a2.out" &
+# 4 s: long enough to outlive an attach under ASan on a loaded machine (with 2 s
+# the process had sometimes ended before its breakpoints were looked at).
+"$CHURN" -seconds 4 >"$WORK/a2.out" &
 churn_pid=$!
 _pids+=("$churn_pid")
 trace "$WORK/a2.ev" "$WORK/a2.err" -v -p "$churn_pid"
 held "$TRACER_PID" "$WORK/a2.err" "$churn_pid"
-wait_end "$TRACER_PID" 5
+wait_end "$TRACER_PID" 8
 [ "$RC" -eq 0 ] || fail "$SCEN: tracer exit status $RC, want 0"
 final_line "$WORK/a2.err"
 grep -q '^goroutine: 0 events' "$WORK/a2.err" && fail "$SCEN: no events"
