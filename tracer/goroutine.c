@@ -44,6 +44,7 @@
 #include "names.h"
 #include "plan.h"
 #include "probepoint.h"
+#include "procmem.h"
 #include "profile.h"
 #include "record.h"
 #include "resolver.h"
@@ -110,6 +111,7 @@ struct session {
 	bool kernel_summary; /* --summary aggregated in the kernel: no events */
 	struct stream_sites sites;
 	struct stream_stacks stacks;
+	struct stream_goids goids;
 	struct seed_site *site_v; /* the last report's, from a snapshot then */
 	size_t nsites;
 	uint64_t started;
@@ -830,6 +832,31 @@ static int kernel_stack(void *ctx, uint64_t id, struct goroutine_stack *out)
 	return s->loader ? loader__stack(s->loader, id, out) : -ENOENT;
 }
 
+/*
+ * A fresh g's goid, read from its process as the probes read it (the
+ * target's goid offset): process_vm_readv, which neither stops nor writes
+ * the process.
+ */
+static int read_goid(void *ctx, uint32_t target, uint32_t tgid, uint64_t gp, uint64_t *goid)
+{
+	const struct session *s = ctx;
+	const struct target *t = NULL;
+	struct procmem *m;
+	int err;
+
+	for (size_t i = 0; i < s->ntargets && !t; i++)
+		if (s->targets[i]->id == target)
+			t = s->targets[i];
+	if (!t || !gp)
+		return -ENOENT;
+	err = procmem__open((pid_t)tgid, &m);
+	if (err)
+		return err;
+	err = procmem__read(m, gp + t->plan.config.goid_offset, goid, sizeof(*goid));
+	procmem__delete(m);
+	return err;
+}
+
 /* The output file: stdout or -o (close-on-exec: a traced command must not inherit it). */
 static FILE *open_out(const char *path)
 {
@@ -1049,6 +1076,11 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	if (!env->report && !env->no_stacks) {
 		s->stacks = (struct stream_stacks){kernel_stack, s};
 		so.stacks = &s->stacks;
+	}
+	/* Live only: a report has the record's GOIDS. */
+	if (!env->report) {
+		s->goids = (struct stream_goids){read_goid, s};
+		so.goids = &s->goids;
 	}
 	so.state = env->state ? names__state_value(names, env->state) : -1;
 	if (env->state && so.state < 0) {
@@ -1858,6 +1890,16 @@ static int replay_seed(void *ctx, uint32_t id, const struct record_seed *v, size
 	return err;
 }
 
+static int replay_goids(void *ctx, uint32_t id, const struct record_goid *v, size_t n)
+{
+	struct replay *r = ctx;
+	int err = replay_open(r);
+
+	for (size_t i = 0; !err && i < n; i++)
+		stream__goid(r->s->stream, id, v[i].tgid, v[i].gp, v[i].goid);
+	return err;
+}
+
 static int replay_stats(void *ctx, const char *json, size_t len)
 {
 	struct replay *r = ctx;
@@ -1885,6 +1927,7 @@ static int replay(struct session *s)
 		.sites = replay_sites,
 		.stacks = replay_stacks,
 		.seed = replay_seed,
+		.goids = replay_goids,
 		.stats = replay_stats,
 	};
 	struct replay *r = calloc(1, sizeof(*r));

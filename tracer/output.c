@@ -264,18 +264,19 @@ static bool is_creation(const struct output *o, const struct goroutine_event *e)
 	return goroutine_goid_unset(e->old_state, e->new_state, o->o.goid_at_creation);
 }
 
-/* Print p's events, with next's goid (NULL: unknown); the caller removes p. */
-static void flush_pending(struct output *o, struct pending *p, const struct goroutine_event *next)
+/* Print p's events with goid (known: from a later switch), or without; the caller removes p. */
+static void flush_pending(struct output *o, struct pending *p, bool known, uint64_t goid,
+			  uint32_t unreadable)
 {
 	uint32_t k;
 
 	for (k = 0; k < p->n; k++) {
-		if (next) {
-			p->ev[k].goid = next->goid;
+		if (known) {
+			p->ev[k].goid = goid;
 			p->ev[k].flags &= ~GOROUTINE_EV_GOID_UNREADABLE;
-			p->ev[k].flags |= next->flags & GOROUTINE_EV_GOID_UNREADABLE;
+			p->ev[k].flags |= unreadable;
 		}
-		print(o, &p->ev[k], next != NULL);
+		print(o, &p->ev[k], known);
 	}
 }
 
@@ -293,7 +294,7 @@ static bool expire_one(void *ctx, const struct goroutine_gkey *key, void *val)
 	(void)key;
 	if (!x->all && p->ev[0].ts_ns >= x->before_ns)
 		return false;
-	flush_pending(x->o, p, NULL);
+	flush_pending(x->o, p, false, 0, 0);
 	return true;
 }
 
@@ -335,11 +336,22 @@ int output__event(struct output *o, const struct goroutine_event *e)
 		return 0;
 	}
 	if (p) {
-		flush_pending(o, p, e);
+		flush_pending(o, p, true, e->goid, e->flags & GOROUTINE_EV_GOID_UNREADABLE);
 		gtable__remove(o->pending, p);
 	}
 	print(o, e, true);
 	return 0;
+}
+
+void output__goid(struct output *o, uint32_t tgid, uint64_t gp, uint64_t goid)
+{
+	struct goroutine_gkey key = {.gp = gp, .tgid = tgid};
+	struct pending *p = gtable__find(o->pending, &key);
+
+	if (!p)
+		return;
+	flush_pending(o, p, true, goid, 0);
+	gtable__remove(o->pending, p);
 }
 
 uint64_t output__printed(const struct output *o)

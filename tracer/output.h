@@ -59,6 +59,12 @@ uint64_t output__printed(const struct output *o);
  * slot for ever, or a long --binary run would fill the table.
  */
 void output__expire(struct output *o, uint64_t before_ns);
+/*
+ * The goid of the g at gp of process tgid, learnt other than from a switch
+ * (read from the process after its allocation; stream.h): print what is held
+ * back for that g with it. No-op when nothing is.
+ */
+void output__goid(struct output *o, uint32_t tgid, uint64_t gp, uint64_t goid);
 /* Write out what is buffered (call once per poll). */
 void output__flush(struct output *o);
 

@@ -61,6 +61,8 @@ _Static_assert(SEED_SIZE == 120 && SEED_SIZE % 8 == 0,
 	       "struct record_seed changed: a new size, and the reader told of it");
 /* SEED entries per chunk: a 100k-goroutine seed is a few chunks, each a buffer or less. */
 #define SEED_BATCH 16384
+#define GOID_SIZE sizeof(struct record_goid)
+_Static_assert(GOID_SIZE == 24, "struct record_goid is the file's layout");
 /* Old events are converted this many at a time. */
 #define CONVERT_BATCH 1024
 _Static_assert(RECORD_HEADER_SIZE % 8 == 0 && RECORD_CHUNK_HEADER_SIZE % 8 == 0,
@@ -377,6 +379,18 @@ int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v,
 	return err;
 }
 
+int record__add_goids(struct record *r, uint32_t id, const struct record_goid *v, size_t n)
+{
+	char prefix[8];
+
+	if (!r || !n || !v || n > SEED_BATCH)
+		return -EINVAL;
+	put32(prefix, id);
+	put32(prefix + 4, GOID_SIZE);
+	return put_chunk_flags(r, RECORD_CHUNK_GOIDS, RECORD_CHUNK_OPTIONAL, prefix, sizeof(prefix),
+			       (const char *)v, n * GOID_SIZE);
+}
+
 /* Out of line: the fast path stays a compare and a copy. */
 static __attribute__((noinline)) int event_slow(struct record *r, const struct goroutine_event *e)
 {
@@ -463,11 +477,12 @@ static const char *const chunk_names[] = {
 	[RECORD_CHUNK_EVENTS] = "EVENTS", [RECORD_CHUNK_STATS] = "STATS",
 	[RECORD_CHUNK_END] = "END",	  [RECORD_CHUNK_SITES] = "SITES",
 	[RECORD_CHUNK_SEED] = "SEED",	  [RECORD_CHUNK_STACKS] = "STACKS",
+	[RECORD_CHUNK_GOIDS] = "GOIDS",
 };
 
 static const char *chunk_name(uint32_t type)
 {
-	if (type && type <= RECORD_CHUNK_STACKS)
+	if (type && type <= RECORD_CHUNK_GOIDS)
 		return chunk_names[type];
 	return "unknown";
 }
@@ -507,6 +522,8 @@ static uint64_t max_payload(uint32_t type)
 		return 8 + (uint64_t)RECORD_MAX_TEXT;
 	case RECORD_CHUNK_SEED:
 		return 8 + (uint64_t)UINT32_MAX * SEED_SIZE;
+	case RECORD_CHUNK_GOIDS:
+		return 8 + (uint64_t)UINT32_MAX * GOID_SIZE;
 	case RECORD_CHUNK_EVENTS:
 		return EVENTS_PREFIX + (uint64_t)UINT32_MAX * EV_SIZE;
 	case RECORD_CHUNK_END:
@@ -706,6 +723,26 @@ static int walk(const uint8_t *p, size_t len, bool replay, const struct record_o
 			    (err = ops->seed(ctx, get32(pl),
 					     (const struct record_seed *)(const void *)(pl + 8),
 					     (size_t)((plen - 8) / SEED_SIZE))))
+				return err;
+			break;
+		case RECORD_CHUNK_GOIDS:
+			if (plen < 8)
+				return bad(w, -ERRORS__CORRUPT, off + 8,
+					   "GOIDS chunk of %llu bytes, less than its 8-byte prefix",
+					   (unsigned long long)plen);
+			/* Optional, but of a known type: a layout this reader lacks is refused. */
+			if (get32(pl + 4) != GOID_SIZE)
+				return bad(w, -ERRORS__FORMAT, off + RECORD_CHUNK_HEADER_SIZE + 4,
+					   "GOIDS entries of %u bytes, this reader knows %zu",
+					   get32(pl + 4), GOID_SIZE);
+			if ((plen - 8) % GOID_SIZE)
+				return bad(w, -ERRORS__CORRUPT, off + 8,
+					   "GOIDS chunk of %llu bytes is not whole entries",
+					   (unsigned long long)plen);
+			if (replay && ops->goids && plen > 8 &&
+			    (err = ops->goids(ctx, get32(pl),
+					      (const struct record_goid *)(const void *)(pl + 8),
+					      (size_t)((plen - 8) / GOID_SIZE))))
 				return err;
 			break;
 		case RECORD_CHUNK_SITES:

@@ -63,6 +63,14 @@
  *                 a snapshot found before tracing began, so that a report starts
  *                 where the live outputs started. Their sites come in SITES before.
  *                 Aligned as events are, and handed over in place.
+ *     GOIDS   (9) any number, mixed with the events, after the event they complete:
+ *                 u32 target id, u32 entry size (24: struct record_goid), then the
+ *                 entries (L is 8 + a multiple of the size): the goids of fresh g's
+ *                 that the tracer read from the process after their one switch
+ *                 (a g made _Gidle -> _Gdead, its goid set after the switch, that
+ *                 never switched again: go1.21's cgo extra M's g), so that a report
+ *                 names them as tracing did. OPTIONAL: a reader without it shows
+ *                 those events without a goid.
  *     STATS   (4) exactly once, after the last EVENTS: JSON text (below)
  *     END     (5) exactly once, right after STATS, the last bytes of the file:
  *                 u64 number of events in the file, u64 number of chunks before END
@@ -111,6 +119,7 @@ enum record_chunk_type {
 	RECORD_CHUNK_SITES = 6,
 	RECORD_CHUNK_SEED = 7,
 	RECORD_CHUNK_STACKS = 8,
+	RECORD_CHUNK_GOIDS = 9,
 };
 
 /*
@@ -121,6 +130,12 @@ enum record_chunk_type {
 struct record_seed {
 	struct goroutine_gentry g;
 	uint64_t startpc, gopc;
+};
+
+/* A GOIDS chunk's entry: the g at gp of process tgid has goid (never 0). */
+struct record_goid {
+	uint32_t tgid, reserved;
+	uint64_t gp, goid;
 };
 
 #define RECORD_CHUNK_OPTIONAL 0x1u
@@ -141,6 +156,8 @@ int record__add_sites(struct record *r, uint32_t id, const char *json, size_t le
 int record__add_stacks(struct record *r, uint32_t id, const char *json, size_t len);
 /* A SEED chunk of n entries (n may be large: written in pieces as the buffer fills). */
 int record__add_seed(struct record *r, uint32_t id, const struct record_seed *v, size_t n);
+/* A GOIDS chunk of n entries (n is small: a g or two a process). */
+int record__add_goids(struct record *r, uint32_t id, const struct record_goid *v, size_t n);
 /*
  * The hot path: one event copied into the buffer. An error (from write(2) when the
  * buffer was full) is sticky: every later call returns it, and record__finish() too.
@@ -169,6 +186,7 @@ struct record_ops {
 	int (*sites)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*stacks)(void *ctx, uint32_t id, const char *json, size_t len);
 	int (*seed)(void *ctx, uint32_t id, const struct record_seed *v, size_t n);
+	int (*goids)(void *ctx, uint32_t id, const struct record_goid *v, size_t n);
 	int (*stats)(void *ctx, const char *json, size_t len);
 };
 

@@ -22,6 +22,7 @@
 #include "gobin.h"
 #include "goroutine_account.h"
 #include "gosym.h"
+#include "gtable.h"
 #include "jsonw.h"
 #include "names.h"
 #include "output.h"
@@ -41,6 +42,13 @@
 /* How often, in the events' clock, held-back creations are looked at. */
 #define EXPIRE_EVERY_NS (2 * 1000000000ULL)
 #define FLUSH_EVERY_NS (2 * 1000000000ULL)
+/*
+ * A fresh g quiet this long is read for its goid (the runtime sets it a few
+ * instructions after the switch), and given up on after LATE_GIVEUP_NS.
+ */
+#define LATE_AFTER_NS (100 * 1000000ULL)
+#define LATE_GIVEUP_NS (10 * 1000000000ULL)
+#define LATE_MAX 4096
 #define RECORD_SCHEMA_VERSION 1
 
 struct stream {
@@ -58,8 +66,16 @@ struct stream {
 	struct record_seed *seed_v;
 	uint32_t *seed_target;
 	size_t nseed;
+	/* Fresh g's whose goid is to be read from the process (stream__goid()). */
+	struct gtable *late;
 	uint64_t next_expire; /* events' clock */
 	uint64_t next_flush;  /* CLOCK_MONOTONIC */
+};
+
+/* A fresh g waiting for its goid to be read (stream__goid()). */
+struct late {
+	uint32_t target;
+	uint64_t ts_ns; /* its switch out of _Gidle, CLOCK_MONOTONIC as the events' */
 };
 
 /* A JSON text of another writer (cJSON's parse of it), embedded as a value. */
@@ -177,6 +193,12 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			snprintf(why, whylen, "%s", strerror(ENOMEM));
 			goto fail;
 		}
+	}
+	/* Only the events' consumers print or keep goids; the summary has its own. */
+	if (o->goids && (s->printer || o->record) && gtable__new(sizeof(struct late), &s->late)) {
+		err = -ENOMEM;
+		snprintf(why, whylen, "%s", strerror(ENOMEM));
+		goto fail;
 	}
 	*out = s;
 	return 0;
@@ -449,6 +471,82 @@ int stream__stacks(struct stream *s, uint32_t target, const char *json, size_t l
 	return stacks__add_json(s->stacks, target, json, len);
 }
 
+/*
+ * A g out of _Gidle is watched for its goid; any later switch of it (which
+ * carries the goid, or the next life's) ends the watch. Rare: g's are
+ * allocated, then reused from the free lists.
+ */
+static void watch_late(struct stream *s, const struct goroutine_event *e)
+{
+	struct goroutine_gkey key = {.gp = e->gp, .tgid = e->tgid};
+	struct late *l;
+	void *v;
+
+	if (!e->gp)
+		return;
+	l = gtable__count(s->late) ? gtable__find(s->late, &key) : NULL;
+	if (goroutine_base_state(e->old_state) != GOROUTINE_IDLE) {
+		if (l)
+			gtable__remove(s->late, l);
+		return;
+	}
+	if (!l) {
+		if (gtable__count(s->late) >= LATE_MAX || gtable__insert(s->late, &key, &v) < 0)
+			return;
+		l = v;
+	}
+	l->target = e->target;
+	l->ts_ns = e->ts_ns;
+}
+
+struct late_sweep {
+	struct stream *s;
+	uint64_t now;
+	bool all;
+};
+
+static bool read_late(void *ctx, const struct goroutine_gkey *key, void *val)
+{
+	struct late_sweep *x = ctx;
+	struct late *l = val;
+	uint64_t goid = 0;
+	int err;
+
+	if (!x->all && x->now < l->ts_ns + LATE_AFTER_NS)
+		return false;
+	err = x->s->o.goids->read(x->s->o.goids->ctx, l->target, key->tgid, key->gp, &goid);
+	if (!err && goid) {
+		stream__goid(x->s, l->target, key->tgid, key->gp, goid);
+		return true;
+	}
+	/* Not set yet: again at the next tick, for a while. */
+	return err || x->all || x->now >= l->ts_ns + LATE_GIVEUP_NS;
+}
+
+static void sweep_late(struct stream *s, bool all)
+{
+	struct late_sweep x = {.s = s, .all = all};
+	struct timespec ts;
+
+	if (!s->late || !gtable__count(s->late))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x.now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	gtable__sweep(s->late, read_late, &x);
+}
+
+void stream__goid(struct stream *s, uint32_t target, uint32_t tgid, uint64_t gp, uint64_t goid)
+{
+	struct record_goid g = {.tgid = tgid, .gp = gp, .goid = goid};
+
+	if (!goid)
+		return;
+	if (s->rec)
+		record__add_goids(s->rec, target, &g, 1);
+	if (s->printer)
+		output__goid(s->printer, tgid, gp, goid);
+}
+
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
 	/* A wait's stack, known to every consumer (and before it in the record) from here. */
@@ -467,6 +565,8 @@ int stream__event(struct stream *s, const struct goroutine_event *e)
 	/* A record's write error is sticky, and reported at the end. */
 	if (s->rec)
 		record__event(s->rec, e);
+	if (s->late)
+		watch_late(s, e);
 	if (s->an)
 		analysis__event(s->an, e);
 	return s->printer ? output__event(s->printer, e) : 0;
@@ -477,6 +577,7 @@ void stream__tick(struct stream *s)
 	struct timespec ts;
 	uint64_t now;
 
+	sweep_late(s, false);
 	if (s->printer)
 		output__flush(s->printer);
 	if (!s->rec)
@@ -757,6 +858,8 @@ int stream__finish(struct stream *s, const struct stream_stats *st, char *why, s
 	struct jsonw_mem m;
 	int err, rc = 0;
 
+	/* The processes still there give their fresh g's goids now. */
+	sweep_late(s, true);
 	if (s->o.pprof) {
 		err = block_profile(s, st, s->o.pprof, block_sample);
 		if (err) {
@@ -818,6 +921,7 @@ void stream__delete(struct stream *s)
 		return;
 	record__discard(s->rec);
 	output__delete(s->printer);
+	gtable__delete(s->late);
 	analysis__delete(s->an);
 	timeline__delete(s->tl);
 	sites__delete(s->sites);

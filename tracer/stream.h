@@ -50,6 +50,16 @@ struct stream_sites {
 	void *ctx;
 };
 
+/*
+ * A fresh g's goid, read from its process (live tracing only): 0 with
+ * *goid set (0 if the runtime has not set it yet), or a negative errno (the
+ * process is gone, the target has no goid offset).
+ */
+struct stream_goids {
+	int (*read)(void *ctx, uint32_t target, uint32_t tgid, uint64_t gp, uint64_t *goid);
+	void *ctx;
+};
+
 struct stream_opts {
 	FILE *out; /* events and the summary */
 	bool json;
@@ -64,6 +74,7 @@ struct stream_opts {
 	const struct stream_kernel *kernel; /* NULL: the summary comes from the events */
 	const struct stream_sites *sites;   /* NULL: leak candidates grouped by parent */
 	const struct stream_stacks *stacks; /* NULL: blocking by wait reason only */
+	const struct stream_goids *goids;   /* NULL: a g's goid only from its switches */
 	const char *pprof;	 /* NULL: no block profile; else its path ("-": stdout) */
 	const char *pprof_sched; /* NULL: no scheduler-latency profile; else its path */
 	const char *exe;	 /* the first target's binary as the profile names it */
@@ -105,6 +116,15 @@ int stream__start(struct stream *s, uint64_t start_ns, struct target *const *tar
  * the wall clock, so that a --report prints them where tracing did.
  */
 int stream__event(struct stream *s, const struct goroutine_event *e);
+/*
+ * A goid learnt after the switch that lacked it: a g leaves _Gidle before
+ * the runtime gives it a goid (oneNewExtraM, malg's callers), and one that
+ * never switches again (go1.21's cgo extra M's g, parked _Gdead) would stay
+ * without one. Live, the stream reads such a g's goid from its process
+ * (stream_goids) once it has been quiet for 100 ms, and comes here; a
+ * report comes here from the record's GOIDS. To the printer and the record.
+ */
+void stream__goid(struct stream *s, uint32_t target, uint32_t tgid, uint64_t gp, uint64_t goid);
 /*
  * Goroutines that existed before tracing, for the analysis (a no-op when
  * the stream has none), with each one's g.startpc and g.gopc as link-time

@@ -66,9 +66,10 @@ RULES = {
     "extra-m-g": "go1.21: the cgo extra M's g is in the trace from its start as in a "
     "syscall (runtime/trace.go StartTrace of go1.21 writes GoInSyscall for a dead "
     "g of an extra M), with no transition; ours sees its one switch, IDLE->DEAD in "
-    "runtime/proc.go oneNewExtraM, before `gp.goid = sched.goidgen.Add(1)`, so "
-    "without a goid. Each such trace goroutine is matched with one goid-less "
-    "IDLE->DEAD of ours, never more than there are",
+    "runtime/proc.go oneNewExtraM, before `gp.goid = sched.goidgen.Add(1)`: the "
+    "tracer reads that goid from the process once the g has been quiet for 100 ms "
+    "(tracer/stream.c, stream__goid), so the trace's goroutine is ours too, with "
+    "that one switch and nothing to compare",
     "coroutine": "a coroutine switch (1.23+, runtime/coro.go coroswitch_m): ours "
     "RUNNING->WAITING \"coroutine\" of the goroutine that switches and "
     "WAITING->RUNNING of the one it switches to; the trace's GoSwitch is read as "
@@ -310,13 +311,16 @@ def main(argv):
     window = sorted(g for g, toks in theirs.items()
                     if toks and toks[0][0] == "create" and toks[-1][0] == "exit")
     missing = sorted(g for g in seen if g > 0 and g not in ours)
-    extra = nogoid["IDLE->DEAD"] if minor == 21 else 0
     for g in missing:
-        if extra and not theirs.get(g) and status[g] == {"Syscall"}:
-            extra -= 1
-            applied["extra-m-g"] += 1
-            continue
         problems.append(f"goroutine {g} is in the trace but not in ours")
+    for g in sorted(seen):
+        if g > 0 and not theirs.get(g) and status[g] == {"Syscall"} and \
+                [x[:2] for x in ours.get(g, [])] == [("IDLE", "DEAD")]:
+            applied["extra-m-g"] += 1
+    # A fresh g's goid is set just after its IDLE->DEAD: the tracer must read it later.
+    for k in ("IDLE->DEAD", "IDLE->DEADEXTRA"):
+        if nogoid[k]:
+            problems.append(f"{nogoid[k]} fresh g's ({k}) without a goid in ours")
     ndiff = 0
     for g in window:
         t = Counter(key(x) for x in syscall_exits(theirs[g], Counter()))

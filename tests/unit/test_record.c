@@ -52,7 +52,8 @@ static void make_event(uint64_t i, struct goroutine_event *e)
 #define MAX_TARGETS 16
 struct seen {
 	int calls;
-	char order[64]; /* M, T, E (once per run of EVENTS calls), X (SITES), D (SEED), S */
+	/* M, T, E (once per run of EVENTS calls), X (SITES), D (SEED), G (GOIDS), S */
+	char order[64];
 	size_t norder;
 	const char *meta, *stats, *sites;
 	size_t meta_len, stats_len, sites_len;
@@ -60,6 +61,9 @@ struct seen {
 	bool seed_aligned;
 	uint64_t seed_gp0, seed_goid1, seed_gopc1;
 	size_t nseed;
+	uint32_t goids_id;
+	size_t ngoids;
+	struct record_goid goid1;
 	uint32_t target_id[MAX_TARGETS];
 	const char *target_json[MAX_TARGETS];
 	size_t target_len[MAX_TARGETS], target_at[MAX_TARGETS];
@@ -169,12 +173,25 @@ static int cb_seed(void *ctx, uint32_t id, const struct record_seed *v, size_t n
 	return 0;
 }
 
+static int cb_goids(void *ctx, uint32_t id, const struct record_goid *v, size_t n)
+{
+	struct seen *s = ctx;
+
+	note(s, 'G');
+	s->goids_id = id;
+	s->ngoids = n;
+	if (n > 1)
+		s->goid1 = v[1];
+	return 0;
+}
+
 static const struct record_ops ops = {
 	.meta = cb_meta,
 	.target = cb_target,
 	.events = cb_events,
 	.sites = cb_sites,
 	.seed = cb_seed,
+	.goids = cb_goids,
 	.stats = cb_stats,
 };
 
@@ -690,6 +707,61 @@ static void test_new_chunks(void)
 	CHECK(strstr(why, "SEED entries of 96 bytes") != NULL);
 }
 
+/*
+ * GOIDS: the goids read after an event, written after it (its EVENTS chunk
+ * closed first) and handed over in file order; entries of another size are
+ * refused, a cut entry is corruption.
+ */
+static void test_goids(void)
+{
+	struct record_goid v[2] = {{.tgid = 7, .gp = 0xc000100000, .goid = 3},
+				   {.tgid = 8, .gp = 0xc000200000, .goid = 41}};
+	struct goroutine_event e;
+	struct seen s = {};
+	struct record *r;
+	char why[256];
+	uint8_t *f;
+	size_t len;
+	struct fb b;
+
+	CHECK(!record__create(path_of("goids"), meta, strlen(meta), &r));
+	make_event(0, &e);
+	CHECK(!record__event(r, &e));
+	CHECK(!record__add_goids(r, 5, v, 2));
+	make_event(1, &e);
+	CHECK(!record__event(r, &e));
+	CHECK_EQ_U64(record__add_goids(r, 5, v, 0), -EINVAL);
+	CHECK(!record__finish(r, stats, strlen(stats)));
+	f = slurp(path_of("goids"), &len);
+	CHECK_EQ_U64(read_copy(f, len, &s, why, sizeof(why)), 0);
+	CHECK_STR(s.order, "MEGES");
+	CHECK_EQ_U64(s.goids_id, 5);
+	CHECK_EQ_U64(s.ngoids, 2);
+	CHECK(s.goid1.tgid == 8 && s.goid1.gp == 0xc000200000 && s.goid1.goid == 41);
+	free(f);
+
+	struct {
+		uint32_t id, size;
+		struct record_goid v[1];
+	} g = {.id = 1, .size = 16, .v = {{.tgid = 1, .gp = 2, .goid = 3}}};
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_GOIDS, RECORD_CHUNK_OPTIONAL, &g, sizeof(g));
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	memset(&s, 0, sizeof(s));
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__FORMAT);
+	CHECK(strstr(why, "GOIDS entries of 16 bytes") != NULL);
+	g.size = sizeof(struct record_goid);
+	fb_header(&b);
+	fb_chunk(&b, RECORD_CHUNK_META, 0, "{}", 2);
+	fb_chunk(&b, RECORD_CHUNK_GOIDS, RECORD_CHUNK_OPTIONAL, &g, sizeof(g) - 8);
+	fb_chunk(&b, RECORD_CHUNK_STATS, 0, "{}", 2);
+	fb_end(&b, 0, 3);
+	CHECK_EQ_U64(fb_read(&b, &s, why), -ERRORS__CORRUPT);
+	CHECK(strstr(why, "not whole entries") != NULL);
+}
+
 static void test_empty_and_zero(void)
 {
 	struct seen s = {};
@@ -933,6 +1005,7 @@ int main(int argc, char **argv)
 		test_flips();
 		test_built();
 		test_new_chunks();
+		test_goids();
 		test_empty_and_zero();
 		test_reader_api();
 		test_writer();
@@ -940,7 +1013,7 @@ int main(int argc, char **argv)
 	}
 	/* The few files made here, then the directory. */
 	for (const char *const *f = (const char *const[]){"rt", "small", "empty", "zero", "w", "w2",
-							  "bench", NULL};
+							  "goids", "bench", NULL};
 	     *f; f++)
 		unlink(path_of(*f));
 	rmdir(dir);
