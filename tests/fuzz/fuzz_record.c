@@ -108,6 +108,18 @@ static int on_seed(void *ctx, uint32_t id, const struct record_seed *v, size_t n
 	return 0;
 }
 
+static int on_goids(void *ctx, uint32_t id, const struct record_goid *v, size_t n)
+{
+	struct seen *s = ctx;
+
+	FUZZ_CHECK(s->meta && !s->stats && n);
+	FUZZ_CHECK((uintptr_t)v % 8 == 0);
+	s->other++;
+	s->sum += id;
+	touch(s, v, n * sizeof(*v));
+	return 0;
+}
+
 static int on_stats(void *ctx, const char *json, size_t len)
 {
 	struct seen *s = ctx;
@@ -122,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct record_ops ops = {
 		.seed = on_seed,
+		.goids = on_goids,
 		.meta = on_meta,
 		.target = on_target,
 		.events = on_events,
