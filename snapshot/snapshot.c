@@ -87,6 +87,7 @@ struct slot {
 struct big {
 	uint8_t *p;
 	size_t len, used;
+	bool heap; /* under a huge page's worth: from the heap (see big_alloc()) */
 };
 
 /* What every worker shares: read-only while they run, but for disjoint entries. */
@@ -106,6 +107,7 @@ struct ctx {
 	struct big pcs;	     /* and every g's pcs, once read */
 	const struct ent *e; /* every g to read, in reading order */
 	size_t n;
+	size_t round;	      /* goroutines per round: ROUND, or fewer when allgs has fewer */
 	enum base *bases;     /* by allgs index */
 	size_t *pcs_off;      /* by allgs index: the g's pcs in its worker's pcs */
 	unsigned char *owner; /* by round: the worker that read it */
@@ -183,12 +185,29 @@ static size_t huge_round(size_t len)
 	return len ? (len + HUGE - 1) & ~(size_t)(HUGE - 1) : HUGE;
 }
 
+/*
+ * At least len zeroed bytes, cache-line aligned. A huge page's worth or more
+ * is a fresh mapping in huge pages; less comes from the heap: a snapshot of
+ * a few goroutines (a scrape every second) would otherwise zero whole huge
+ * pages it never uses, and its munmap flush every CPU's TLB.
+ */
 static int big_alloc(struct big *b, size_t len)
 {
 	void *p;
 
-	b->len = huge_round(len);
 	b->used = 0;
+	b->heap = len < HUGE;
+	if (b->heap) {
+		b->len = len ? (len + 63) & ~(size_t)63 : 64;
+		b->p = aligned_alloc(64, b->len);
+		if (!b->p) {
+			b->len = 0;
+			return -ENOMEM;
+		}
+		memset(b->p, 0, b->len);
+		return 0;
+	}
+	b->len = huge_round(len);
 	p = mmap(NULL, b->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		b->p = NULL;
@@ -200,10 +219,11 @@ static int big_alloc(struct big *b, size_t len)
 	return 0;
 }
 
-/* At least len bytes, the contents kept (the mapping may move). */
+/* At least len bytes, the contents kept (the memory may move). */
 static int big_grow(struct big *b, size_t len)
 {
 	size_t nl = b->len ? b->len : HUGE;
+	struct big nb;
 	void *p;
 
 	if (len <= b->len)
@@ -212,6 +232,15 @@ static int big_grow(struct big *b, size_t len)
 		return big_alloc(b, len);
 	while (nl < len)
 		nl *= 2;
+	if (b->heap) {
+		if (big_alloc(&nb, nl))
+			return -ENOMEM;
+		memcpy(nb.p, b->p, b->used);
+		nb.used = b->used;
+		free(b->p);
+		*b = nb;
+		return 0;
+	}
 	p = mremap(b->p, b->len, nl, MREMAP_MAYMOVE);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
@@ -236,7 +265,9 @@ static void *big_take(struct big *b, size_t n)
 
 static void big_free(struct big *b)
 {
-	if (b->p)
+	if (b->p && b->heap)
+		free(b->p);
+	else if (b->p)
 		munmap(b->p, b->len);
 	b->p = NULL;
 	b->len = b->used = 0;
@@ -765,16 +796,18 @@ static int worker_init(struct worker *w, struct ctx *c, unsigned int id)
 	size_t gsz = c->l.size;
 
 	*w = (struct worker){.c = c, .id = id};
-	if (big_alloc(&w->mem, ROUND * (sizeof(*w->slots) + 2 * sizeof(*w->greq) +
-					sizeof(*w->pend) + gsz + MERGE_GAP + WINDOW) +
+	size_t r = c->round;
+
+	if (big_alloc(&w->mem, r * (sizeof(*w->slots) + 2 * sizeof(*w->greq) + sizeof(*w->pend) +
+				    gsz + MERGE_GAP + WINDOW) +
 				       gsz + 8 * 64))
 		return -ENOMEM;
-	w->slots = big_take(&w->mem, ROUND * sizeof(*w->slots));
-	w->greq = big_take(&w->mem, ROUND * sizeof(*w->greq));
-	w->wreq = big_take(&w->mem, ROUND * sizeof(*w->wreq));
-	w->pend = big_take(&w->mem, ROUND * sizeof(*w->pend));
-	w->gbuf = big_take(&w->mem, ROUND * (gsz + MERGE_GAP));
-	w->wbuf = big_take(&w->mem, ROUND * (size_t)WINDOW);
+	w->slots = big_take(&w->mem, r * sizeof(*w->slots));
+	w->greq = big_take(&w->mem, r * sizeof(*w->greq));
+	w->wreq = big_take(&w->mem, r * sizeof(*w->wreq));
+	w->pend = big_take(&w->mem, r * sizeof(*w->pend));
+	w->gbuf = big_take(&w->mem, r * (gsz + MERGE_GAP));
+	w->wbuf = big_take(&w->mem, r * (size_t)WINDOW);
 	w->one = big_take(&w->mem, gsz);
 	return w->one ? 0 : -ENOMEM; /* the last: every one before it was taken */
 }
@@ -866,6 +899,8 @@ static int take(struct ctx *c, struct snapshot *s, char *why, size_t whylen)
 		return err;
 	s->allglen = n;
 	c->s = s;
+	/* A round never holds more goroutines than allgs has. */
+	c->round = n < ROUND ? n + 1 : ROUND;
 	/* Everything but the result in one mapping, freed at the end. */
 	if (big_alloc(&tmp, (n + 1) * (sizeof(*gps) + sizeof(*e) + sizeof(*c->bases) +
 				       sizeof(*c->pcs_off) + 1) +
@@ -1038,8 +1073,10 @@ out:
 	/* Every gs[i].pcs points into the pcs mapping. */
 	s->mem[0] = c.gs.p;
 	s->mem_len[0] = c.gs.len;
+	s->mem_heap[0] = c.gs.heap;
 	s->mem[1] = c.pcs.p;
 	s->mem_len[1] = c.pcs.len;
+	s->mem_heap[1] = c.pcs.heap;
 	*out = s;
 	return 0;
 }
@@ -1048,8 +1085,10 @@ void snapshot__delete(struct snapshot *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < 2; i++)
-		if (s->mem[i])
-			munmap(s->mem[i], s->mem_len[i]);
+	for (int i = 0; i < 2; i++) {
+		struct big b = {.p = s->mem[i], .len = s->mem_len[i], .heap = s->mem_heap[i]};
+
+		big_free(&b);
+	}
 	free(s);
 }

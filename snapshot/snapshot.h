@@ -59,6 +59,7 @@ struct snapshot {
 	double read_ms; /* wall time of the reading */
 	void *mem[2];	/* (private) the mappings of gs and of every g's pcs */
 	size_t mem_len[2];
+	bool mem_heap[2]; /* (private) from the heap, not mapped */
 };
 
 struct snapshot_opts {
