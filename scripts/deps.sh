@@ -14,10 +14,11 @@ build_pkgs=(gcc make cmake pkg-config clang llvm bpftool libbpf-dev libelf-dev
 # Go toolchains; headless chromium opens the --html report; the style test runs
 # clang-format and shellcheck; Delve is what bench-dump.sh compares --dump with;
 # prometheus (its server, and promtool) reads what --metrics serves. package-deb:
-# dpkg-dev (dpkg-shlibdeps, for cpack's Depends), man-db, systemd (systemd-analyze).
+# dpkg-dev (dpkg-shlibdeps, for cpack's Depends), man-db, systemd (systemd-analyze),
+# strace (the exporter's system calls, held against the unit's SystemCallFilter=).
 test_pkgs=(dwarves binutils jq gawk bc xz-utils libcap2-bin util-linux libclang-rt-dev
 	chromium curl procps clang-format shellcheck delve prometheus
-	dpkg-dev man-db systemd)
+	dpkg-dev man-db systemd strace)
 
 pkgs=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && pkgs+=("${test_pkgs[@]}")
