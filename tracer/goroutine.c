@@ -1560,7 +1560,8 @@ static int run(struct session *s)
 {
 	const struct env *env = &s->env;
 	uint64_t deadline = 0, next_report, next_summary, lost_seen = 0, lost, now;
-	int poll_ms = env->snapshot || s->kernel_summary || env->count_only ? IDLE_POLL_MS : POLL_MS;
+	int poll_ms =
+		env->snapshot || s->kernel_summary || env->count_only ? IDLE_POLL_MS : POLL_MS;
 	int err;
 
 	signal(SIGINT, sig_handler);
