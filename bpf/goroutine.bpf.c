@@ -37,6 +37,8 @@ const volatile __u32 config_from_cookie = 0;
 /* Session-wide modes. */
 const volatile __u32 count_only = 0;
 const volatile __u32 summary_mode = 0;
+/* --summary of processes followed: each one's share in procsum too. */
+const volatile __u32 per_process = 0;
 
 #define RINGBUF_BYTES (8 * 1024 * 1024)
 /* Wake the loader once a quarter of the ring is used, not for every event. */
@@ -98,6 +100,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct goroutine_stack);
 } stack_scratch SEC(".maps");
+
+/* --summary, following: each process's share (struct goroutine_procsum). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, GOROUTINE_PROCS_MAX);
+	__type(key, __u32);
+	__type(value, struct goroutine_procsum);
+} procsum SEC(".maps");
 
 /* --summary: blocking time by (target, wait reason, stack). */
 struct {
@@ -400,6 +410,28 @@ static __always_inline struct goroutine_gentry *gentry_take(struct goroutine_gen
 	return slot;
 }
 
+/* The switch into its process's share, the process's entry made at its first. */
+static __always_inline void account_proc(__u32 tgid, const struct goroutine_gval *g, __u32 oldval,
+					 __u32 newval, __u64 now)
+{
+	struct goroutine_procsum *p = bpf_map_lookup_elem(&procsum, &tgid);
+
+	if (!p) {
+		struct goroutine_procsum zero = {};
+
+		/* Another CPU may make it meanwhile: then this one's copy is there. */
+		if (bpf_map_update_elem(&procsum, &tgid, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&procsum, &tgid)) {
+			count(GOROUTINE_CNT_PROCS_FULL);
+			return;
+		}
+		p = bpf_map_lookup_elem(&procsum, &tgid);
+		if (!p)
+			return;
+	}
+	goroutine_account_proc(p, g, oldval, newval, now);
+}
+
 /*
  * --summary: count the switch, then update the goroutine's record in place;
  * a record is (re)made only for a goroutine created or seen for the first
@@ -426,6 +458,8 @@ static __always_inline int aggregate(const struct goroutine_config *cfg, struct 
 		g = &slot->val;
 	if (g && goroutine_stack_time_ends(g, n))
 		account_blocking(target, g, now > g->since_ns ? now - g->since_ns : 0);
+	if (per_process)
+		account_proc(tgid, g, oldval, newval, now);
 	goroutine_account(sum, g, oldval, newval, now);
 	/* Exited, or a fresh g parked dead: nothing to follow until it is created. */
 	if (n == GOROUTINE_DEAD) {

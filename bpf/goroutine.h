@@ -237,6 +237,22 @@ struct goroutine_summary {
 };
 
 /*
+ * --summary following processes (--all, -- CMD): each process's share, a
+ * per-CPU hash by tgid (GOROUTINE_PROCS_MAX; the tracer takes out a process
+ * that ended). Its wait reasons and histograms are in its target's summary.
+ */
+#define GOROUTINE_PROCS_MAX 4096
+
+struct goroutine_procsum {
+	__u64 switches;
+	__u64 created;
+	__u64 exited;
+	__u64 schedlat_count; /* RUNNABLE -> RUNNING of a goroutine seen before */
+	__u64 schedlat_ns;
+	__u64 schedlat_max_ns; /* combined across CPUs by max */
+};
+
+/*
  * Per goroutine, while it lives: the gstate map's key and value in the
  * kernel, and the user-space table's entry. A g is identified by its address
  * in its process: the goid may not be set yet when it is created.
@@ -303,9 +319,10 @@ struct goroutine_gentry {
 
 /* Index into the BPF counters array. */
 enum goroutine_counter {
-	GOROUTINE_CNT_EVENTS = 0,  /* probe hits that produced an event */
-	GOROUTINE_CNT_LOST = 1,	   /* events dropped because the ring buffer was full */
-	GOROUTINE_CNT_EVICTED = 2, /* --summary: a goroutine's record taken by another's */
+	GOROUTINE_CNT_EVENTS = 0,     /* probe hits that produced an event */
+	GOROUTINE_CNT_LOST = 1,	      /* events dropped because the ring buffer was full */
+	GOROUTINE_CNT_EVICTED = 2,    /* --summary: a goroutine's record taken by another's */
+	GOROUTINE_CNT_PROCS_FULL = 3, /* --summary: a process's share not kept (procsum full) */
 	GOROUTINE_CNT_MAX,
 };
 

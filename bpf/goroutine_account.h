@@ -215,4 +215,30 @@ static __always_inline void goroutine_account(struct goroutine_summary *sum,
 	}
 }
 
+/*
+ * The same switch into its process's share (struct goroutine_procsum), by
+ * the same rules as goroutine_account(); call it first: g is as it was.
+ */
+static __always_inline void goroutine_account_proc(struct goroutine_procsum *p,
+						   const struct goroutine_gval *g, __u32 oldval,
+						   __u32 newval, __u64 now)
+{
+	__u32 o = goroutine_state_index(goroutine_base_state(oldval));
+	__u32 n = goroutine_state_index(goroutine_base_state(newval));
+
+	p->switches++;
+	if (g && goroutine_state_index(g->state) == GOROUTINE_RUNNABLE && n == GOROUTINE_RUNNING) {
+		__u64 dt = now > g->since_ns ? now - g->since_ns : 0;
+
+		p->schedlat_count++;
+		p->schedlat_ns += dt;
+		if (dt > p->schedlat_max_ns)
+			p->schedlat_max_ns = dt;
+	}
+	if (goroutine_is_creation(o, n))
+		p->created++;
+	if (goroutine_is_exit(o, n))
+		p->exited++;
+}
+
 #endif /* GOTRACER_GOROUTINE_ACCOUNT_H */

@@ -131,7 +131,13 @@ struct session {
 	struct follow *follow;
 	struct target *root;
 	bool root_is_target, root_exec_seen, limit_said;
-	bool dropped[GOROUTINE_MAX_TARGETS];	 /* its processes have ended: detached */
+	bool dropped[GOROUTINE_MAX_TARGETS]; /* its processes have ended: detached */
+	/*
+	 * --summary following: the shares of processes that ended, by their
+	 * index in follow__procs() (the kernel's entry is taken out at the end).
+	 */
+	struct goroutine_procsum *shares;
+	size_t nshares, shares_cap;
 	struct names *default_names;		 /* for the outputs before any Go target */
 	uint64_t attach_ns_max;			 /* the longest exec-to-attach, for -v */
 	const char *exes[GOROUTINE_MAX_TARGETS]; /* each target's binary, for the events */
@@ -783,9 +789,9 @@ static int plan_targets(struct session *s)
 }
 
 /*
- * The targets' aggregates added up (one, but for following). Wait reasons
- * are indexed by each target's Go version: across versions a reason's count
- * is under the first target's name for its index.
+ * The targets' aggregates added up (one, but for following), each target's
+ * wait reasons at the session's index for their name (stream__reason_map()):
+ * a go1.24 "sleep" and a go1.26 one are one reason, at different numbers.
  */
 static int kernel_summary(void *ctx, struct goroutine_summary *sum)
 {
@@ -795,32 +801,135 @@ static int kernel_summary(void *ctx, struct goroutine_summary *sum)
 
 	if (!s->follow_mode)
 		return loader__summary(s->loader, 0, sum);
-	each = calloc(s->ntargets + 1, sizeof(*each));
+	each = malloc(sizeof(*each));
 	if (!each)
 		return -ENOMEM;
-	for (size_t i = 0; !err && i < s->ntargets; i++)
-		err = loader__summary(s->loader, s->targets[i]->id, &each[i]);
-	/* Added up as the per-CPU copies are (maxima by max). */
-	if (!err)
-		summary__sum(each, (int)s->ntargets, sum);
+	memset(sum, 0, sizeof(*sum));
+	for (size_t i = 0; !err && i < s->ntargets; i++) {
+		uint32_t id = s->targets[i]->id;
+
+		err = loader__summary(s->loader, id, each);
+		if (!err)
+			summary__add(sum, each, stream__reason_map(s->stream, id));
+	}
 	free(each);
 	return err;
+}
+
+/* The target a process is (or was) of, following; 0 otherwise. */
+static uint32_t target_of(const struct session *s, uint32_t tgid)
+{
+	const struct follow_proc *p = s->follow ? follow__proc(s->follow, (pid_t)tgid) : NULL;
+
+	if (!p)
+		return 0;
+	return p->pid < 0 ? p->ended_target : p->target;
+}
+
+/*
+ * Following, --summary: each process's share, for the per-process lines: the
+ * living and the last ENDED_LISTED that ended, the earlier ones folded into
+ * one row.
+ */
+#define ENDED_LISTED 256
+static int kernel_procs(void *ctx, struct summary_proc **out, size_t *nout)
+{
+	const struct session *s = ctx;
+	const struct follow_proc *p;
+	struct summary_proc *v, *rest;
+	size_t n, k, ended = 0, seen = 0, m = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!s->follow)
+		return 0;
+	p = follow__procs(s->follow, &n);
+	for (k = 0; k < n; k++)
+		ended += p[k].pid < 0;
+	v = calloc(n + 2, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rest = &v[n + 1];
+	for (k = 0; k < n; k++) {
+		bool gone = p[k].pid < 0;
+		uint32_t id = gone ? p[k].ended_target : p[k].target;
+		const struct target *t = NULL;
+		struct goroutine_procsum q = {0};
+
+		for (size_t i = 0; i < s->ntargets && !t; i++)
+			if (s->targets[i]->id == id)
+				t = s->targets[i];
+		if (!t)
+			continue;
+		if (gone && k < s->nshares)
+			q = s->shares[k];
+		else if (!gone)
+			loader__procsum(s->loader, (uint32_t)p[k].pid, &q);
+		if (gone && ended - seen++ > ENDED_LISTED) {
+			rest->folded++;
+			rest->sum.switches += q.switches;
+			rest->sum.created += q.created;
+			rest->sum.exited += q.exited;
+			rest->sum.schedlat_count += q.schedlat_count;
+			rest->sum.schedlat_ns += q.schedlat_ns;
+			if (q.schedlat_max_ns > rest->sum.schedlat_max_ns)
+				rest->sum.schedlat_max_ns = q.schedlat_max_ns;
+			continue;
+		}
+		v[m++] = (struct summary_proc){
+			.pid = gone ? -p[k].pid : p[k].pid,
+			.ended = gone,
+			.exe = t->shown,
+			.comm = p[k].comm,
+			.container = p[k].container,
+			.go_version = t->prof->go_version,
+			.sum = q,
+		};
+	}
+	if (rest->folded)
+		v[m++] = *rest;
+	*out = v;
+	*nout = m;
+	return 0;
+}
+
+static uint32_t kernel_target_of(void *ctx, uint32_t tgid)
+{
+	return target_of(ctx, tgid);
 }
 
 static int kernel_live(void *ctx, struct goroutine_gkey **keys, struct goroutine_gval **vals,
 		       size_t *n)
 {
 	const struct session *s = ctx;
+	uint32_t tgid = 0, target = 0;
+	const uint8_t *map = NULL;
+	int err;
 
 	/*
 	 * A command's processes (the ones it ran, followed) keep what they had
 	 * when they ended: its goroutines still blocked at its exit are the
 	 * leak candidates it is run for. --all and --binary drop processes gone.
 	 */
-	return loader__live(s->loader,
-			    s->follow_mode == GOROUTINE_FOLLOW_ALL ||
-				    s->targets[0]->kind == TARGET_BINARY,
-			    keys, vals, n);
+	err = loader__live(s->loader,
+			   s->follow_mode == GOROUTINE_FOLLOW_ALL ||
+				   s->targets[0]->kind == TARGET_BINARY,
+			   keys, vals, n);
+	if (err || !s->follow_mode)
+		return err;
+	/* Each process's wait reasons in the session's numbering, as the totals'. */
+	for (size_t i = 0; i < *n; i++) {
+		struct goroutine_gval *v = &(*vals)[i];
+
+		if ((*keys)[i].tgid != tgid || !tgid) {
+			tgid = (*keys)[i].tgid;
+			target = target_of(s, tgid);
+			map = stream__reason_map(s->stream, target);
+		}
+		if (map)
+			v->waitreason = map[v->waitreason % GOROUTINE_NREASONS];
+	}
+	return 0;
 }
 
 static int kernel_blocking(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,
@@ -1069,7 +1178,8 @@ static int open_outputs(struct session *s, const struct names *names, bool goid_
 	so.print_events =
 		!env->summary && !env->count_only && !analyse && (!env->record || env->json);
 	if (s->kernel_summary) {
-		s->kernel = (struct stream_kernel){kernel_summary, kernel_live, kernel_blocking, s};
+		s->kernel = (struct stream_kernel){kernel_summary,   kernel_live,  kernel_blocking,
+						   kernel_target_of, kernel_procs, s};
 		so.kernel = &s->kernel;
 	}
 	s->sites = (struct stream_sites){report_sites, s};
@@ -1377,10 +1487,37 @@ static void prepare_words(struct session *s)
 	}
 }
 
+/*
+ * Following, --summary: an ended process's share, kept here (by its index
+ * among follow's processes) and taken out of the kernel's map, so that the
+ * map holds only the living.
+ */
+static void keep_share(struct session *s, pid_t pid)
+{
+	const struct follow_proc *p = follow__proc(s->follow, pid), *all;
+	size_t n, k;
+
+	if (!s->kernel_summary || !p || p->pid != pid)
+		return;
+	all = follow__procs(s->follow, &n);
+	k = (size_t)(p - all);
+	if (array__reserve(&s->shares, &s->shares_cap, k + 1, sizeof(*s->shares), 64, 0))
+		return;
+	if (k >= s->nshares) {
+		memset(s->shares + s->nshares, 0, (k + 1 - s->nshares) * sizeof(*s->shares));
+		s->nshares = k + 1;
+	}
+	loader__procsum(s->loader, (uint32_t)pid, &s->shares[k]);
+	loader__procsum_drop(s->loader, (uint32_t)pid);
+}
+
 /* Following: a process's end; a target none of whose processes are left is detached. */
 static void end_process(struct session *s, pid_t pid)
 {
-	int id = follow__exit(s->follow, pid);
+	int id;
+
+	keep_share(s, pid);
+	id = follow__exit(s->follow, pid);
 
 	if (id < 0 || (size_t)id >= s->ntargets || s->dropped[id])
 		return;
@@ -1668,53 +1805,6 @@ static const char *printable(const char *in, char *out, size_t len)
 	return out;
 }
 
-/*
- * Following, --summary: each binary's share (its processes, switches,
- * creations and exits, from its own kernel aggregate), before the total the
- * summary gives. Labels come from processes: escaped as C strings would be
- * pointless on a terminal, but a newline or an escape sequence in a comm must
- * not forge lines, so anything below 0x20 or 0x7f is printed as '?'.
- */
-static void report_targets(struct session *s)
-{
-	const struct follow_proc *p;
-	size_t np, i, k;
-
-	if (!s->follow || !s->kernel_summary || s->env.json || !s->ntargets)
-		return;
-	p = follow__procs(s->follow, &np);
-	fprintf(s->out, "per binary (the total follows):\n");
-	fprintf(s->out, "%-9s %10s %9s %9s  %s\n", "GO", "SWITCHES", "CREATED", "EXITED",
-		"EXE: PROCESSES (PID COMM)");
-	for (i = 0; i < s->ntargets; i++) {
-		const struct target *t = s->targets[i];
-		struct goroutine_summary sum;
-		uint64_t sw = 0;
-		char exe[128];
-
-		if (loader__summary(s->loader, t->id, &sum))
-			continue;
-		for (int a = 0; a < GOROUTINE_NSTATES; a++)
-			for (int b = 0; b < GOROUTINE_NSTATES; b++)
-				sw += sum.transitions[a][b];
-		printable(t->shown, exe, sizeof(exe));
-		fprintf(s->out, "%-9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 "  %s:",
-			t->prof->go_version[0] ? t->prof->go_version : "?", sw,
-			(uint64_t)sum.created, (uint64_t)sum.exited, exe);
-		for (k = 0; k < np; k++) {
-			char comm[16];
-
-			if (p[k].target != t->id && !(p[k].pid < 0 && p[k].ended_target == t->id))
-				continue;
-			printable(p[k].comm, comm, sizeof(comm));
-			fprintf(s->out, " %d %s%s", p[k].pid < 0 ? -p[k].pid : p[k].pid, comm,
-				p[k].pid < 0 ? " (ended)" : "");
-		}
-		fputc('\n', s->out);
-	}
-	fputc('\n', s->out);
-}
-
 /* The reports the outputs make at the end, and the counts on stderr. */
 static int report(struct session *s)
 {
@@ -1722,12 +1812,16 @@ static int report(struct session *s)
 	char why[PATH_MAX + 128];
 	int rc = 0;
 
-	report_targets(s);
-
 	if (stream__finish(s->stream, &st, why, sizeof(why))) {
 		fprintf(stderr, "goroutine: %s\n", why);
 		rc = 1;
 	}
+	if (s->kernel_summary && s->follow_mode && s->loader &&
+	    loader__counter(s->loader, GOROUTINE_CNT_PROCS_FULL))
+		fprintf(stderr,
+			"goroutine: more than %d processes at once: the switches of some are in "
+			"the total but not on a line of their own (%" PRIu64 " switches)\n",
+			GOROUTINE_PROCS_MAX, loader__counter(s->loader, GOROUTINE_CNT_PROCS_FULL));
 	if (s->root && !s->ntargets)
 		fprintf(stderr, "goroutine: %s ran no Go program\n", s->root->path);
 	else if (s->follow_mode && verbose)
@@ -1748,6 +1842,7 @@ static int cleanup(struct session *s, int rc)
 	stream__delete(s->stream);
 	loader__delete(s->loader);
 	free(s->site_v);
+	free(s->shares);
 	for (i = 0; i < s->ntargets; i++) {
 		int st = target__finish(s->targets[i], exiting ? exit_signal : 0);
 
@@ -1825,6 +1920,8 @@ static int replay_target(void *ctx, uint32_t id, const char *json, size_t len)
 		err = names__from_json(text, strlen(text), &r->names[id]);
 		r->goid_at_creation[id] =
 			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "goid_at_creation"));
+		if (!err && r->s->stream)
+			stream__reasons(r->s->stream, id, r->names[id]);
 	}
 	free(text);
 	cJSON_Delete(j);
@@ -1844,6 +1941,10 @@ static int replay_open(struct replay *r)
 			 r->clock) ||
 	    stream__start(r->s->stream, r->start_ns, NULL, 0, why, sizeof(why)))
 		return -EIO;
+	/* Each program's wait reasons in the session's numbering, as when tracing. */
+	for (uint32_t id = 0; id < GOROUTINE_MAX_TARGETS; id++)
+		if (r->names[id])
+			stream__reasons(r->s->stream, id, r->names[id]);
 	return 0;
 }
 

@@ -100,6 +100,10 @@ int loader__load(const struct loader_opts *o, struct target *const *targets, siz
 	}
 	l->skel->rodata->count_only = o->count_only;
 	l->skel->rodata->summary_mode = o->summary;
+	l->skel->rodata->per_process = o->summary && o->follow;
+	/* Preallocated per CPU (48 bytes each): only where it is used. */
+	if (!l->skel->rodata->per_process)
+		bpf_map__set_max_entries(l->skel->maps.procsum, 1);
 	l->skel->rodata->config_from_cookie = o->config == LOADER_CONFIG_COOKIE;
 	if (o->config == LOADER_CONFIG_RODATA) {
 		struct goroutine_config c = config_of(targets[0]);
@@ -304,6 +308,39 @@ int loader__summary(const struct loader *l, uint32_t id, struct goroutine_summar
 		summary__sum(percpu, ncpu, out);
 	free(percpu);
 	return err;
+}
+
+int loader__procsum(const struct loader *l, uint32_t tgid, struct goroutine_procsum *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct goroutine_procsum *percpu;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.procsum), &tgid, percpu)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpu; c++) {
+			out->switches += percpu[c].switches;
+			out->created += percpu[c].created;
+			out->exited += percpu[c].exited;
+			out->schedlat_count += percpu[c].schedlat_count;
+			out->schedlat_ns += percpu[c].schedlat_ns;
+			if (percpu[c].schedlat_max_ns > out->schedlat_max_ns)
+				out->schedlat_max_ns = percpu[c].schedlat_max_ns;
+		}
+	}
+	free(percpu);
+	return err;
+}
+
+void loader__procsum_drop(const struct loader *l, uint32_t tgid)
+{
+	bpf_map_delete_elem(bpf_map__fd(l->skel->maps.procsum), &tgid);
 }
 
 int loader__live(const struct loader *l, bool check_pids, struct goroutine_gkey **keys,

@@ -82,6 +82,13 @@ uint64_t loader__counter(const struct loader *l, uint32_t idx);
 /* --summary: target id's aggregate, summed over CPUs. 0 or -errno. */
 int loader__summary(const struct loader *l, uint32_t id, struct goroutine_summary *out);
 /*
+ * --summary following processes: process tgid's share, summed over CPUs
+ * (zero and -ENOENT for one without a switch seen). 0 or -errno.
+ */
+int loader__procsum(const struct loader *l, uint32_t tgid, struct goroutine_procsum *out);
+/* Its entry taken out (the process has ended: its share is kept by the caller). */
+void loader__procsum_drop(const struct loader *l, uint32_t tgid);
+/*
  * --summary: the live goroutines the program's table holds, n records into
  * malloc'd arrays; with check_pids, those of processes that have ended
  * without their goroutines exiting are left out. 0 or -errno.

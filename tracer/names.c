@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,75 @@ int names__new(const struct profile *p, struct names **out)
 	names__set(n, p);
 	*out = n;
 	return 0;
+}
+
+int names__dup(const struct names *n, struct names **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	if (n)
+		**out = *n;
+	return 0;
+}
+
+/* into's index for a reason named name, appended when new; -ENOSPC when full. */
+static int reason_index(struct names *into, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < into->nreasons; i++)
+		if (!strcmp(into->reasons[i], name))
+			return (int)i;
+	/* Indices past GOROUTINE_NREASONS do not fit the summaries' tables. */
+	if (into->nreasons >= MAX_REASONS || into->nreasons >= GOROUTINE_NREASONS)
+		return -ENOSPC;
+	snprintf(into->reasons[into->nreasons], NAME_LEN, "%s", name);
+	return (int)into->nreasons++;
+}
+
+/* Whether from's reasons are into's first ones, index by index. */
+static bool prefix(const struct names *into, const struct names *from)
+{
+	if (from->nreasons > into->nreasons)
+		return false;
+	for (uint32_t i = 0; i < from->nreasons; i++)
+		if (strcmp(into->reasons[i], from->reasons[i]))
+			return false;
+	return true;
+}
+
+int names__merge(struct names *into, const struct names *from, uint8_t *map, size_t nmap)
+{
+	int err = 0, k;
+	size_t i;
+
+	/*
+	 * The first program's numbering is the session's; nothing known: as it
+	 * is; and so for a table into begins with (the same Go version's).
+	 */
+	if (from && !into->nreasons && !into->go_version[0])
+		*into = *from;
+	if (!from || prefix(into, from)) {
+		/* Past from's table: not another version's name (appended there since). */
+		for (i = 0; i < nmap; i++)
+			map[i] = !from || i < from->nreasons || !names__reason(into, (int)i) ?
+					 (uint8_t)i :
+					 0;
+		return 0;
+	}
+	for (i = 0; i < nmap; i++) {
+		const char *name = names__reason(from, (int)i);
+
+		/* waitReasonZero ("") is every version's 0, and so is a value it has no name for. */
+		k = i && name ? reason_index(into, name) : 0;
+		if (k < 0) {
+			err = k;
+			k = 0;
+		}
+		map[i] = (uint8_t)k;
+	}
+	return err;
 }
 
 void names__delete(struct names *n)

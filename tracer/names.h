@@ -28,6 +28,21 @@ int names__new(const struct profile *p, struct names **out);
 void names__set(struct names *n, const struct profile *p);
 void names__delete(struct names *n);
 
+/* A copy of n (NULL: the built-in names only), for a merge to grow. 0 or -ENOMEM. */
+int names__dup(const struct names *n, struct names **out);
+/*
+ * Programs of different Go versions number their wait reasons differently
+ * (go1.25 put "sleep" at 20, go1.26 at 14): one session names them all from
+ * one table. Each of from's wait reasons goes into into's by name (appended
+ * when new); map[i] (nmap entries) is into's index for from's reason i. An
+ * into without reasons and Go version (the built-in names) takes from whole:
+ * the first program's numbering is the session's (so is a NULL from's). A
+ * value from has no name for maps to 0 (waitReasonZero, printed as a number,
+ * never as another reason's name). 0, or -ENOSPC when into was full (those
+ * map to 0 too).
+ */
+int names__merge(struct names *into, const struct names *from, uint8_t *map, size_t nmap);
+
 /* The name of state value (the _Gscan bit included: a number), or its decimal in buf. */
 const char *names__state(const struct names *n, uint32_t value, char *buf, size_t len);
 /* The Go version's name of wait reason idx, or NULL when unknown. */

@@ -51,6 +51,16 @@
 #define LATE_MAX 4096
 #define RECORD_SCHEMA_VERSION 1
 
+/*
+ * Which target a process's events come from, for the stacks of its live
+ * goroutines: a small open-addressed table (a process past it: target 0's).
+ */
+#define PROCS_MAX 4096
+#define PROCS_PROBE 16
+struct proc_target {
+	uint32_t tgid, target;
+};
+
 struct stream {
 	struct stream_opts o;
 	struct output *printer;
@@ -68,6 +78,17 @@ struct stream {
 	size_t nseed;
 	/* Fresh g's whose goid is to be read from the process (stream__goid()). */
 	struct gtable *late;
+	/*
+	 * The session's wait-reason names, which every consumer is given: the
+	 * first target's, grown by the others' (names__merge()); reason[t][i]
+	 * is the session's index of target t's reason i, for the events, the
+	 * seeds and the kernel's tables (stream__reason_map()).
+	 */
+	struct names *names;
+	uint8_t reason[GOROUTINE_MAX_TARGETS][GOROUTINE_NREASONS];
+	bool remap[GOROUTINE_MAX_TARGETS]; /* reason[t] is not the identity */
+	struct proc_target procs[PROCS_MAX];
+	uint32_t last_tgid;   /* the last event's: procs is written on a change */
 	uint64_t next_expire; /* events' clock */
 	uint64_t next_flush;  /* CLOCK_MONOTONIC */
 };
@@ -125,7 +146,9 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 	if (!s)
 		return -ENOMEM;
 	s->o = *o;
-	err = sites__new(&s->sites);
+	err = names__dup(o->names, &s->names);
+	if (!err)
+		err = sites__new(&s->sites);
 	if (!err)
 		err = stacks__new(&s->stacks);
 	if (err) {
@@ -138,7 +161,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			.trace_path = o->trace_json,
 			.target = o->shown,
 			.pid = o->pid,
-			.names = o->names,
+			.names = s->names,
 			.start_ns = o->start_ns,
 			.mono_to_real_ns = o->mono_to_real_ns,
 			.stacks = s->stacks,
@@ -181,7 +204,7 @@ int stream__new(const struct stream_opts *o, struct stream **out, char *why, siz
 			.goid = o->goid,
 			.state = o->state,
 			.goid_at_creation = o->goid_at_creation,
-			.names = o->names,
+			.names = s->names,
 			.sites = s->sites,
 			.mono_to_real_ns = o->mono_to_real_ns,
 			.exes = o->exes,
@@ -383,10 +406,58 @@ int stream__sites(struct stream *s, uint32_t target, const char *json, size_t le
 	return sites__add_json(s->sites, target, json, len);
 }
 
+/* The target process tgid's events came from (stream__event() keeps the last of each). */
+static uint32_t proc_target(const struct stream *s, uint32_t tgid)
+{
+	if (s->o.kernel && s->o.kernel->target_of)
+		return s->o.kernel->target_of(s->o.kernel->ctx, tgid);
+	for (uint32_t i = 0, h = tgid; tgid && i < PROCS_PROBE; i++, h++) {
+		const struct proc_target *p = &s->procs[h % PROCS_MAX];
+
+		if (p->tgid == tgid)
+			return p->target;
+		if (!p->tgid)
+			break;
+	}
+	return 0;
+}
+
+static void learn_target(struct stream *s, uint32_t tgid, uint32_t target)
+{
+	for (uint32_t i = 0, h = tgid; tgid && i < PROCS_PROBE; i++, h++) {
+		struct proc_target *p = &s->procs[h % PROCS_MAX];
+
+		if (!p->tgid || p->tgid == tgid) {
+			*p = (struct proc_target){tgid, target};
+			return;
+		}
+	}
+}
+
 void stream__bind(struct stream *s, const struct target *t)
 {
 	if (t->id < GOROUTINE_MAX_TARGETS)
 		s->bins[t->id] = t->bin;
+	stream__reasons(s, t->id, t->names);
+}
+
+int stream__reasons(struct stream *s, uint32_t target, const struct names *n)
+{
+	bool remap = false;
+	int err;
+
+	if (target >= GOROUTINE_MAX_TARGETS)
+		return -EINVAL;
+	err = names__merge(s->names, n, s->reason[target], GOROUTINE_NREASONS);
+	for (int i = 0; i < GOROUTINE_NREASONS; i++)
+		remap |= s->reason[target][i] != i;
+	s->remap[target] = remap;
+	return err;
+}
+
+const uint8_t *stream__reason_map(const struct stream *s, uint32_t target)
+{
+	return target < GOROUTINE_MAX_TARGETS && s->remap[target] ? s->reason[target] : NULL;
 }
 
 bool stream__wants_seed(const struct stream *s)
@@ -408,6 +479,11 @@ int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentr
 	}
 	if (!s->an && !s->o.record)
 		return 0;
+	for (size_t i = 0; target && i < n; i++)
+		if (e[i].key.tgid != s->last_tgid) {
+			learn_target(s, e[i].key.tgid, target);
+			s->last_tgid = e[i].key.tgid;
+		}
 	if (pcs) {
 		v = calloc(n + 1, sizeof(*v));
 		if (!v)
@@ -417,8 +493,23 @@ int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentr
 			v[i][1] = pcs[i][1] ? site(s, target, pcs[i][1], true) : NULL;
 		}
 	}
-	if (s->an)
+	if (s->an && target < GOROUTINE_MAX_TARGETS && s->remap[target]) {
+		struct goroutine_gentry *c = malloc((n + 1) * sizeof(*c));
+
+		if (!c) {
+			free(v);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++) {
+			c[i] = e[i];
+			c[i].val.waitreason =
+				s->reason[target][e[i].val.waitreason % GOROUTINE_NREASONS];
+		}
+		err = analysis__seed(s->an, c, (const struct site_sym *const(*)[2])v, n);
+		free(c);
+	} else if (s->an) {
 		err = analysis__seed(s->an, e, (const struct site_sym *const(*)[2])v, n);
+	}
 	free(v);
 	return err;
 }
@@ -549,6 +640,8 @@ void stream__goid(struct stream *s, uint32_t target, uint32_t tgid, uint64_t gp,
 
 int stream__event(struct stream *s, const struct goroutine_event *e)
 {
+	struct goroutine_event mapped;
+
 	/* A wait's stack, known to every consumer (and before it in the record) from here. */
 	if (e->flags & GOROUTINE_EV_STACK)
 		stack_of(s, e->target, e->stack_id);
@@ -565,6 +658,17 @@ int stream__event(struct stream *s, const struct goroutine_event *e)
 	/* A record's write error is sticky, and reported at the end. */
 	if (s->rec)
 		record__event(s->rec, e);
+	if (e->tgid != s->last_tgid && e->target) {
+		learn_target(s, e->tgid, e->target);
+		s->last_tgid = e->tgid;
+	}
+	/* Recorded as the program numbers it; shown in the session's numbering. */
+	if ((e->flags & GOROUTINE_EV_WAITREASON) && e->target < GOROUTINE_MAX_TARGETS &&
+	    s->remap[e->target]) {
+		mapped = *e;
+		mapped.waitreason = s->reason[e->target][e->waitreason % GOROUTINE_NREASONS];
+		e = &mapped;
+	}
 	if (s->late)
 		watch_late(s, e);
 	if (s->an)
@@ -679,12 +783,15 @@ static void get_blocks(struct stream *s, struct blocks *out)
 	for (i = 0; i < n; i++) {
 		const struct stacks_entry *e =
 			keys[i].stack_id ? stack_of(s, keys[i].target, keys[i].stack_id) : NULL;
+		const uint8_t *map;
 
 		/* A stack evicted from the kernel's LRU map: its time is still the reason's. */
 		if (!e)
 			continue;
+		map = s->an ? NULL : stream__reason_map(s, keys[i].target);
 		out->v[k] = (struct summary_block){
-			.reason = keys[i].reason,
+			.reason = map && keys[i].reason < GOROUTINE_NREASONS ? map[keys[i].reason] :
+									       keys[i].reason,
 			.count = vals[i].count,
 			.total_ns = vals[i].total_ns,
 			.max_ns = vals[i].max_ns,
@@ -702,16 +809,16 @@ out:
 	free(vals);
 }
 
-/* A live goroutine's wait stack for the leak candidates (target 0's: one binary per session today). */
+/* A live goroutine's wait stack for the leak candidates, symbolized by its process's binary. */
 struct stack_lookup {
 	struct stream *s;
 	struct summary_block b;
 };
 
-static const struct summary_block *stack_lookup(void *ctx, uint64_t id)
+static const struct summary_block *stack_lookup(void *ctx, uint32_t tgid, uint64_t id)
 {
 	struct stack_lookup *l = ctx;
-	const struct stacks_entry *e = stack_of(l->s, 0, id);
+	const struct stacks_entry *e = stack_of(l->s, proc_target(l->s, tgid), id);
 
 	if (!e)
 		return NULL;
@@ -739,13 +846,14 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 		.source = s->an ? "events" : "kernel",
 		.leak_after_s = s->o.leak_after_s,
 		.top = TOP_GOROUTINES,
-		.names = s->o.names,
+		.names = s->names,
 	};
 	struct goroutine_gkey *keys = NULL;
 	struct goroutine_gval *vals = NULL;
 	struct goroutine_summary total;
 	struct blocks blocks = {0};
 	struct stack_lookup lookup = {.s = s};
+	struct summary_proc *procs = NULL;
 
 	if (s->an) {
 		in.sum = analysis__summary(s->an);
@@ -758,6 +866,14 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 			return;
 		in.sum = &total;
 		get_blocks(s, &blocks);
+		if (s->o.kernel->procs &&
+		    s->o.kernel->procs(s->o.kernel->ctx, &procs, &in.nprocs)) {
+			free(keys);
+			free(vals);
+			blocks_free(&blocks);
+			return;
+		}
+		in.procs = procs;
 	} else {
 		return;
 	}
@@ -777,6 +893,7 @@ static void summary(struct stream *s, const struct stream_stats *st, cJSON **jso
 	fflush(s->o.out);
 	free(keys);
 	free(vals);
+	free(procs);
 	blocks_free(&blocks);
 }
 
@@ -926,6 +1043,7 @@ void stream__delete(struct stream *s)
 	timeline__delete(s->tl);
 	sites__delete(s->sites);
 	stacks__delete(s->stacks);
+	names__delete(s->names);
 	free(s->site_v);
 	free(s->seed_v);
 	free(s->seed_target);

@@ -22,6 +22,7 @@
 #include "goroutine.h"
 
 struct names;
+struct summary_proc;
 struct stream;
 struct target;
 
@@ -33,6 +34,10 @@ struct stream_kernel {
 	/* Blocking by (target, reason, stack) (loader.h); may be NULL. */
 	int (*blocking)(void *ctx, struct goroutine_bkey **keys, struct goroutine_bval **vals,
 			size_t *n);
+	/* The target process tgid is of (for its stacks' symbols); may be NULL: target 0. */
+	uint32_t (*target_of)(void *ctx, uint32_t tgid);
+	/* Following: each process's share (summary.h), a malloc'd array; may be NULL. */
+	int (*procs)(void *ctx, struct summary_proc **v, size_t *n);
 	void *ctx;
 };
 
@@ -138,6 +143,19 @@ int stream__seed(struct stream *s, uint32_t target, const struct goroutine_gentr
  * binds every target; seeding comes before it).
  */
 void stream__bind(struct stream *s, const struct target *t);
+/*
+ * Target's wait reasons are named by n (stream__bind() does this with the
+ * target's names; a report calls it for each recorded target): its events
+ * and seeds are shown in the session's numbering from then on (names.h's
+ * names__merge()). 0, -EINVAL for a target past GOROUTINE_MAX_TARGETS, or
+ * -ENOSPC (the session's table full: those reasons shown as unknown).
+ */
+int stream__reasons(struct stream *s, uint32_t target, const struct names *n);
+/*
+ * The session's index of each of target's wait reasons (GOROUTINE_NREASONS
+ * entries), for tables read from the kernel; NULL when they are the same.
+ */
+const uint8_t *stream__reason_map(const struct stream *s, uint32_t target);
 /* Whether anything of the stream keeps seeded goroutines (the analysis, the record). */
 bool stream__wants_seed(const struct stream *s);
 /* A record's SITES chunk (record.h) for the events after it: 0, -ERRORS__CORRUPT, -ENOMEM. */

@@ -51,6 +51,44 @@ void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct gorou
 	}
 }
 
+void summary__add(struct goroutine_summary *out, const struct goroutine_summary *in,
+		  const uint8_t *map)
+{
+	struct goroutine_summary v = *in;
+	const uint64_t *src = (const uint64_t *)&v;
+	uint64_t *dst = (uint64_t *)out;
+	size_t i, n = sizeof(*out) / sizeof(uint64_t);
+	uint64_t sl, lt, wm[GOROUTINE_NREASONS];
+
+	/* In's reasons moved to the indices they have in out (several may meet at one). */
+	if (map) {
+		memset(v.wait_count, 0, sizeof(v.wait_count));
+		memset(v.wait_ns, 0, sizeof(v.wait_ns));
+		memset(v.wait_hist, 0, sizeof(v.wait_hist));
+		memset(v.wait_max_ns, 0, sizeof(v.wait_max_ns));
+		for (i = 0; i < GOROUTINE_NREASONS; i++) {
+			unsigned int k = map[i] % GOROUTINE_NREASONS;
+
+			v.wait_count[k] += in->wait_count[i];
+			v.wait_ns[k] += in->wait_ns[i];
+			for (int j = 0; j < GOROUTINE_HIST_SLOTS; j++)
+				v.wait_hist[k][j] += in->wait_hist[i][j];
+			if (in->wait_max_ns[i] > v.wait_max_ns[k])
+				v.wait_max_ns[k] = in->wait_max_ns[i];
+		}
+	}
+	/* Summed, then the maxima taken again by max. */
+	sl = out->schedlat_max_ns;
+	lt = out->lifetime_max_ns;
+	memcpy(wm, out->wait_max_ns, sizeof(wm));
+	for (i = 0; i < n; i++)
+		dst[i] += src[i];
+	out->schedlat_max_ns = v.schedlat_max_ns > sl ? v.schedlat_max_ns : sl;
+	out->lifetime_max_ns = v.lifetime_max_ns > lt ? v.lifetime_max_ns : lt;
+	for (i = 0; i < GOROUTINE_NREASONS; i++)
+		out->wait_max_ns[i] = v.wait_max_ns[i] > wm[i] ? v.wait_max_ns[i] : wm[i];
+}
+
 double summary__percentile(const __u64 *slots, double p, double max_us)
 {
 	uint64_t total = 0, cum = 0;
@@ -156,6 +194,10 @@ struct report {
 	size_t *busy;  /* live goroutines, busiest first */
 	size_t *leaks; /* leak candidates, grouped: pid, reason, parent, then oldest first */
 	size_t nleaks;
+	/* Following: each of in->procs's goroutines now (proc_tallies()). */
+	struct proc_tally {
+		uint64_t live, waiting, leaks;
+	} * ptally;
 };
 
 static const struct summary_input *sort_in;
@@ -242,6 +284,69 @@ static bool same_group(const struct report *r, size_t a, size_t b)
 	       px == py && (!px || x->parent_goid == y->parent_goid);
 }
 
+/* procs[] index by pid, for the per-process live counts. */
+static int by_pid(const void *a, const void *b)
+{
+	const struct summary_proc *x = &sort_in->procs[*(const size_t *)a];
+	const struct summary_proc *y = &sort_in->procs[*(const size_t *)b];
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The tally of process tgid: idx (np of them) are procs[]'s indices sorted by pid. */
+static struct proc_tally *tally_of(struct report *r, const size_t *idx, size_t np, uint32_t tgid)
+{
+	const struct summary_proc *p = r->in->procs;
+	size_t lo = 0, hi = np;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p[idx[mid]].pid < (int32_t)tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < np && p[idx[lo]].pid == (int32_t)tgid ? &r->ptally[idx[lo]] : NULL;
+}
+
+/* Each listed process's live goroutines, waiting ones and leak candidates. */
+static int proc_tallies(struct report *r)
+{
+	const struct summary_input *in = r->in;
+	size_t *idx, np = 0, k;
+
+	if (!in->nprocs)
+		return 0;
+	r->ptally = calloc(in->nprocs, sizeof(*r->ptally));
+	idx = calloc(in->nprocs, sizeof(*idx));
+	if (!r->ptally || !idx) {
+		free(idx);
+		return -1;
+	}
+	for (k = 0; k < in->nprocs; k++)
+		if (in->procs[k].pid > 0)
+			idx[np++] = k;
+	sort_in = in;
+	qsort(idx, np, sizeof(*idx), by_pid);
+	for (k = 0; k < in->n; k++) {
+		struct proc_tally *t = tally_of(r, idx, np, in->keys[k].tgid);
+
+		if (t) {
+			t->live++;
+			t->waiting += in->vals[k].state == GOROUTINE_WAITING;
+		}
+	}
+	for (k = 0; k < r->nleaks; k++) {
+		struct proc_tally *t = tally_of(r, idx, np, in->keys[r->leaks[k]].tgid);
+
+		if (t)
+			t->leaks++;
+	}
+	free(idx);
+	return 0;
+}
+
 static int report_init(struct report *r, const struct summary_input *in)
 {
 	const struct goroutine_summary *s = in->sum;
@@ -291,6 +396,11 @@ static int report_init(struct report *r, const struct summary_input *in)
 	sort_in = in;
 	qsort(r->busy, in->n, sizeof(*r->busy), by_busy);
 	qsort(r->leaks, r->nleaks, sizeof(*r->leaks), by_group);
+	if (proc_tallies(r)) {
+		free(r->busy);
+		free(r->leaks);
+		return -1;
+	}
 	return 0;
 }
 
@@ -298,6 +408,7 @@ static void report_fini(struct report *r)
 {
 	free(r->busy);
 	free(r->leaks);
+	free(r->ptally);
 }
 
 static void histogram(FILE *f, const __u64 *slots, const char *none)
@@ -442,7 +553,7 @@ static const struct summary_block *group_stack(const struct report *r, size_t i,
 		const struct summary_block *b;
 
 		if ((g->flags & GOROUTINE_G_HAS_STACK) &&
-		    (b = in->stack(in->stack_ctx, g->wait_stack)))
+		    (b = in->stack(in->stack_ctx, in->keys[r->leaks[k]].tgid, g->wait_stack)))
 			return b;
 	}
 	return NULL;
@@ -704,6 +815,111 @@ static cJSON *stacks_json(const struct summary_input *in, unsigned int k)
 	return arr;
 }
 
+/*
+ * A name from a process for a terminal line: a newline or an escape
+ * sequence in a comm or a path must not forge lines, so bytes below 0x20
+ * and 0x7f are printed as '?'.
+ */
+static const char *printable(const char *in, char *out, size_t len)
+{
+	snprintf(out, len, "%s", in ? in : "");
+	for (char *c = out; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return out;
+}
+
+/* Following: a line per process, before the total they add up to. */
+static void print_procs(FILE *f, const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	char comm[16], exe[256], cid[84], ctr[96], a[24], b[24];
+
+	if (!in->nprocs)
+		return;
+	fprintf(f, "per process (the total follows):\n");
+	fprintf(f, "%8s %-15s %-9s %10s %9s %9s %8s %8s %7s %9s %9s  %s\n", "PID", "COMM", "GO",
+		"SWITCHES", "CREATED", "EXITED", "LIVE", "WAITING", "LEAKS", "SCHED-AVG",
+		"SCHED-MAX", "EXE [CONTAINER]");
+	for (size_t i = 0; i < in->nprocs; i++) {
+		const struct summary_proc *p = &in->procs[i];
+		const struct goroutine_procsum *q = &p->sum;
+		const struct proc_tally *t = &r->ptally[i];
+
+		if (!p->pid) {
+			fprintf(f,
+				"%8s %-15s %-9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64
+				" %8s %8s %7s %9s %9s  (%" PRIu64 " more ended processes)\n",
+				"-", "-", "-", (uint64_t)q->switches, (uint64_t)q->created,
+				(uint64_t)q->exited, "-", "-", "-",
+				q->schedlat_count ? dur((double)q->schedlat_ns / q->schedlat_count,
+							a, sizeof(a)) :
+						    "-",
+				q->schedlat_count ? dur(q->schedlat_max_ns, b, sizeof(b)) : "-",
+				p->folded);
+			continue;
+		}
+		printable(p->comm, comm, sizeof(comm));
+		printable(p->exe, exe, sizeof(exe));
+		printable(p->container, cid, sizeof(cid));
+		snprintf(ctr, sizeof(ctr), "%s%s%s", cid[0] ? " [" : "", cid, cid[0] ? "]" : "");
+		fprintf(f,
+			"%8d %-15s %-9.9s %10" PRIu64 " %9" PRIu64 " %9" PRIu64 " %8" PRIu64
+			" %8" PRIu64 " %7" PRIu64 " %9s %9s  %s%s%s\n",
+			(int)p->pid, comm, p->go_version && p->go_version[0] ? p->go_version : "?",
+			(uint64_t)q->switches, (uint64_t)q->created, (uint64_t)q->exited, t->live,
+			t->waiting, t->leaks,
+			q->schedlat_count ?
+				dur((double)q->schedlat_ns / q->schedlat_count, a, sizeof(a)) :
+				"-",
+			q->schedlat_count ? dur(q->schedlat_max_ns, b, sizeof(b)) : "-", exe, ctr,
+			p->ended ? " (ended)" : "");
+	}
+	fputc('\n', f);
+}
+
+/* The same, as JSON (strings escaped by cJSON). */
+static cJSON *procs_json(const struct report *r)
+{
+	const struct summary_input *in = r->in;
+	cJSON *arr = cJSON_CreateArray(), *x, *g;
+
+	for (size_t i = 0; arr && i < in->nprocs; i++) {
+		const struct summary_proc *p = &in->procs[i];
+		const struct goroutine_procsum *q = &p->sum;
+
+		x = cJSON_CreateObject();
+		cJSON_AddItemToArray(arr, x);
+		if (!p->pid) {
+			cJSON_AddNumberToObject(x, "more_ended_processes", p->folded);
+		} else {
+			cJSON_AddNumberToObject(x, "pid", p->pid);
+			cJSON_AddStringToObject(x, "comm", p->comm ? p->comm : "");
+			cJSON_AddStringToObject(x, "exe", p->exe ? p->exe : "");
+			cJSON_AddStringToObject(x, "container", p->container ? p->container : "");
+			cJSON_AddStringToObject(x, "go_version",
+						p->go_version ? p->go_version : "");
+			cJSON_AddBoolToObject(x, "ended", p->ended);
+		}
+		cJSON_AddNumberToObject(x, "switches", q->switches);
+		g = cJSON_AddObjectToObject(x, "goroutines");
+		cJSON_AddNumberToObject(g, "created", q->created);
+		cJSON_AddNumberToObject(g, "exited", q->exited);
+		if (p->pid) {
+			cJSON_AddNumberToObject(g, "live", r->ptally[i].live);
+			cJSON_AddNumberToObject(g, "waiting", r->ptally[i].waiting);
+			cJSON_AddNumberToObject(g, "leak_candidates", r->ptally[i].leaks);
+		}
+		g = cJSON_AddObjectToObject(x, "sched_latency");
+		cJSON_AddNumberToObject(g, "count", q->schedlat_count);
+		cJSON_AddNumberToObject(
+			g, "mean_us",
+			q->schedlat_count ? (double)q->schedlat_ns / q->schedlat_count / 1e3 : 0);
+		cJSON_AddNumberToObject(g, "max_us", q->schedlat_max_ns / 1e3);
+	}
+	return arr;
+}
+
 void summary__print(FILE *f, const struct summary_input *in)
 {
 	const struct goroutine_summary *s = in->sum;
@@ -715,6 +931,7 @@ void summary__print(FILE *f, const struct summary_input *in)
 		fprintf(f, "goroutine summary: out of memory\n");
 		return;
 	}
+	print_procs(f, &r);
 	fprintf(f, "goroutine summary: %.1f s, %" PRIu64 " state switches, %" PRIu64 " lost (%s)\n",
 		in->elapsed_s, r.switches, in->lost,
 		!strcmp(in->source, "kernel") ? "aggregated in the kernel" : "from events");
@@ -1009,6 +1226,8 @@ cJSON *summary__json(const struct summary_input *in)
 			      dist_json(NULL, s->lifetime, s->lifetime_ns, s->lifetime_max_ns));
 	cJSON_AddItemToObject(o, "goroutine_table", goroutines_json(&r));
 	cJSON_AddItemToObject(o, "leaks", leaks_json(&r));
+	if (in->nprocs)
+		cJSON_AddItemToObject(o, "processes", procs_json(&r));
 	report_fini(&r);
 	return o;
 }

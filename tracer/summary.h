@@ -40,6 +40,19 @@ struct summary_block {
 	bool truncated; /* the walk stopped short (goroutine.h's GOROUTINE_STACK_TRUNCATED) */
 };
 
+/*
+ * A process's share, following processes (--all, -- CMD): listed before the
+ * total, which they add up to. Strings are the process's own (escaped by
+ * the printer).
+ */
+struct summary_proc {
+	int32_t pid; /* 0: the row that folds ended processes past those listed */
+	bool ended;
+	uint64_t folded; /* with pid 0: how many processes it holds */
+	const char *exe, *comm, *container, *go_version;
+	struct goroutine_procsum sum;
+};
+
 struct summary_input {
 	const struct goroutine_summary *sum;
 	/* The live goroutines, in no order. */
@@ -61,15 +74,25 @@ struct summary_input {
 	const struct summary_block *blocks;
 	size_t nblocks;
 	/*
-	 * The stack a live goroutine waits at (its wait_stack), for the leak
-	 * candidates: a block with its frames, or NULL; stack may be NULL.
+	 * The stack a live goroutine of process tgid waits at (its wait_stack),
+	 * for the leak candidates: a block with its frames, or NULL; stack may
+	 * be NULL.
 	 */
-	const struct summary_block *(*stack)(void *ctx, uint64_t id);
+	const struct summary_block *(*stack)(void *ctx, uint32_t tgid, uint64_t id);
+	/* Following: each process's share, in the order found; may be empty. */
+	const struct summary_proc *procs;
+	size_t nprocs;
 	void *stack_ctx;
 };
 
 /* Sum the per-CPU copies (ncpu of them, as the map lookup returns them) into out. */
 void summary__sum(const struct goroutine_summary *percpu, int ncpu, struct goroutine_summary *out);
+/*
+ * Add in to out (maxima by max), in's wait reasons at map[i] (names.h's
+ * names__merge(): another Go version's numbering); map NULL: the same.
+ */
+void summary__add(struct goroutine_summary *out, const struct goroutine_summary *in,
+		  const uint8_t *map);
 
 void summary__print(FILE *f, const struct summary_input *in);
 /* The report as a cJSON object (NULL when out of memory); the caller deletes it. */

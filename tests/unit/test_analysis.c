@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -242,6 +243,57 @@ static void test_scan_bit(void)
 	analysis__delete(a);
 }
 
+/*
+ * Two targets' aggregates added (summary__add): the second's wait reasons at
+ * the session's index for them (several may meet at one), maxima by max,
+ * everything else summed.
+ */
+static void test_add(void)
+{
+	static struct goroutine_summary a, b, out;
+	uint8_t map[GOROUTINE_NREASONS];
+
+	for (int i = 0; i < GOROUTINE_NREASONS; i++)
+		map[i] = (uint8_t)i;
+	map[14] = 19; /* go1.26's sleep is go1.24's 19 */
+	map[7] = 19;  /* and so, for the test, is 7 */
+	a.wait_count[19] = 2;
+	a.wait_ns[19] = 200;
+	a.wait_hist[19][3] = 2;
+	a.wait_max_ns[19] = 150;
+	a.schedlat_max_ns = 9;
+	a.created = 5;
+	b.wait_count[14] = 3;
+	b.wait_ns[14] = 30;
+	b.wait_hist[14][1] = 3;
+	b.wait_max_ns[14] = 400;
+	b.wait_count[7] = 1;
+	b.wait_max_ns[7] = 1;
+	b.wait_count[19] = 4; /* its own 19, mapped to itself here */
+	b.schedlat_max_ns = 4;
+	b.created = 6;
+	b.transitions[2][4] = 8;
+	summary__add(&out, &a, NULL);
+	summary__add(&out, &b, map);
+	CHECK_EQ_U64(out.wait_count[19], 2 + 3 + 1 + 4);
+	CHECK_EQ_U64(out.wait_count[14], 0);
+	CHECK_EQ_U64(out.wait_ns[19], 230);
+	CHECK_EQ_U64(out.wait_hist[19][1], 3);
+	CHECK_EQ_U64(out.wait_hist[19][3], 2);
+	CHECK_EQ_U64(out.wait_max_ns[19], 400);
+	CHECK_EQ_U64(out.wait_max_ns[14], 0);
+	CHECK_EQ_U64(out.schedlat_max_ns, 9);
+	CHECK_EQ_U64(out.created, 11);
+	CHECK_EQ_U64(out.transitions[2][4], 8);
+	/* Its 19 elsewhere: the 4 move, the 3 + 1 from 14 and 7 stay at 19. */
+	map[19] = 20;
+	memset(&out, 0, sizeof(out));
+	summary__add(&out, &b, map);
+	CHECK_EQ_U64(out.wait_count[20], 4);
+	CHECK_EQ_U64(out.wait_count[19], 4);
+	CHECK_EQ_U64(out.wait_max_ns[19], 400);
+}
+
 /* summary__print_json() is cJSON's own text of summary__json(), and a line. */
 static void test_json_text(void)
 {
@@ -306,6 +358,7 @@ int main(void)
 	test_pending_goid();
 	test_churn();
 	test_percentile();
+	test_add();
 	test_scan_bit();
 	test_json_text();
 	return check_done("test_analysis");

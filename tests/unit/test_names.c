@@ -4,9 +4,11 @@
  * names against offsets/gstatus.tsv's newest range (one spelling of each),
  * a profile's own names over them, numbers for the rest, --state's
  * name-to-value, and the JSON form: round trip with hostile names, and
- * refusal of every malformed, oversized or truncated text.
+ * refusal of every malformed, oversized or truncated text; and one session's
+ * table for programs of two Go versions (names__merge()).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,10 +192,91 @@ static void test_bad_json(void)
 	CHECK_EQ_U64(accepted, 0);
 }
 
+/* A profile naming reasons as offsets/waitreasons.tsv has them for version. */
+static void table_profile(const char *version, struct profile *p)
+{
+	struct goversion v;
+	int max;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->go_version, sizeof(p->go_version), "%s", version);
+	CHECK(!goversion__parse(version, &v));
+	max = offtable__waitreason_max(&v);
+	CHECK(max > 20 && max < PROFILE_MAX_WAITREASONS);
+	for (int i = 0; i <= max && i < PROFILE_MAX_WAITREASONS; i++)
+		offtable__waitreason_name(&v, i, p->waitreasons[i], sizeof(p->waitreasons[i]));
+	p->n_waitreasons = max + 1;
+}
+
+/* The index of name among n's reasons, or -1. */
+static int find(const struct names *n, const char *name)
+{
+	for (uint32_t i = 0; i < names__nreasons(n); i++)
+		if (names__reason(n, (int)i) && !strcmp(names__reason(n, (int)i), name))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * One session's table for two Go versions (names__merge): go1.24 first, its
+ * own numbering kept; go1.26's reasons (renumbered: sleep 19 in go1.24, 14 in
+ * go1.26, where go1.24 has chan receive) each land on the entry of the same
+ * name, new ones appended; a value without a name never takes one.
+ */
+static void test_merge(void)
+{
+	static struct profile p24, p26;
+	struct names *s, *n24, *n26;
+	uint8_t m24[64], m26[64], again[64];
+	int sleep24, sleep26, recv26;
+
+	table_profile("go1.24.4", &p24);
+	table_profile("go1.26.1", &p26);
+	CHECK(!names__new(&p24, &n24) && !names__new(&p26, &n26));
+	CHECK(!names__new(NULL, &s));
+	CHECK(!names__merge(s, n24, m24, 64));
+	for (int i = 0; i < 64; i++)
+		CHECK(m24[i] == i);
+	CHECK_STR(names__go_version(s), "go1.24.4");
+	sleep24 = find(n24, "sleep");
+	sleep26 = find(n26, "sleep");
+	recv26 = find(n26, "chan receive");
+	CHECK(sleep24 >= 0 && sleep26 >= 0 && sleep24 != sleep26);
+	CHECK_STR(names__reason(n24, sleep26), "chan receive");
+	CHECK(!names__merge(s, n26, m26, 64));
+	CHECK(m26[sleep26] == sleep24);
+	CHECK(m26[recv26] == find(n24, "chan receive"));
+	CHECK(m26[0] == 0);
+	for (uint32_t i = 1; i < names__nreasons(n26); i++)
+		if (names__reason(n26, (int)i))
+			CHECK_STR(names__reason(s, m26[i]), names__reason(n26, (int)i));
+	/* go1.26's new ones appended past go1.24's, which keep theirs. */
+	CHECK(names__nreasons(s) > names__nreasons(n24));
+	for (uint32_t i = 1; i < names__nreasons(n24); i++)
+		CHECK_STR(names__reason(s, (int)i), names__reason(n24, (int)i));
+	/* A value past go1.26's table: no name, not another reason's. */
+	CHECK(m26[63] == 0);
+	/* go1.24 again (another process of it): its own numbering. */
+	CHECK(!names__merge(s, n24, again, 64));
+	for (uint32_t i = 0; i < names__nreasons(n24); i++)
+		CHECK(again[i] == i);
+	/* Past its table, where go1.26's new ones are now: no name rather than theirs. */
+	for (uint32_t i = names__nreasons(n24); i < 64; i++)
+		CHECK(again[i] == (names__reason(s, (int)i) ? 0 : i));
+	CHECK(!again[names__nreasons(n24)]);
+	/* No names known at all: as it is. */
+	CHECK(!names__merge(s, NULL, again, 64));
+	CHECK(again[5] == 5);
+	names__delete(s);
+	names__delete(n24);
+	names__delete(n26);
+}
+
 int main(void)
 {
 	test_builtin();
 	test_profile();
+	test_merge();
 	test_bad_json();
 	return check_done("test_names");
 }
