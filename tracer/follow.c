@@ -43,7 +43,8 @@ struct fbin {
 	struct profile *prof;
 	struct plan plan;
 	struct names *names;
-	int target; /* per binary: its target while attached, else -1 */
+	int target;  /* per binary: its target while attached, else -1 */
+	int dropped; /* the target it had, detached when its last process ended; else -1 */
 	/*
 	 * The file, open: probed as /proc/self/fd/N, which stays the same
 	 * inode when the process that showed it to us exits meanwhile.
@@ -278,7 +279,7 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 		snprintf(b->fdpath, sizeof(b->fdpath), "/proc/self/fd/%d", b->fd);
 		b->dev = st.st_dev;
 		b->ino = st.st_ino;
-		b->target = -1;
+		b->target = b->dropped = -1;
 		resolve(f, b, b->fdpath, exe, why, whylen);
 		if (b->kind == FBIN_REFUSED) {
 			char msg[512];
@@ -296,6 +297,22 @@ enum follow_verdict follow__process(struct follow *f, pid_t pid, struct target *
 		find_proc(f, pid)->target = b->target;
 		b->nprocs++;
 		return FOLLOW_JOINED;
+	}
+	/*
+	 * Run again (a service restarted, a tool run by cron): its target
+	 * back, the same id, profile and plan, its probes to attach again.
+	 */
+	if (b->dropped >= 0) {
+		if (follow__bind(f, pid, NULL))
+			return FOLLOW_IGNORE;
+		b->target = b->dropped;
+		b->dropped = -1;
+		b->nprocs = 1;
+		known = find_proc(f, pid);
+		known->target = (uint32_t)b->target;
+		snprintf(known->comm, sizeof(known->comm), "%s", comm);
+		container_id(cg, n, known->container, sizeof(known->container));
+		return FOLLOW_REVIVED;
 	}
 	if (new_target(f, b, b->fdpath, exe, out, why, whylen))
 		return FOLLOW_IGNORE;
@@ -332,7 +349,7 @@ enum follow_verdict follow__prepare(struct follow *f, const char *path, struct t
 	b->fd = -1;
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;
-	b->target = -1;
+	b->target = b->dropped = -1;
 	resolve(f, b, path, path, why, whylen);
 	if (b->kind == FBIN_REFUSED) {
 		char msg[512];
@@ -398,6 +415,7 @@ int follow__exit(struct follow *f, pid_t pid)
 		if (f->bins[i].target == (int)id && f->bins[i].nprocs && !--f->bins[i].nprocs &&
 		    f->o.drop_when_done) {
 			f->bins[i].target = -1;
+			f->bins[i].dropped = (int)id;
 			return (int)id;
 		}
 	return -1;

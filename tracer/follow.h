@@ -48,6 +48,12 @@ enum follow_verdict {
 	FOLLOW_NEW,	/* a new target (a binary): *out, to be given an id and attached */
 	FOLLOW_JOINED,	/* one more process of a binary traced already */
 	FOLLOW_REFUSED, /* a Go binary that cannot be traced: why, said once per binary */
+	/*
+	 * A binary whose target was dropped (its last process ended) runs
+	 * again: the same target (follow__proc()'s), to attach again; no new
+	 * id, so that restarts do not use up --max-targets.
+	 */
+	FOLLOW_REVIVED,
 };
 
 /* What a process is known by, for labels (attacker-controlled: escape on output). */

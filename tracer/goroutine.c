@@ -1368,6 +1368,39 @@ static void say_target(const struct session *s, const struct target *t, const ch
 }
 
 /*
+ * Following: a binary whose processes had all ended runs again: its target,
+ * kept with its id, attached again (a service restarted, a crash loop: no
+ * new target each time, no resolution either).
+ */
+static void revive(struct session *s, pid_t pid, uint64_t exec_ns)
+{
+	const struct follow_proc *p = follow__proc(s->follow, pid);
+	char why[PATH_MAX + 512], when[64];
+	struct target *t;
+
+	if (!p || p->target >= s->ntargets || !s->dropped[p->target]) {
+		follow__exit(s->follow, pid);
+		return;
+	}
+	t = s->targets[p->target];
+	loader__follow_pid(s->loader, (uint32_t)pid);
+	if (!s->env.snapshot && (s->kernel_summary || stream__wants_seed(s->stream)))
+		seed_process(s, t, pid);
+	if (loader__add_target(s->loader, t, why, sizeof(why))) {
+		if (verbose)
+			fprintf(stderr, "goroutine: process %d: %s\n", (int)pid, why);
+		loader__detach(s->loader, t->id);
+		follow__exit(s->follow, pid);
+		return;
+	}
+	s->dropped[t->id] = false;
+	if (exec_ns)
+		snprintf(when, sizeof(when), "attached again %.1f ms after its exec",
+			 (now_ns() - exec_ns) / 1e6);
+	say_process(s, pid, exec_ns ? when : "attached again");
+}
+
+/*
  * Following: process pid has exec'd (exec_ns, CLOCK_MONOTONIC; 0 when found
  * by the scan): attach to its binary if it is a new Go one of ours. The
  * probes are in place only once this returns: what the process did since
@@ -1385,6 +1418,9 @@ static void add_process(struct session *s, pid_t pid, uint64_t exec_ns)
 		return;
 	case FOLLOW_NEW:
 		break;
+	case FOLLOW_REVIVED:
+		revive(s, pid, exec_ns);
+		return;
 	case FOLLOW_JOINED:
 		/* Its binary is probed already: from its exec on, if it was in the follow map then. */
 		loader__follow_pid(s->loader, (uint32_t)pid);

@@ -300,4 +300,25 @@ for name in parked24 parked26; do
 		<<<"$got" >/dev/null || fail "h: $name's switches to WAITING by reason: $got ($(tail -n 2 "$WORK/h.err"))"
 done
 echo "  h. events of both: each by its own reason names"
-pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit, --metrics, --summary (per process) and --dump with hostile names, go1.24 and go1.26 reasons by name"
+# i. A binary run again after its last process ended (a restart, a crash
+# loop) gets its target back: with --max-targets 1, three runs of churn24 one
+# after the other are all traced, and the limit is never hit.
+start_tracer "$WORK/i.json" "$WORK/i.err" --all --exe "$WORK/bin/churn24" --max-targets 1 --json
+wait_line "$WORK/i.err" "^goroutine: tracing every Go process"
+runs=()
+for _ in 1 2 3; do
+	"$WORK/bin/churn24" -seconds 0.5 -exit 0 >/dev/null &
+	runs+=("$!")
+	wait "$!"
+	sleep 0.2
+done
+stop_tracer
+per_process "$WORK/i.json"
+for p in "${runs[@]}"; do
+	has "$p" || fail "i: run $p of churn24 not traced: $(cat "$WORK/i.err")"
+done
+! grep -q 'no more attaches' "$WORK/i.err" || fail "i: a restart used up --max-targets: $(cat "$WORK/i.err")"
+[ "$(grep -c 'attached again' "$WORK/i.err")" = 2 ] ||
+	fail "i: want 2 'attached again' lines: $(cat "$WORK/i.err")"
+echo "  i. three runs of one binary, one after the other, under --max-targets 1: all traced"
+pass "--all: scan and exec, go1.19 and go1.24 goids at once, refusals once, filters, the limit, --metrics, --summary (per process) and --dump with hostile names, go1.24 and go1.26 reasons by name, a binary's target kept for its next run"
