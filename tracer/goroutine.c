@@ -1814,6 +1814,7 @@ static int start_metrics(struct session *s)
 		.processes = s->follow ? follow_processes : NULL,
 		.ctx = s,
 		.snapshot_only = s->env.snapshot,
+		.per_process = s->follow_mode && s->kernel_summary,
 	};
 	char why[PATH_MAX + 128], bound[128];
 

@@ -294,6 +294,36 @@ static void write_leaks(struct metricsd *d, const struct proc *procs, size_t npr
 	free(vals);
 }
 
+/*
+ * Created (or exited) goroutines: following, each living process's own
+ * count (the kernel's share by tgid), under its labels; else the target's.
+ */
+static void write_counts(struct metricsd *d, const struct goroutine_summary *sums, const bool *ok,
+			 const struct proc *procs, size_t nprocs, bool exited)
+{
+	struct metrics_label l[NLABELS + 1];
+	struct goroutine_procsum q;
+	size_t i, k;
+
+	for (i = 0; i < d->o.ntargets; i++) {
+		if (!ok[i])
+			continue;
+		if (!d->o.per_process) {
+			target_set_labels(l, d->o.targets[i], procs, nprocs);
+			metrics__sample_u64(d->m, l, NLABELS,
+					    exited ? sums[i].exited : sums[i].created);
+			continue;
+		}
+		for (k = 0; k < nprocs; k++) {
+			if (procs[k].t != d->o.targets[i] ||
+			    loader__procsum(d->o.loader, (uint32_t)procs[k].pid, &q))
+				continue;
+			proc_set_labels(l, &procs[k]);
+			metrics__sample_u64(d->m, l, NLABELS, exited ? q.exited : q.created);
+		}
+	}
+}
+
 /* The kernel's per-target aggregate: created, exited, scheduler latency, blocking. */
 static void write_kernel(struct metricsd *d, const struct goroutine_summary *sums, const bool *ok,
 			 const struct proc *procs, size_t nprocs)
@@ -307,18 +337,10 @@ static void write_kernel(struct metricsd *d, const struct goroutine_summary *sum
 	hist_bounds(bounds);
 	metrics__family(d->m, "gotracer_goroutines_created_total", METRICS_COUNTER,
 			"Goroutines created while traced (kernel aggregate).");
-	for (i = 0; i < d->o.ntargets; i++)
-		if (ok[i]) {
-			target_set_labels(l, d->o.targets[i], procs, nprocs);
-			metrics__sample_u64(d->m, l, NLABELS, sums[i].created);
-		}
+	write_counts(d, sums, ok, procs, nprocs, false);
 	metrics__family(d->m, "gotracer_goroutines_exited_total", METRICS_COUNTER,
 			"Goroutines that exited while traced (kernel aggregate).");
-	for (i = 0; i < d->o.ntargets; i++)
-		if (ok[i]) {
-			target_set_labels(l, d->o.targets[i], procs, nprocs);
-			metrics__sample_u64(d->m, l, NLABELS, sums[i].exited);
-		}
+	write_counts(d, sums, ok, procs, nprocs, true);
 	metrics__family(d->m, "gotracer_scheduler_latency_seconds", METRICS_HISTOGRAM,
 			"Time goroutines waited RUNNABLE before they ran (RUNNABLE to RUNNING).");
 	for (i = 0; i < d->o.ntargets; i++)

@@ -40,6 +40,11 @@ struct metricsd_opts {
 	 * gauges, process info), none of the kernel's counters and histograms.
 	 */
 	bool snapshot_only;
+	/*
+	 * Following: the kernel keeps each process's created and exited
+	 * goroutines (loader__procsum()), served per process.
+	 */
+	bool per_process;
 	const char *version; /* the tracer's, for gotracer_build_info */
 };
 

@@ -179,6 +179,11 @@ grep -qF "gotracer_process_info{pid=\"$PARKED_PID\",$esc," "$WORK/e.prom" ||
 n=$(grep -F "gotracer_goroutines_waiting{pid=\"$PARKED_PID\"" "$WORK/e.prom" |
 	grep -F 'reason="chan receive"' | awk '{print $NF}')
 [ "$n" = 1100 ] || fail "e: the hostile copy's chan receive count is '$n', want 1100"
+# Created and exited per process (the kernel's share by tgid), not per binary.
+for f in created exited; do
+	grep -qF "gotracer_goroutines_${f}_total{pid=\"$PARKED_PID\",$esc," "$WORK/e.prom" ||
+		fail "e: no per-process gotracer_goroutines_${f}_total: $(grep "^gotracer_goroutines_${f}" "$WORK/e.prom")"
+done
 promtool check metrics <"$WORK/e.prom" >"$WORK/e.promtool" 2>&1 ||
 	fail "e: promtool: $(head -c 600 "$WORK/e.promtool")"
 [ ! -s "$WORK/e.promtool" ] || fail "e: promtool complains: $(head -c 600 "$WORK/e.promtool")"
