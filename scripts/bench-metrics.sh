@@ -30,6 +30,12 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" -eq 0 ] || die "needs root (BPF)"
+# wrk is this benchmark's load: installed from Debian when missing, as the suite's tools are.
+if ! command -v wrk >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk \
+		>/dev/null 2>&1 || true
+fi
 need_cmd wrk curl
 build=${BUILD:-$top/build}
 "$top/scripts/build.sh" "$build"
